@@ -1,0 +1,53 @@
+"""Rendered files (nginx.conf, Dockerfile, vercel.json, netlify.toml, SQL…) that components produce.
+
+Components call :func:`emit` with a path relative to the stack's artifact dir. `stackcheck preview --out DIR`
+writes everything emitted to DIR; under the Pulumi CLI the program writes them to `webstack:artifactsDir`
+(default `build/<stack>`), which is also the Docker build context for the self-hosted option.
+Pure module: no Pulumi import.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path, PurePosixPath
+
+_lock = threading.Lock()
+_files: dict[str, str] = {}
+
+
+def _check_path(rel: str) -> str:
+    p = PurePosixPath(rel)
+    if p.is_absolute() or ".." in p.parts or not p.parts:
+        raise ValueError(f"artifact path must be relative and stay inside the artifact dir: {rel!r}")
+    return p.as_posix()
+
+
+def emit(rel_path: str, content: str) -> str:
+    """Record one rendered file; emitting the same path twice with different content is a bug."""
+    rel = _check_path(rel_path)
+    with _lock:
+        if rel in _files and _files[rel] != content:
+            raise ValueError(f"artifact {rel!r} emitted twice with different content")
+        _files[rel] = content
+    return rel
+
+
+def collected() -> dict[str, str]:
+    with _lock:
+        return dict(sorted(_files.items()))
+
+
+def reset() -> None:
+    with _lock:
+        _files.clear()
+
+
+def write_all(out_dir: Path) -> list[Path]:
+    """Write every collected artifact under ``out_dir``; return the paths written (sorted)."""
+    written = []
+    for rel, content in collected().items():
+        dest = out_dir / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_text(content, encoding="utf-8")
+        written.append(dest)
+    return written

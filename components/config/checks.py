@@ -1,0 +1,46 @@
+"""Cross-section rules of the stack config (each raises a ConfigError naming the key).
+
+Each area of the standard adds its rules here as a function taking the StackConfig and returning problems as
+(config key, message). Values of secret keys never appear in messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from components.config.base import ConfigError
+
+if TYPE_CHECKING:
+    from components.config.stack import StackConfig
+
+Check = Callable[["StackConfig"], list[tuple[str, str]]]
+_CHECKS: list[Check] = []
+
+
+def cross_check(fn: Check) -> Check:
+    _CHECKS.append(fn)
+    return fn
+
+
+def run_cross_checks(cfg: StackConfig) -> None:
+    import components.standard.checks  # noqa: F401  (registers the standard's rules)
+
+    problems: list[tuple[str, str]] = []
+    for check in _CHECKS:
+        problems += check(cfg)
+    if problems:
+        raise ConfigError(problems)
+
+
+@cross_check
+def _hosting_matches_domain(cfg: StackConfig) -> list[tuple[str, str]]:
+    problems = []
+    if cfg.hosting.nginx is not None:
+        for host in cfg.hosting.nginx.origin_hostnames:
+            if host != cfg.domain and not host.endswith("." + cfg.domain):
+                problems.append(("webstack:hosting.nginx.originHostnames", f"{host!r} is not in {cfg.domain!r}"))
+    for host in cfg.cloudflare.origin_hostnames:
+        if host != cfg.domain and not host.endswith("." + cfg.domain):
+            problems.append(("webstack:cloudflare.originHostnames", f"{host!r} is not in {cfg.domain!r}"))
+    return problems

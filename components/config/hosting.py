@@ -1,0 +1,119 @@
+"""`webstack:hosting` — which of the runbook's three deployment options serves the app, and its settings."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, model_validator
+
+from components.config.base import Hostname, Ident, SafeText, StrictModel
+
+_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+_VERSION = re.compile(r"^\d+(\.\d+){0,2}$")
+
+
+def _repo(value: str) -> str:
+    if not _REPO.match(value):
+        raise ValueError("must be 'owner/name'")
+    return value
+
+
+def _digest(value: str) -> str:
+    if not _DIGEST.match(value):
+        raise ValueError("must be an image digest 'sha256:<64 hex>'")
+    return value
+
+
+def _version(value: str) -> str:
+    if not _VERSION.match(value):
+        raise ValueError("must be a version like 22 or 1.28.0 (no 'latest', no suffix)")
+    return value
+
+
+def _public(version: int):  # type: ignore[no-untyped-def]
+    def check(value: str) -> str:
+        try:
+            ip = ipaddress.ip_address(value)
+        except ValueError:
+            raise ValueError(f"must be an IPv{version} address") from None
+        if ip.version != version:
+            raise ValueError(f"must be an IPv{version} address")
+        if not ip.is_global:
+            raise ValueError("must be a public address: Cloudflare cannot proxy to a private, loopback or reserved IP")
+        return value
+
+    return check
+
+
+PublicIPv4 = Annotated[str, AfterValidator(_public(4))]
+PublicIPv6 = Annotated[str, AfterValidator(_public(6))]
+Version = Annotated[str, AfterValidator(_version)]
+Digest = Annotated[str, AfterValidator(_digest)]
+
+
+class GitRepository(StrictModel):
+    type: Literal["github", "gitlab", "bitbucket"] = "github"
+    repo: Annotated[str, AfterValidator(_repo)]
+    production_branch: Ident = Field("main", alias="productionBranch")
+
+
+class VercelHosting(StrictModel):
+    """Option A (recommended): Vercel."""
+
+    project_name: Ident = Field(alias="projectName")
+    team_id: Ident | None = Field(None, alias="teamId")
+    node_version: Literal["18.x", "20.x", "22.x", "24.x"] = Field("22.x", alias="nodeVersion")
+    install_command: SafeText = Field("npm ci", alias="installCommand")
+    build_command: SafeText = Field("npm run build", alias="buildCommand")
+    output_directory: Ident = Field("dist", alias="outputDirectory")
+    git_repository: GitRepository | None = Field(None, alias="gitRepository")
+    preview_protection: bool = Field(True, alias="previewProtection")
+    clean_urls: bool = Field(False, alias="cleanUrls")
+    trailing_slash: bool = Field(False, alias="trailingSlash")
+    deployment_dir: SafeText | None = Field(None, alias="deploymentDir")
+
+
+class NetlifyHosting(StrictModel):
+    """Option B: Netlify (files rendered here; deployed with the Netlify CLI)."""
+
+    site_name: Ident = Field(alias="siteName")
+    build_command: SafeText = Field("npm run build", alias="buildCommand")
+    publish_dir: Ident = Field("dist", alias="publishDir")
+    node_version: Version = Field("22", alias="nodeVersion")
+
+
+class NginxHosting(StrictModel):
+    """Option C: the app served by nginx in a hardened Docker container behind Cloudflare."""
+
+    node_version: Version = Field("22", alias="nodeVersion")
+    nginx_version: Version = Field("1.28", alias="nginxVersion")
+    nginx_digest: Digest | None = Field(None, alias="nginxDigest")
+    app_dir: SafeText = Field(".", alias="appDir")
+    image_name: SafeText = Field("webstack-web", alias="imageName")
+    origin_ipv4: PublicIPv4 = Field(alias="originIpv4")
+    origin_ipv6: PublicIPv6 | None = Field(None, alias="originIpv6")
+    http_port: int = Field(8080, alias="httpPort", ge=1024, le=65535)
+    https_port: int = Field(8443, alias="httpsPort", ge=1024, le=65535)
+    publish_http_port: int = Field(80, alias="publishHttpPort", ge=1, le=65535)
+    publish_https_port: int = Field(443, alias="publishHttpsPort", ge=1, le=65535)
+    memory_mb: int = Field(256, alias="memoryMb", ge=32, le=65536)
+    cpus: float = Field(0.5, ge=0.05, le=64)
+    restart: Literal["always", "unless-stopped", "on-failure"] = "unless-stopped"
+    resolver: SafeText | None = None
+    origin_hostnames: list[Hostname] = Field(default_factory=list, alias="originHostnames")
+
+
+class HostingConfig(StrictModel):
+    provider: Literal["vercel", "netlify", "nginx"]
+    vercel: VercelHosting | None = None
+    netlify: NetlifyHosting | None = None
+    nginx: NginxHosting | None = None
+
+    @model_validator(mode="after")
+    def _selected_present(self) -> HostingConfig:
+        if getattr(self, self.provider) is None:
+            raise ValueError(f"provider is {self.provider!r} but the '{self.provider}' settings object is missing")
+        return self

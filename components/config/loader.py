@@ -1,0 +1,106 @@
+"""Read the `webstack:` namespace of Pulumi stack config into a :class:`StackConfig`, or fail with every problem.
+
+Runs before any resource is registered. Structured keys arrive from Pulumi as JSON strings; secret keys are read
+as plain values only to validate them and never appear in an error.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from components.config.base import ConfigError, describe_value
+from components.config.stack import SECRET_KEYS, StackConfig
+
+NAMESPACE = "webstack"
+STRUCTURED_KEYS = {"hosting", "cloudflare", "supabase", "headers", "rateLimits", "env"}
+
+
+def _known_keys() -> dict[str, str]:
+    """alias -> field name for every top-level key."""
+    return {(f.alias or name): name for name, f in StackConfig.model_fields.items() if name not in ("project", "stack")}
+
+
+def load_stack_config(
+    raw: Mapping[str, Any], *, project: str, stack: str, secret_keys: set[str] | frozenset[str] = frozenset()
+) -> StackConfig:
+    """``raw`` maps full keys (``webstack:domain``) to values (strings, or already-decoded objects)."""
+    problems: list[tuple[str, str]] = []
+    known = _known_keys()
+    data: dict[str, Any] = {"project": project, "stack": stack}
+    secret_short: set[str] = set()
+    for full_key, value in raw.items():
+        namespace, _, key = full_key.partition(":")
+        if namespace != NAMESPACE or not key:
+            continue
+        if key not in known:
+            problems.append((full_key, f"unknown key; known keys are: {', '.join(sorted(known))}"))
+            continue
+        is_secret = full_key in secret_keys or key in SECRET_KEYS
+        if is_secret:
+            secret_short.add(key)
+        if key in STRUCTURED_KEYS and isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError:
+                problems.append((full_key, "must be a structured object (YAML mapping/list), got a plain string"))
+                continue
+        data[key] = value
+    for key in SECRET_KEYS:
+        full = f"{NAMESPACE}:{key}"
+        if key in data and full not in secret_keys and key not in secret_short:
+            pass  # Pulumi tells us which keys are secret; plain values of secret keys are still accepted offline.
+    if problems:
+        raise ConfigError(problems)
+    try:
+        return StackConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc, secret_short | set(SECRET_KEYS))) from None
+
+
+def _explain(exc: ValidationError, secret_keys: set[str]) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    for err in exc.errors(include_url=False):
+        loc = [str(p) for p in err["loc"]]
+        key = _format_loc(loc)
+        secret = bool(loc) and loc[0] in secret_keys
+        msg = err["msg"]
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, ") :]
+        if err["type"] == "missing":
+            msg = "required key is missing"
+            problems.append((key, msg))
+            continue
+        if err["type"] == "extra_forbidden":
+            problems.append((key, "unknown key (check the spelling; see docs/config.md)"))
+            continue
+        problems.append((key, f"{msg} (got {describe_value(err.get('input'), secret)})"))
+    return problems
+
+
+def _format_loc(loc: list[str]) -> str:
+    if not loc:
+        return NAMESPACE
+    out = f"{NAMESPACE}:{loc[0]}"
+    for part in loc[1:]:
+        if part.isdigit():
+            out += f"[{part}]"
+        elif part.startswith("function-after") or part.startswith("function-before"):
+            continue
+        else:
+            out += f".{part}"
+    return out
+
+
+def read_pulumi_config(project: str, stack: str) -> StackConfig:
+    """Load from the running Pulumi program's config (works under the CLI and under stackcheck)."""
+    from pulumi.runtime import config as rc
+
+    raw: dict[str, Any] = {}
+    raw.update(rc.get_config_env())
+    raw.update(rc.CONFIG.get())
+    secret_keys = set(rc.get_config_secret_keys_env()) | set(rc._SECRET_KEYS.get())
+    return load_stack_config(raw, project=project, stack=stack, secret_keys=frozenset(secret_keys))

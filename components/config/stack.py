@@ -1,0 +1,72 @@
+"""The whole stack's configuration as one typed model (keys under the `webstack:` namespace)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+
+from components.config.base import Hostname, Ident, StrictModel
+from components.config.cloudflare import CloudflareConfig
+from components.config.env import EnvConfig
+from components.config.hosting import HostingConfig
+from components.config.standard import HeadersConfig, RateLimit
+from components.config.supabase import SupabaseConfig
+
+SECURE_PLACEHOLDER = "stackcheck:unresolved-secure-value"
+"""What the offline run sees for a `secure:` stack value it cannot decrypt (and no `--secret` override gave)."""
+
+SECRET_KEYS = ("supabaseAnonKey", "supabaseAccessToken", "supabaseDbUrl")
+"""Top-level keys that must be set with `pulumi config set --secret`."""
+
+
+def default_rate_limits() -> list[RateLimit]:
+    return [
+        RateLimit.model_validate({"path": "/api/*", "requestsPerPeriod": 100, "period": 60, "burst": 20}),
+        RateLimit.model_validate({"path": "/auth/*", "requestsPerPeriod": 20, "period": 60, "burst": 5}),
+    ]
+
+
+class StackConfig(StrictModel):
+    project: Ident = "webstack"
+    stack: Ident = "dev"
+    environment: Literal["production", "staging", "development"] = "production"
+    domain: Hostname
+    canonical_host: Literal["apex", "www"] = Field("apex", alias="canonicalHost")
+    hosting: HostingConfig
+    cloudflare: CloudflareConfig
+    supabase: SupabaseConfig
+    headers: HeadersConfig = Field(default_factory=HeadersConfig)
+    rate_limits: list[RateLimit] = Field(default_factory=default_rate_limits, alias="rateLimits")
+    env: EnvConfig = Field(default_factory=lambda: EnvConfig({"NODE_ENV": "production"}))
+    supabase_anon_key: SecretStr = Field(alias="supabaseAnonKey")
+    supabase_access_token: SecretStr | None = Field(None, alias="supabaseAccessToken")
+    supabase_db_url: SecretStr | None = Field(None, alias="supabaseDbUrl")
+
+    @property
+    def is_prod(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def canonical_hostname(self) -> str:
+        return self.domain if self.canonical_host == "apex" else f"www.{self.domain}"
+
+    @property
+    def hostnames(self) -> list[str]:
+        """Every public web hostname of the site (apex and www)."""
+        return [self.domain, f"www.{self.domain}"]
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> StackConfig:
+        from components.config.checks import run_cross_checks
+
+        run_cross_checks(self)
+        return self
+
+
+def secret_value(secret: SecretStr | None) -> str | None:
+    """The plain value of a secret, or None when absent or an unresolved offline placeholder."""
+    if secret is None:
+        return None
+    value = secret.get_secret_value()
+    return None if value == SECURE_PLACEHOLDER else value

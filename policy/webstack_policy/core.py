@@ -1,0 +1,335 @@
+"""The small toolkit every policy module uses: plain values from the engine's proxies, unknowns, config, messages.
+
+Why not read ``args.props`` directly: pulumi_policy wraps inputs in proxies that raise on the first unknown
+value, which aborts the whole policy for that resource. Converting once to plain data lets a policy judge every
+known field and still say "can't be known during preview" for the rest (:class:`Check.finish`).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.proxy import (
+    UNKNOWN_ARCHIVE_VALUE,
+    UNKNOWN_ARRAY_VALUE,
+    UNKNOWN_ASSET_VALUE,
+    UNKNOWN_BOOLEAN_VALUE,
+    UNKNOWN_NUMBER_VALUE,
+    UNKNOWN_OBJECT_VALUE,
+    UNKNOWN_STRING_VALUE,
+    UnknownValueError,
+)
+
+_UNKNOWN_SENTINELS = frozenset(
+    {
+        UNKNOWN_BOOLEAN_VALUE,
+        UNKNOWN_NUMBER_VALUE,
+        UNKNOWN_STRING_VALUE,
+        UNKNOWN_ARRAY_VALUE,
+        UNKNOWN_ASSET_VALUE,
+        UNKNOWN_ARCHIVE_VALUE,
+        UNKNOWN_OBJECT_VALUE,
+    }
+)
+
+
+class Unknown:
+    """A value the engine cannot know during preview (a computed output of another resource)."""
+
+    _instance: Unknown | None = None
+
+    def __new__(cls) -> Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "<unknown>"
+
+
+UNKNOWN = Unknown()
+
+
+def is_unknown(value: Any) -> bool:
+    return value is UNKNOWN
+
+
+def plain(value: Any) -> Any:
+    """Deep-copy engine proxies into dicts/lists; unknown sentinels become :data:`UNKNOWN`."""
+    if isinstance(value, str):
+        return UNKNOWN if value in _UNKNOWN_SENTINELS else value
+    if isinstance(value, Mapping):
+        target = value["__target"] if _is_proxy(value) else value
+        return {str(k): plain(target[k]) for k in target}
+    if isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
+        target = value["__target"] if _is_proxy(value) else value  # type: ignore[call-overload]
+        return [plain(v) for v in target]
+    return value
+
+
+def _is_proxy(value: Any) -> bool:
+    return type(value).__name__ in {"_DictProxy", "_ListProxy"}
+
+
+# ---------------------------------------------------------------------------------------------- config
+
+
+SUPPRESSIONS_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "description": (
+        "Accepted exceptions, applied by stackcheck (the Pulumi CLI ignores this key and reports the violation). "
+        "Each needs a reason; an expired one stops applying."
+    ),
+    "items": {
+        "type": "object",
+        "properties": {
+            "urn": {"type": "string", "minLength": 1, "description": "resource URN, or a glob such as *::www"},
+            "reason": {"type": "string", "minLength": 1},
+            "expires": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+        },
+        "required": ["urn", "reason"],
+        "additionalProperties": False,
+    },
+    "default": [],
+}
+
+PROD_SCHEMA: dict[str, dict[str, Any]] = {
+    "prodStackNames": {
+        "type": "array",
+        "items": {"type": "string"},
+        "default": ["prod", "production"],
+        "description": "stack names treated as production",
+    },
+    "prodTagName": {
+        "type": "string",
+        "default": "environment",
+        "description": "a stack tag whose value marks production (see prodTagValues)",
+    },
+    "prodTagValues": {
+        "type": "array",
+        "items": {"type": "string"},
+        "default": ["prod", "production"],
+    },
+}
+
+
+def schema(properties: dict[str, dict[str, Any]] | None = None, *, prod: bool = False) -> PolicyConfigSchema:
+    """A config schema with the shared ``suppressions`` key (and the prod detection keys when ``prod``)."""
+    props: dict[str, dict[str, Any]] = {"suppressions": SUPPRESSIONS_SCHEMA}
+    if prod:
+        props.update(PROD_SCHEMA)
+    props.update(properties or {})
+    return PolicyConfigSchema(properties=props)
+
+
+def config_with_defaults(policy_schema: PolicyConfigSchema | None, given: Mapping[str, Any]) -> dict[str, Any]:
+    """The policy's config, schema defaults filled in (the Pulumi CLI does this too; we do not rely on it)."""
+    out: dict[str, Any] = {}
+    if policy_schema is not None:
+        for key, spec in policy_schema.properties.items():
+            if "default" in spec:
+                out[key] = spec["default"]
+    for key, value in dict(given).items():
+        out[key] = plain(value)
+    return out
+
+
+def is_prod(config: Mapping[str, Any], stack_tags: Mapping[str, str]) -> bool:
+    """Production is decided by the stack name (``prodStackNames``) or a stack tag (``prodTagName``)."""
+    try:
+        stack = pulumi.get_stack()
+    except Exception:  # noqa: BLE001 - outside an engine run the stack is unknown: not production
+        stack = ""
+    names = [n.lower() for n in config.get("prodStackNames", ["prod", "production"])]
+    if stack.lower() in names:
+        return True
+    tag = config.get("prodTagName", "environment")
+    values = [v.lower() for v in config.get("prodTagValues", ["prod", "production"])]
+    return bool(tag) and str(stack_tags.get(tag, "")).lower() in values
+
+
+def today() -> _dt.date:
+    return _dt.date.today()
+
+
+# ---------------------------------------------------------------------------------------------- checks
+
+
+@dataclass
+class Check:
+    """One run of one policy over one resource (or the stack): collects violations and unknowns.
+
+    Messages must never contain input values that could be secrets: name the field, not its content.
+    """
+
+    report: ReportViolation
+    config: dict[str, Any]
+    stack_tags: Mapping[str, str]
+    urn: str | None = None
+    unknown_paths: list[str] = field(default_factory=list)
+
+    def fail(self, message: str, urn: str | None = None) -> None:
+        self.report(message, urn or self.urn)
+
+    def unknown(self, path: str) -> None:
+        self.unknown_paths.append(path)
+
+    @property
+    def prod(self) -> bool:
+        return is_prod(self.config, self.stack_tags)
+
+    def finish(self) -> None:
+        """If a deciding value was unknown, say so the way the engine does (an advisory), after the known findings."""
+        if self.unknown_paths:
+            raise UnknownValueError(UNKNOWN_STRING_VALUE, [", ".join(sorted(set(self.unknown_paths)))])
+
+
+ResourceRule = Callable[[str, dict[str, Any], Check], None]
+StackRule = Callable[[list["StackResource"], Check], None]
+
+
+@dataclass
+class StackResource:
+    type: str
+    urn: str
+    name: str
+    props: dict[str, Any]
+    parent: str | None
+
+
+@dataclass(frozen=True)
+class Meta:
+    name: str
+    description: str
+    severity: Severity
+    enforcement: EnforcementLevel
+    remediation: str
+    config: dict[str, dict[str, Any]] = field(default_factory=dict)
+    prod: bool = False
+    url: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+def resource_policy(
+    meta: Meta,
+    types: Sequence[str] | None,
+    rule: ResourceRule,
+    remediate: Callable[[str, dict[str, Any], dict[str, Any]], dict[str, Any] | None] | None = None,
+) -> ResourceValidationPolicy:
+    """A resource policy for ``types`` (all types when None) whose ``rule`` sees plain props."""
+    cfg_schema = schema(meta.config, prod=meta.prod)
+    wanted = frozenset(types) if types is not None else None
+
+    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        if wanted is not None and args.resource_type not in wanted:
+            return
+        check = Check(
+            report_violation,
+            config_with_defaults(cfg_schema, args.get_config()),
+            args.stack_tags,
+            urn=args.urn,
+        )
+        rule(args.resource_type, plain(args.props), check)
+        check.finish()
+
+    remediate_fn = None
+    if remediate is not None:
+        fix = remediate
+
+        def remediate_fn(args: ResourceValidationArgs) -> Mapping[str, Any] | None:
+            if wanted is not None and args.resource_type not in wanted:
+                return None
+            props = plain(args.props)
+            return fix(args.resource_type, props, config_with_defaults(cfg_schema, args.get_config()))
+
+    return ResourceValidationPolicy(
+        name=meta.name,
+        description=meta.description,
+        validate=validate,
+        remediate=remediate_fn,
+        enforcement_level=meta.enforcement,
+        config_schema=cfg_schema,
+        severity=meta.severity,
+        remediation_steps=meta.remediation,
+        url=meta.url,
+        tags=list(meta.tags) or None,
+    )
+
+
+def stack_policy(meta: Meta, rule: StackRule) -> StackValidationPolicy:
+    cfg_schema = schema(meta.config, prod=meta.prod)
+
+    def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        resources = [
+            StackResource(
+                type=r.resource_type,
+                urn=r.urn,
+                name=r.name,
+                props=plain(r.props),
+                parent=r.parent.urn if r.parent is not None else None,
+            )
+            for r in args.resources
+        ]
+        check = Check(report_violation, config_with_defaults(cfg_schema, args.get_config()), args.stack_tags)
+        rule(resources, check)
+        check.finish()
+
+    return StackValidationPolicy(
+        name=meta.name,
+        description=meta.description,
+        validate=validate,
+        enforcement_level=meta.enforcement,
+        config_schema=cfg_schema,
+        severity=meta.severity,
+        remediation_steps=meta.remediation,
+        url=meta.url,
+        tags=list(meta.tags) or None,
+    )
+
+
+def get(value: Any, *path: str | int) -> Any:
+    """``value[path0][path1]…`` or None when any step is missing; an unknown anywhere on the way is UNKNOWN."""
+    current = value
+    for step in path:
+        if is_unknown(current):
+            return UNKNOWN
+        if isinstance(step, int):
+            if not isinstance(current, list) or step >= len(current):
+                return None
+            current = current[step]
+        else:
+            if not isinstance(current, dict):
+                return None
+            current = current.get(step)
+    return current
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def as_number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None

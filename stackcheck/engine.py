@@ -1,0 +1,479 @@
+"""Run a Pulumi Python program the way the language host would, against an in-process resource monitor.
+
+No CLI, no plugins, no credentials: the program's ``RegisterResource`` calls land in :class:`RecordingMonitor`,
+which answers like the engine does in a preview (inputs echoed back, computed outputs unknown) or, with
+``dry_run=False``, with plausible mocked values. Everything registered is kept as a :class:`ResourceRecord` with
+an engine-shaped URN (full parent type chain, no root-Stack prefix), its parent, dependencies and provider.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import runpy
+import sys
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from google.protobuf import empty_pb2, json_format, struct_pb2
+
+from stackcheck.model import PreviewResult, ResourceRecord
+from stackcheck.wire import UNKNOWN, make_secret
+
+STACK_TYPE = "pulumi:pulumi:Stack"
+SECURE_PLACEHOLDER = "stackcheck:unresolved-secure-value"
+log = logging.getLogger("stackcheck")
+
+
+class UsageError(Exception):
+    """Bad invocation or project layout (exit code 2)."""
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Project and stack config, read like the CLI does
+
+
+@dataclass
+class Project:
+    name: str
+    root: Path
+    main: Path
+    runtime: str
+    config_defaults: dict[str, Any] = field(default_factory=dict)
+
+
+def load_project(root: Path) -> Project:
+    for candidate in ("Pulumi.yaml", "Pulumi.yml"):
+        path = root / candidate
+        if path.exists():
+            break
+    else:
+        raise UsageError(f"no Pulumi.yaml in {root}: run stackcheck from a Pulumi project directory")
+    doc = yaml.safe_load(path.read_text()) or {}
+    runtime = doc.get("runtime")
+    runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
+    if runtime_name != "python":
+        raise UsageError(f"{path}: runtime is {runtime_name!r}; stackcheck runs Python programs only")
+    main = root / (doc.get("main") or ".")
+    if main.is_dir():
+        main = main / "__main__.py"
+    if not main.exists():
+        raise UsageError(f"{path}: program {main} not found")
+    name = doc.get("name")
+    if not isinstance(name, str) or not name:
+        raise UsageError(f"{path}: 'name' is required")
+    defaults: dict[str, Any] = {}
+    for key, spec in (doc.get("config") or {}).items():
+        full = key if ":" in key else f"{name}:{key}"
+        if isinstance(spec, dict) and ("default" in spec or "value" in spec):
+            defaults[full] = spec.get("value", spec.get("default"))
+        elif not isinstance(spec, dict):
+            defaults[full] = spec
+    return Project(name=name, root=root, main=main, runtime="python", config_defaults=defaults)
+
+
+def _config_string(value: Any) -> str:
+    """Pulumi hands every config value to the program as a string; objects/lists as JSON."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+def _contains_secure(value: Any) -> bool:
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            return True
+        return any(_contains_secure(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_contains_secure(v) for v in value)
+    return False
+
+
+def _strip_secure(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            return SECURE_PLACEHOLDER
+        return {k: _strip_secure(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_strip_secure(v) for v in value]
+    return value
+
+
+def load_stack_config(
+    project: Project,
+    stack: str,
+    overrides: Mapping[str, str] | None = None,
+    secret_overrides: Mapping[str, str] | None = None,
+) -> tuple[dict[str, str], set[str]]:
+    """Return (config map as the language host sees it, secret keys).
+
+    ``secure:`` values cannot be decrypted without the CLI: they become a secret placeholder unless
+    ``secret_overrides`` supplies the value (like ``pulumi up -c`` / ``pulumi config set --secret``).
+    """
+    path = project.root / f"Pulumi.{stack}.yaml"
+    if not path.exists():
+        raise UsageError(f"stack {stack!r} has no {path.name} in {project.root}")
+    doc = yaml.safe_load(path.read_text()) or {}
+    config: dict[str, str] = {}
+    secret: set[str] = set()
+    for key, value in project.config_defaults.items():
+        config[key] = _config_string(value)
+    for key, value in (doc.get("config") or {}).items():
+        full = key if ":" in key else f"{project.name}:{key}"
+        if _contains_secure(value):
+            secret.add(full)
+            value = _strip_secure(value)
+        config[full] = _config_string(value)
+    for overrides_map, is_secret in ((overrides or {}, False), (secret_overrides or {}, True)):
+        for key, value in overrides_map.items():
+            full = key if ":" in key else f"{project.name}:{key}"
+            config[full] = value
+            if is_secret:
+                secret.add(full)
+    return config, secret
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# The monitor
+
+
+def _plausible_outputs(type_: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """Computed outputs for a non-preview run, per resource type (enough for programs to wire resources)."""
+    digest = "sha256:" + format(abs(hash((type_, name))) % (1 << 64), "016x") * 4
+    extra: dict[str, Any] = {}
+    if type_.startswith("docker:index/image:Image"):
+        extra = {"repoDigest": f"{inputs.get('imageName', name)}@{digest}", "imageName": inputs.get("imageName", name)}
+    elif type_.startswith("docker:index/remoteImage:RemoteImage"):
+        extra = {"imageId": digest, "repoDigest": f"{inputs.get('name', name)}@{digest}"}
+    elif type_.startswith("tls:index/privateKey:PrivateKey"):
+        extra = {"privateKeyPem": make_secret("-----BEGIN PRIVATE KEY-----\nMOCK\n-----END PRIVATE KEY-----\n"),
+                 "publicKeyPem": "-----BEGIN PUBLIC KEY-----\nMOCK\n-----END PUBLIC KEY-----\n"}
+    elif type_.startswith("tls:index/certRequest:CertRequest"):
+        extra = {"certRequestPem": "-----BEGIN CERTIFICATE REQUEST-----\nMOCK\n-----END CERTIFICATE REQUEST-----\n"}
+    elif type_.startswith("cloudflare:index/originCaCertificate:OriginCaCertificate"):
+        extra = {"certificate": "-----BEGIN CERTIFICATE-----\nMOCK\n-----END CERTIFICATE-----\n",
+                 "expiresOn": "2041-11-27T00:00:00Z"}
+    return {**inputs, **extra}
+
+
+class RecordingMonitor:
+    """A resource monitor that records registrations and answers like the engine (preview or update)."""
+
+    def __init__(self, project: str, stack: str, dry_run: bool,
+                 outputs_hook: Callable[[str, str, dict[str, Any]], dict[str, Any]] | None = None):
+        self.project = project
+        self.stack = stack
+        self.dry_run = dry_run
+        self.records: dict[str, ResourceRecord] = {}
+        self.order: list[str] = []
+        self.stack_urn = self._urn(STACK_TYPE, f"{project}-{stack}")
+        self.stack_outputs: dict[str, Any] = {}
+        self._qualified: dict[str, str] = {}  # urn -> qualified type chain
+        self._default_providers: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._outputs_hook = outputs_hook
+        self._counter = 0
+
+    def _urn(self, qualified_type: str, name: str) -> str:
+        return f"urn:pulumi:{self.stack}::{self.project}::{qualified_type}::{name}"
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """The engine's URN: the parent's full type chain joined by ``$``, the root Stack left out."""
+        if type_ == STACK_TYPE:
+            return self._urn(type_, name)
+        if parent and parent != self.stack_urn:
+            chain = self._qualified.get(parent) or parent.split("::")[2]
+            qualified = f"{chain}${type_}"
+        else:
+            qualified = type_
+        urn = self._urn(qualified, name)
+        self._qualified[urn] = qualified
+        return urn
+
+    def _default_provider(self, type_: str, version: str) -> str:
+        pkg = type_.split(":", 1)[0]
+        key = f"{pkg}@{version}"
+        ref = self._default_providers.get(key)
+        if ref is None:
+            suffix = "default" + (f"_{version.replace('.', '_')}" if version else "")
+            ptype = f"pulumi:providers:{pkg}"
+            urn = self._urn(ptype, suffix)
+            pid = UNKNOWN if self.dry_run else f"{suffix}-id"
+            ref = f"{urn}::{pid}"
+            self._default_providers[key] = ref
+            inputs: dict[str, Any] = {"version": version} if version else {}
+            self.records[urn] = ResourceRecord(urn=urn, type=ptype, name=suffix, custom=True, parent=None,
+                                               inputs=inputs, outputs=dict(inputs), id=pid)
+            self.order.append(urn)
+        return ref
+
+    # -- gRPC-shaped methods the SDK calls -------------------------------------------------------------------------
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802
+        from pulumi.runtime.proto import resource_pb2
+
+        with self._lock:
+            urn = self.make_urn(request.parent, request.type, request.name)
+            if request.type == STACK_TYPE:
+                return resource_pb2.RegisterResourceResponse(urn=urn)
+            inputs = json_format.MessageToDict(request.object, preserving_proto_field_name=True)
+            provider = request.provider
+            if request.custom and not provider and not request.type.startswith("pulumi:providers:"):
+                provider = self._default_provider(request.type, request.version)
+            if request.custom:
+                self._counter += 1
+                rid = "" if self.dry_run else f"{request.name}-{self._counter:04d}"
+            else:
+                rid = ""
+            if not request.custom:
+                outputs: dict[str, Any] = {}
+            elif self.dry_run:
+                outputs = inputs
+            elif self._outputs_hook is not None:
+                outputs = self._outputs_hook(request.type, request.name, inputs)
+            else:
+                outputs = _plausible_outputs(request.type, request.name, inputs)
+            record = ResourceRecord(
+                urn=urn,
+                type=request.type,
+                name=request.name,
+                custom=bool(request.custom),
+                parent=request.parent or self.stack_urn,
+                provider=provider,
+                inputs=inputs,
+                outputs=outputs,
+                dependencies=list(request.dependencies),
+                property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+                protect=bool(request.protect),
+                delete_before_replace=bool(request.deleteBeforeReplace),
+                additional_secret_outputs=list(request.additionalSecretOutputs),
+                id=rid,
+            )
+            self.records[urn] = record
+            self.order.append(urn)
+        if outputs is inputs:
+            obj = request.object
+        else:
+            obj = struct_pb2.Struct()
+            obj.update(outputs)
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=rid, object=obj)
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802
+        outputs = json_format.MessageToDict(request.outputs, preserving_proto_field_name=True)
+        with self._lock:
+            if request.urn == self.stack_urn:
+                self.stack_outputs = outputs
+            elif request.urn in self.records:
+                self.records[request.urn].outputs = outputs
+        return empty_pb2.Empty()
+
+    def ReadResource(self, request: Any) -> Any:  # noqa: N802
+        from pulumi.runtime.proto import resource_pb2
+
+        urn = self.make_urn(request.parent, request.type, request.name)
+        props = json_format.MessageToDict(request.properties, preserving_proto_field_name=True)
+        with self._lock:
+            self.records[urn] = ResourceRecord(urn=urn, type=request.type, name=request.name, custom=True,
+                                               parent=request.parent or self.stack_urn, provider=request.provider,
+                                               inputs=props, outputs=props, id=request.id)
+            self.order.append(urn)
+        return resource_pb2.ReadResourceResponse(urn=urn, properties=request.properties)
+
+    def Invoke(self, request: Any) -> Any:  # noqa: N802
+        from pulumi.runtime.proto import resource_pb2
+
+        raise_msg = f"stackcheck cannot run provider function {request.tok!r} offline"
+        if request.tok == "pulumi:pulumi:getResource":
+            args = json_format.MessageToDict(request.args)
+            rec = self.records.get(args.get("urn", ""))
+            if rec is not None:
+                ret = struct_pb2.Struct()
+                ret.update({"urn": rec.urn, "id": rec.id, "state": rec.outputs})
+                return resource_pb2.ResourceInvokeResponse(**{"return": ret})
+        raise RuntimeError(raise_msg)
+
+    def Call(self, request: Any) -> Any:  # noqa: N802
+        raise RuntimeError(f"stackcheck cannot run method call {request.tok!r} offline")
+
+    def SupportsFeature(self, request: Any) -> Any:  # noqa: N802
+        has = request.id not in ("outputValues",)
+        return type("SupportsFeatureResponse", (), {"hasSupport": has})
+
+    def GetDeploymentInfo(self, request: Any) -> Any:  # noqa: N802
+        from pulumi.runtime.proto import resource_pb2
+
+        return resource_pb2.DeploymentInfo(supportedFeatures=[
+            resource_pb2.RESOURCE_MONITOR_FEATURE_SECRETS,
+            resource_pb2.RESOURCE_MONITOR_FEATURE_RESOURCE_REFERENCES,
+            resource_pb2.RESOURCE_MONITOR_FEATURE_ALIAS_SPECS,
+            resource_pb2.RESOURCE_MONITOR_FEATURE_DELETED_WITH,
+            resource_pb2.RESOURCE_MONITOR_FEATURE_TRANSFORMS,
+        ])
+
+    def RegisterPackage(self, request: Any) -> Any:  # noqa: N802
+        from pulumi.runtime.proto import resource_pb2
+
+        return resource_pb2.RegisterPackageResponse(ref=f"{request.name}@{request.version}")
+
+    def _empty(self, request: Any) -> Any:
+        return empty_pb2.Empty()
+
+    RegisterStackTransform = _empty
+    RegisterStackInvokeTransform = _empty
+    RegisterResourceHook = _empty
+    RegisterErrorHook = _empty
+    SignalAndWaitForShutdown = _empty
+
+    def ExistsResource(self, request: Any) -> Any:  # noqa: N802
+        from pulumi.runtime.proto import resource_pb2
+
+        return resource_pb2.ExistsResourceResponse(exists=False)
+
+    # -- results ----------------------------------------------------------------------------------------------------
+
+    def resources(self) -> list[ResourceRecord]:
+        stack = ResourceRecord(urn=self.stack_urn, type=STACK_TYPE, name=f"{self.project}-{self.stack}",
+                               custom=False, parent=None, outputs=self.stack_outputs)
+        return [stack] + [self.records[u] for u in self.order]
+
+
+class RecordingEngine:
+    """The engine service for ``pulumi.log``: messages are kept (and shown by the CLI)."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[int, str, str]] = []
+
+    def Log(self, request: Any) -> Any:  # noqa: N802
+        self.messages.append((request.severity, request.urn, request.message))
+        return empty_pb2.Empty()
+
+    def GetRootResource(self, request: Any) -> Any:  # noqa: N802
+        raise NotImplementedError
+
+    def SetRootResource(self, request: Any) -> Any:  # noqa: N802
+        return empty_pb2.Empty()
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Running a program
+
+
+@contextmanager
+def _program_environment(project: Project, config: Mapping[str, str], secret_keys: set[str]) -> Iterator[None]:
+    """cwd, sys.path and the config env vars as the Python language host sets them; restored afterwards."""
+    saved_cwd = os.getcwd()
+    saved_path = list(sys.path)
+    saved_env = {k: os.environ.get(k) for k in ("PULUMI_CONFIG", "PULUMI_CONFIG_SECRET_KEYS")}
+    os.environ["PULUMI_CONFIG"] = json.dumps(dict(config))
+    os.environ["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(sorted(secret_keys))
+    os.chdir(project.root)
+    sys.path.insert(0, str(project.main.parent))
+    try:
+        yield
+    finally:
+        os.chdir(saved_cwd)
+        sys.path[:] = saved_path
+        for k, v in saved_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+class ProgramError(Exception):
+    """The program raised; ``original`` is the exception (a ConfigError becomes exit code 2)."""
+
+    def __init__(self, original: BaseException):
+        self.original = original
+        super().__init__(str(original))
+
+
+def run_program(
+    project_dir: Path,
+    stack: str,
+    *,
+    dry_run: bool = True,
+    overrides: Mapping[str, str] | None = None,
+    secret_overrides: Mapping[str, str] | None = None,
+    program: Callable[[], Any] | None = None,
+    organization: str = "organization",
+) -> tuple[PreviewResult, RecordingEngine]:
+    """Run the project's program (or ``program``) for ``stack`` and return what it registered."""
+    from pulumi.runtime import config as pulumi_config
+    from pulumi.runtime import mocks, settings
+    from pulumi.runtime.stack import run_in_stack
+
+    project = load_project(project_dir.resolve())
+    config, secret_keys = load_stack_config(project, stack, overrides, secret_overrides)
+    monitor = RecordingMonitor(project.name, stack, dry_run)
+    engine = RecordingEngine()
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    failure: list[BaseException] = []
+    try:
+        with _program_environment(project, config, secret_keys):
+            feature_info = monitor.GetDeploymentInfo(empty_pb2.Empty())
+            settings.configure(mocks.MockSettings(
+                monitor=monitor,
+                monitor_features=set(feature_info.supportedFeatures),
+                engine=engine,
+                project=project.name,
+                stack=stack,
+                dry_run=dry_run,
+                organization=organization,
+                root_directory=str(project.root),
+                callbacks=None,
+                parallel=0,
+                legacy_apply_enabled=False,
+            ))
+            pulumi_config.set_all_config(dict(config), sorted(secret_keys))
+
+            def main() -> None:
+                try:
+                    if program is not None:
+                        program()
+                    else:
+                        runpy.run_path(str(project.main), run_name="__main__")
+                except BaseException as exc:  # noqa: BLE001 - reported to the caller as ProgramError
+                    failure.append(exc)
+                    raise
+
+            try:
+                loop.run_until_complete(run_in_stack(main))
+            except BaseException as exc:  # noqa: BLE001
+                if not failure:
+                    failure.append(exc)
+    finally:
+        settings.reset_options()
+        pulumi_config.set_all_config({}, [])
+        loop.close()
+        asyncio.set_event_loop(None)
+    if failure:
+        raise ProgramError(_root_cause(failure[0]))
+    result = PreviewResult(project=project.name, stack=stack, dry_run=dry_run, resources=monitor.resources(),
+                           outputs=monitor.stack_outputs)
+    return result, engine
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """Pulumi wraps program exceptions in RunError/grpc errors; find the user's exception."""
+    seen = set()
+    while id(exc) not in seen:
+        seen.add(id(exc))
+        nxt = exc.__cause__ or exc.__context__
+        if nxt is None or type(exc).__name__ not in ("RunError", "InputPropertyError", "Exception"):
+            break
+        exc = nxt
+    return exc
