@@ -198,6 +198,8 @@ class Check:
             raise UnknownValueError(UNKNOWN_STRING_VALUE, [", ".join(sorted(set(self.unknown_paths)))])
 
 
+Remediation = Callable[[str, dict[str, Any], Any, dict[str, Any]], bool]
+"""(type, plain props, secrets-preserving props to mutate, config) -> whether anything changed."""
 ResourceRule = Callable[[str, dict[str, Any], Check], None]
 StackRule = Callable[[list["StackResource"], Check], None]
 
@@ -228,7 +230,7 @@ def resource_policy(
     meta: Meta,
     types: Sequence[str] | None,
     rule: ResourceRule,
-    remediate: Callable[[str, dict[str, Any], dict[str, Any]], dict[str, Any] | None] | None = None,
+    remediate: Remediation | None = None,
 ) -> ResourceValidationPolicy:
     """A resource policy for ``types`` (all types when None) whose ``rule`` sees plain props."""
     cfg_schema = schema(meta.config, prod=meta.prod)
@@ -253,8 +255,9 @@ def resource_policy(
         def remediate_fn(args: ResourceValidationArgs) -> Mapping[str, Any] | None:
             if wanted is not None and args.resource_type not in wanted:
                 return None
-            props = plain(args.props)
-            return fix(args.resource_type, props, config_with_defaults(cfg_schema, args.get_config()))
+            # args.props preserves secretness on writes: mutate it, never rebuild it from plain values.
+            changed = fix(args.resource_type, plain(args.props), args.props, config_with_defaults(cfg_schema, args.get_config()))
+            return args.props if changed else None
 
     return ResourceValidationPolicy(
         name=meta.name,
