@@ -51,3 +51,30 @@ def write_all(out_dir: Path) -> list[Path]:
         dest.write_text(content, encoding="utf-8")
         written.append(dest)
     return written
+
+
+ARTIFACTS_ENV = "WEBSTACK_ARTIFACTS_DIR"
+
+
+def artifacts_root(stack: str) -> Path:
+    """Where rendered files go on disk: $WEBSTACK_ARTIFACTS_DIR (stackcheck sets it) or ``build/<stack>``."""
+    import os
+
+    env = os.environ.get(ARTIFACTS_ENV)
+    return Path(env) if env else Path("build") / stack
+
+
+def materialize(prefix: str, stack: str) -> Path:
+    """Write the artifacts emitted so far under ``prefix`` (e.g. ``nginx``) to disk now and return that dir.
+
+    For resources that read files at registration time (a Docker build context).
+    """
+    root = artifacts_root(stack)
+    base = _check_path(prefix)
+    for rel, content in collected().items():
+        if rel == base or rel.startswith(base + "/"):
+            dest = root / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            if not dest.exists() or dest.read_text(encoding="utf-8") != content:
+                dest.write_text(content, encoding="utf-8")
+    return root / base

@@ -1,0 +1,63 @@
+"""Compose one stack from its config: the standard, the hosting option, the Cloudflare edge, Supabase.
+
+This is what `__main__.py` runs. Each hosting option and service has its own function; child components are
+created in dependency order (Supabase first: its URL feeds the CSP and the app's environment).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi
+
+from components import artifacts
+from components.config import StackConfig
+from components.standard import Standard, resolve_standard
+
+
+def build_stack(cfg: StackConfig) -> dict[str, Any]:
+    """Register every resource of the stack; return the stack outputs to export."""
+    std = resolve_standard(cfg)
+    artifacts.emit("headers.json", json.dumps(std.header_map, indent=2) + "\n")
+    outputs: dict[str, Any] = {
+        "environment": cfg.environment,
+        "canonicalUrl": f"https://{cfg.canonical_hostname}",
+        "hosting": cfg.hosting.provider,
+        "standardVersion": std.version,
+        "headerProfile": std.profile,
+    }
+    outputs.update(_supabase(cfg, std))
+    if cfg.hosting.provider == "vercel":
+        outputs.update(_vercel(cfg, std))
+    elif cfg.hosting.provider == "netlify":
+        outputs.update(_netlify(cfg, std))
+    else:
+        outputs.update(_nginx(cfg, std))
+    outputs.update(_cloudflare(cfg, std))
+    return outputs
+
+
+def _supabase(cfg: StackConfig, std: Standard) -> dict[str, Any]:
+    return {"supabaseUrl": cfg.supabase.url}
+
+
+def _vercel(cfg: StackConfig, std: Standard) -> dict[str, Any]:
+    return {}
+
+
+def _netlify(cfg: StackConfig, std: Standard) -> dict[str, Any]:
+    return {}
+
+
+def _nginx(cfg: StackConfig, std: Standard) -> dict[str, Any]:
+    return {}
+
+
+def _cloudflare(cfg: StackConfig, std: Standard) -> dict[str, Any]:
+    return {}
+
+
+def export_all(outputs: dict[str, Any]) -> None:
+    for key, value in outputs.items():
+        pulumi.export(key, value)

@@ -1,0 +1,193 @@
+"""`python -m stackcheck` — offline preview, policy checks and database audit for Pulumi Python projects.
+
+Exit codes: 0 ok; 1 mandatory policy violations (or audit ERRORs); 2 bad config or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from stackcheck.engine import ProgramError, UsageError, run_program
+from stackcheck.model import PreviewResult
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
+FORMATS = ("text", "json", "sarif", "markdown")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"stackcheck: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _key_value(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text.split('=')[0]!r}=…")
+    return key, value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="stackcheck", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("preview", help="run the program offline under a mock engine and check it against the pack")
+    p.add_argument("--stack", "-s", required=True, help="stack name (reads Pulumi.<stack>.yaml)")
+    p.add_argument("--cwd", "-C", type=Path, default=Path("."), help="Pulumi project directory (default: .)")
+    p.add_argument("--out", type=Path, help="write rendered artifacts and reports to this directory")
+    p.add_argument("--format", choices=FORMATS, default="text")
+    p.add_argument("--preview", dest="dry_run", action=argparse.BooleanOptionalAction, default=True,
+                   help="computed outputs unknown, as in `pulumi preview` (default); --no-preview mocks them")
+    p.add_argument("-c", "--config", dest="config", action="append", type=_key_value, default=[],
+                   metavar="KEY=VALUE", help="override stack config (JSON for structured keys)")
+    p.add_argument("--secret", dest="secrets", action="append", type=_key_value, default=[],
+                   metavar="KEY=VALUE", help="supply a secret config value (e.g. one that is `secure:` in the file)")
+    p.add_argument("--policy-pack", type=Path, default=None,
+                   help="policy pack directory (default: ./policy if it has PulumiPolicy.yaml)")
+    p.add_argument("--policy-config", type=Path, default=None, help="Pulumi policy config JSON file")
+    p.add_argument("--no-policy", action="store_true", help="skip the policy pack")
+    return parser
+
+
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    project_dir = args.cwd.resolve()
+    out: Path | None = args.out.resolve() if args.out else None
+    scratch = tempfile.mkdtemp(prefix="stackcheck-artifacts-")
+    saved = os.environ.get("WEBSTACK_ARTIFACTS_DIR")
+    os.environ["WEBSTACK_ARTIFACTS_DIR"] = str(out) if out else scratch
+    try:
+        _reset_artifacts()
+        result, engine = run_program(project_dir, args.stack, dry_run=args.dry_run,
+                                     overrides=dict(args.config), secret_overrides=dict(args.secrets))
+    except UsageError as exc:
+        print(f"stackcheck: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ProgramError as exc:
+        return _program_failure(exc.original)
+    finally:
+        if saved is None:
+            os.environ.pop("WEBSTACK_ARTIFACTS_DIR", None)
+        else:
+            os.environ["WEBSTACK_ARTIFACTS_DIR"] = saved
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        result.artifacts = _collect_artifacts(out)
+    pack = _policy_pack_dir(args, project_dir)
+    if pack is not None:
+        code = _run_policies(result, pack, args.policy_config)
+        if code:
+            return code
+    _write_reports(result, out)
+    sys.stdout.write(render(result, args.format))
+    return EXIT_VIOLATIONS if _has_mandatory(result) else EXIT_OK
+
+
+def _reset_artifacts() -> None:
+    try:
+        from components import artifacts
+    except ImportError:
+        return
+    artifacts.reset()
+
+
+def _collect_artifacts(out: Path) -> list[str]:
+    try:
+        from components import artifacts
+    except ImportError:
+        return []
+    return [str(p.relative_to(out)) for p in artifacts.write_all(out)]
+
+
+def _program_failure(exc: BaseException) -> int:
+    from components.config import ConfigError
+
+    if isinstance(exc, ConfigError):
+        print(f"stackcheck: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"stackcheck: the program failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _policy_pack_dir(args: argparse.Namespace, project_dir: Path) -> Path | None:
+    if args.no_policy:
+        return None
+    if args.policy_pack is not None:
+        return args.policy_pack.resolve()
+    default = project_dir / "policy"
+    return default if (default / "PulumiPolicy.yaml").exists() else None
+
+
+def _run_policies(result: PreviewResult, pack: Path, config_file: Path | None) -> int:
+    try:
+        from stackcheck.analyzer import run_policy_pack
+    except ImportError:
+        return EXIT_OK
+    violations, packs = run_policy_pack(pack, result.resources, project=result.project, stack=result.stack,
+                                        dry_run=result.dry_run, config_file=config_file)
+    result.violations = list(violations)
+    result.policy_packs = list(packs)
+    return EXIT_OK
+
+
+def _has_mandatory(result: PreviewResult) -> bool:
+    return any(v.enforcement == "mandatory" and not v.suppressed for v in result.violations)
+
+
+def render(result: PreviewResult, fmt: str) -> str:
+    from stackcheck.reporters import text
+
+    if fmt == "json":
+        from stackcheck.reporters import jsonreport
+
+        return jsonreport.render_json(result)
+    if fmt == "sarif":
+        from stackcheck.reporters.sarif import render_sarif
+
+        return render_sarif(result)
+    if fmt == "markdown":
+        from stackcheck.reporters.markdown import render_markdown
+
+        return render_markdown(result)
+    return text.render_text(result)
+
+
+def _write_reports(result: PreviewResult, out: Path | None) -> None:
+    if out is None:
+        return
+    from stackcheck.reporters import jsonreport
+
+    (out / "report.json").write_text(jsonreport.render_json(result))
+    for name, fmt in (("report.sarif", "sarif"), ("report.md", "markdown")):
+        try:
+            (out / name).write_text(render(result, fmt))
+        except ImportError:
+            continue
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "audit-db":
+        from stackcheck.audit_db import main as audit_main
+
+        return audit_main(argv[1:])
+    if argv and argv[0] == "check":
+        from stackcheck.check import main as check_main
+
+        return check_main(argv[1:])
+    args = build_parser().parse_args(argv)
+    if args.command == "preview":
+        return cmd_preview(args)
+    return EXIT_USAGE
+
+
+def dumps(value: object) -> str:
+    return json.dumps(value, indent=2, sort_keys=False)

@@ -1,0 +1,1 @@
+"""Reporters: text (like `pulumi preview`), JSON, SARIF 2.1.0, Markdown."""

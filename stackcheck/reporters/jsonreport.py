@@ -1,0 +1,44 @@
+"""The `--format json` document (schema in docs/stackcheck.md). Secrets are redacted; nothing prints in clear."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+from stackcheck.model import PreviewResult
+from stackcheck.wire import redact
+
+SCHEMA_VERSION = 1
+
+
+def as_document(result: PreviewResult) -> dict[str, object]:
+    return {
+        "schemaVersion": SCHEMA_VERSION,
+        "project": result.project,
+        "stack": result.stack,
+        "preview": result.dry_run,
+        "resources": [
+            {
+                "urn": r.urn,
+                "type": r.type,
+                "name": r.name,
+                "parent": r.parent,
+                "custom": r.custom,
+                "provider": r.provider or None,
+                "id": r.id or None,
+                "dependencies": r.dependencies,
+                "propertyDependencies": r.property_dependencies,
+                "inputs": redact(r.inputs),
+                "outputs": redact(r.outputs),
+            }
+            for r in result.resources
+        ],
+        "outputs": redact(result.outputs),
+        "artifacts": result.artifacts,
+        "policyPacks": result.policy_packs,
+        "violations": [asdict(v) for v in result.violations],
+    }
+
+
+def render_json(result: PreviewResult) -> str:
+    return json.dumps(as_document(result), indent=2) + "\n"
