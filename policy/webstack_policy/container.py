@@ -16,11 +16,11 @@ REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage"
 ContainerRule = Callable[[dict[str, Any], Check], None]
 
 
-def _container_policy(meta: Meta, judge: ContainerRule, types: list[str] | None = None):  # noqa: ANN202
+def _container_policy(meta: Meta, judge: ContainerRule):  # noqa: ANN202
     def rule(_type: str, props: dict[str, Any], check: Check) -> None:
         judge(props, check)
 
-    return resource_policy(meta, types or [CONTAINER], rule)
+    return resource_policy(meta, [CONTAINER], rule)
 
 
 def _field(props: dict[str, Any], key: str, check: Check) -> Any:
@@ -85,7 +85,7 @@ def _healthcheck(props: dict[str, Any], check: Check) -> None:
         check.unknown("healthcheck.tests")
         return
     tests = as_list(tests)
-    if not tests or (tests[0] if tests else "").upper() == "NONE":
+    if not tests or str(tests[0]).upper() == "NONE":
         check.fail("The container declares no healthcheck.")
 
 
@@ -187,13 +187,13 @@ POLICIES = [
                             EnforcementLevel.ADVISORY, "Set memory (MB), e.g. memory=256 for a static nginx.",
                             {"maxMemoryMb": {"type": "number", "exclusiveMinimum": 0, "default": 4096}}),
                       _memory),
-    _container_policy(_meta("container-image-pinned", "Container images are pinned to a version tag or digest.",
+    resource_policy(_meta("container-image-pinned", "Container images are pinned to a version tag or digest.",
                             Severity.HIGH, MANDATORY,
                             "Reference the image as name:1.2.3 (or name@sha256:…), never untagged or :latest.",
                             {"floatingTags": {"type": "array", "items": {"type": "string"},
                                               "default": ["latest", "stable", "mainline", "alpine"]}}),
-                      _image_rule(_image_pinned), [CONTAINER, REMOTE_IMAGE]),
-    _container_policy(_meta("container-image-digest", "Container images are pinned by digest.", Severity.LOW,
+                    [CONTAINER, REMOTE_IMAGE], _image_rule(_image_pinned)),
+    resource_policy(_meta("container-image-digest", "Container images are pinned by digest.", Severity.LOW,
                             EnforcementLevel.ADVISORY, "Append @sha256:<digest> to the image reference."),
-                      _image_rule(_image_digest), [CONTAINER, REMOTE_IMAGE]),
+                    [CONTAINER, REMOTE_IMAGE], _image_rule(_image_digest)),
 ]
