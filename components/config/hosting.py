@@ -33,6 +33,11 @@ def _version(value: str) -> str:
     return value
 
 
+_DOCUMENTATION_NETS = [ipaddress.ip_network(n) for n in
+                       ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")]
+"""RFC 5737 / RFC 3849 example ranges: accepted so example stacks stay obviously fake."""
+
+
 def _public(version: int):  # type: ignore[no-untyped-def]
     def check(value: str) -> str:
         try:
@@ -41,7 +46,7 @@ def _public(version: int):  # type: ignore[no-untyped-def]
             raise ValueError(f"must be an IPv{version} address") from None
         if ip.version != version:
             raise ValueError(f"must be an IPv{version} address")
-        if not ip.is_global:
+        if not ip.is_global and not any(ip in net for net in _DOCUMENTATION_NETS if net.version == ip.version):
             raise ValueError("must be a public address: Cloudflare cannot proxy to a private, loopback or reserved IP")
         return value
 
