@@ -1,7 +1,9 @@
-"""Compose one stack from its config: the standard, the hosting option, the Cloudflare edge, Supabase.
+"""Compose one stack from its config: the standard, Supabase, the Cloudflare edge, then the hosting option.
 
-This is what `__main__.py` runs. Each hosting option and service has its own function; child components are
-created in dependency order (Supabase first: its URL feeds the CSP and the app's environment).
+This is what `__main__.py` runs. Each service has its own function here (kept small: the components do the work).
+Order: Supabase first (its URL feeds the CSP and the app's environment), then the Cloudflare edge (DNS, TLS,
+rules; for the self-hosted option it also issues the Origin CA certificate), then the hosting option.
+Everything rendered to files is emitted from config data (never from inside an ``apply``), so `--out` is complete.
 """
 
 from __future__ import annotations
@@ -28,18 +30,24 @@ def build_stack(cfg: StackConfig) -> dict[str, Any]:
         "headerProfile": std.profile,
     }
     outputs.update(_supabase(cfg, std))
+    edge_outputs, edge = _cloudflare(cfg, std)
+    outputs.update(edge_outputs)
     if cfg.hosting.provider == "vercel":
         outputs.update(_vercel(cfg, std))
     elif cfg.hosting.provider == "netlify":
         outputs.update(_netlify(cfg, std))
     else:
-        outputs.update(_nginx(cfg, std))
-    outputs.update(_cloudflare(cfg, std))
+        outputs.update(_nginx(cfg, std, edge))
     return outputs
 
 
 def _supabase(cfg: StackConfig, std: Standard) -> dict[str, Any]:
     return {"supabaseUrl": cfg.supabase.url}
+
+
+def _cloudflare(cfg: StackConfig, std: Standard) -> tuple[dict[str, Any], Any]:
+    """Returns (outputs, the CloudflareEdge component or None)."""
+    return {}, None
 
 
 def _vercel(cfg: StackConfig, std: Standard) -> dict[str, Any]:
@@ -50,11 +58,7 @@ def _netlify(cfg: StackConfig, std: Standard) -> dict[str, Any]:
     return {}
 
 
-def _nginx(cfg: StackConfig, std: Standard) -> dict[str, Any]:
-    return {}
-
-
-def _cloudflare(cfg: StackConfig, std: Standard) -> dict[str, Any]:
+def _nginx(cfg: StackConfig, std: Standard, edge: Any) -> dict[str, Any]:
     return {}
 
 
