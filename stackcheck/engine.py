@@ -394,8 +394,9 @@ def _program_environment(project: Project, config: Mapping[str, str], secret_key
 class ProgramError(Exception):
     """The program raised; ``original`` is the exception (a ConfigError becomes exit code 2)."""
 
-    def __init__(self, original: BaseException):
+    def __init__(self, original: BaseException, resources: list[ResourceRecord] | None = None):
         self.original = original
+        self.resources = resources or []  # what was registered before the failure (the root Stack included)
         super().__init__(str(original))
 
 
@@ -461,7 +462,7 @@ def run_program(
         loop.close()
         asyncio.set_event_loop(None)
     if failure:
-        raise ProgramError(_root_cause(failure[0]))
+        raise ProgramError(_root_cause(failure[0]), monitor.resources())
     result = PreviewResult(project=project.name, stack=stack, dry_run=dry_run, resources=monitor.resources(),
                            outputs=monitor.stack_outputs)
     return result, engine

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+import re
+
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from components.config.base import Hostname, Ident, StrictModel
 from components.config.cloudflare import CloudflareConfig
@@ -42,6 +44,22 @@ class StackConfig(StrictModel):
     supabase_anon_key: SecretStr = Field(alias="supabaseAnonKey")
     supabase_access_token: SecretStr | None = Field(None, alias="supabaseAccessToken")
     supabase_db_url: SecretStr | None = Field(None, alias="supabaseDbUrl")
+
+    @field_validator("supabase_access_token")
+    @classmethod
+    def _access_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        plain = secret_value(value)
+        if plain is not None and not re.fullmatch(r"sbp_[A-Za-z0-9_]{20,200}", plain):
+            raise ValueError("must be a Supabase personal access token (sbp_…), from supabase.com/dashboard/account/tokens")
+        return value
+
+    @field_validator("supabase_db_url")
+    @classmethod
+    def _db_url_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        plain = secret_value(value)
+        if plain is not None and not re.fullmatch(r"postgres(ql)?://\S+", plain):
+            raise ValueError("must be a postgresql:// connection string")
+        return value
 
     @property
     def is_prod(self) -> bool:

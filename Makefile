@@ -1,0 +1,66 @@
+# webstack — quickstart: `make preview` (offline preview of the prod stack), `make test` (everything).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STACK ?= prod
+OUT ?= build/$(STACK)
+APT_PACKAGES := nginx wrk postgresql-15 chromium ca-certificates
+
+.PHONY: help preview preview-all test test-fast lint typecheck bench schema system-deps clean
+
+help:
+	@echo "make preview      offline preview of STACK=$(STACK) (artifacts + reports in $(OUT))"
+	@echo "make preview-all  preview prod, selfhosted and netlify"
+	@echo "make test         install everything the tests need, lint, run the whole suite"
+	@echo "make bench        benchmarks (ratios measured side by side)"
+	@echo "make schema       regenerate the component package schema and reference docs"
+
+$(VENV)/.runtime: requirements.txt policy/requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt -r policy/requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+preview: $(VENV)/.runtime
+	$(PY) -m stackcheck preview --stack $(STACK) --out $(OUT)
+
+preview-all: $(VENV)/.runtime
+	for s in prod selfhosted netlify; do $(PY) -m stackcheck preview --stack $$s --out build/$$s >/dev/null || exit $$?; echo "$$s: ok"; done
+
+# Real servers used by the tests (nginx, PostgreSQL, Chromium, wrk) come from Debian; installed when missing.
+system-deps:
+	@missing=""; \
+	command -v nginx >/dev/null || missing="$$missing nginx"; \
+	command -v wrk >/dev/null || missing="$$missing wrk"; \
+	test -x /usr/lib/postgresql/15/bin/postgres || missing="$$missing postgresql-15"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(APT_PACKAGES); \
+	fi
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+
+typecheck: $(VENV)/.dev
+	$(VENV)/bin/mypy components stackcheck
+
+test: system-deps $(VENV)/.dev lint
+	$(PY) -m pytest -q -p no:cacheprovider
+
+test-fast: $(VENV)/.dev
+	$(PY) -m pytest -q -m "not real_server and not slow"
+
+bench: system-deps $(VENV)/.dev
+	for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit $$?; done
+
+schema: $(VENV)/.dev
+	$(PY) -m stackcheck.schema --write
+
+clean:
+	rm -rf build .pytest_cache .hypothesis

@@ -1,0 +1,452 @@
+"""Run a CrossGuard policy pack exactly as the Pulumi engine does, over the real Analyzer gRPC protocol.
+
+The pack is started as ``<python> -u -m pulumi.policy <engine-address> <pack-dir>`` with the pack directory as
+working directory; it prints its port on the first stdout line. We host the small Engine service it may log to,
+then call, in the engine's order: Handshake (a Python pack answers UNIMPLEMENTED, which the engine tolerates) →
+ConfigureStack → GetAnalyzerInfo → Configure (the reconciled config, one entry for every policy) → per resource
+Remediate (when a policy is at ``remediate``) and Analyze → AnalyzeStack.
+
+Inputs travel as the engine sends them: secrets unwrapped to plaintext, unknowns as the unknown sentinel. No
+value ever goes into a log line or a violation message: messages are scrubbed of every secret plaintext too.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterable, Mapping
+from concurrent import futures
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import grpc
+from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, engine_pb2_grpc
+
+from stackcheck.model import ResourceRecord, Violation
+from stackcheck.policy_config import (
+    PolicyConfigError,
+    PolicySettings,
+    apply_suppressions,
+    load_config_file,
+    reconcile,
+    suppressions,
+)
+from stackcheck.wire import is_secret, unwrap
+
+__all__ = ["PolicyConfigError", "PolicyPackError", "PolicyPackSession", "run_policy_pack"]
+
+_LEVEL_NAMES = {
+    analyzer_pb2.ADVISORY: "advisory",
+    analyzer_pb2.MANDATORY: "mandatory",
+    analyzer_pb2.REMEDIATE: "remediate",
+    analyzer_pb2.DISABLED: "disabled",
+}
+_LEVEL_VALUES = {v: k for k, v in _LEVEL_NAMES.items()}
+_SEVERITY_NAMES = {
+    analyzer_pb2.POLICY_SEVERITY_UNSPECIFIED: "",
+    analyzer_pb2.POLICY_SEVERITY_LOW: "low",
+    analyzer_pb2.POLICY_SEVERITY_MEDIUM: "medium",
+    analyzer_pb2.POLICY_SEVERITY_HIGH: "high",
+    analyzer_pb2.POLICY_SEVERITY_CRITICAL: "critical",
+}
+_MAX_MESSAGE = 1024 * 1024 * 400
+_START_TIMEOUT_S = 60.0
+
+
+class PolicyPackError(RuntimeError):
+    """The pack would not start or broke the protocol; carries the tail of its output."""
+
+
+class _Engine(engine_pb2_grpc.EngineServicer):
+    """The Engine service a plugin may call back into: we keep its log lines (they are shown on failure)."""
+
+    def __init__(self) -> None:
+        self.logs: collections.deque[str] = collections.deque(maxlen=200)
+        self.root = ""
+
+    def Log(self, request: engine_pb2.LogRequest, context: grpc.ServicerContext) -> empty_pb2.Empty:  # noqa: N802
+        self.logs.append(f"{engine_pb2.LogSeverity.Name(request.severity)}: {request.message}")
+        return empty_pb2.Empty()
+
+    def GetRootResource(self, request: Any, context: grpc.ServicerContext) -> Any:  # noqa: N802
+        return engine_pb2.GetRootResourceResponse(urn=self.root)
+
+    def SetRootResource(self, request: Any, context: grpc.ServicerContext) -> Any:  # noqa: N802
+        self.root = request.urn
+        return engine_pb2.SetRootResourceResponse()
+
+
+class _Drain(threading.Thread):
+    """Reads a pipe to the end so the pack never blocks on a full buffer; keeps the last lines."""
+
+    def __init__(self, stream: Any, first_line: threading.Event | None = None) -> None:
+        super().__init__(daemon=True)
+        self.stream = stream
+        self.lines: collections.deque[str] = collections.deque(maxlen=200)
+        self.first: str | None = None
+        self.first_line = first_line
+
+    def run(self) -> None:
+        for raw in iter(self.stream.readline, b""):
+            line = raw.decode(errors="replace").rstrip("\n")
+            if self.first_line is not None and self.first is None:
+                self.first = line
+                self.first_line.set()
+                continue
+            self.lines.append(line)
+        if self.first_line is not None:
+            self.first_line.set()
+
+
+@dataclass
+class PackPolicy:
+    name: str
+    description: str
+    enforcement: str
+    severity: str
+    kind: str  # resource | stack
+    remediation_steps: str
+    url: str
+    tags: list[str]
+    config_schema: dict[str, Any]
+    display_name: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "enforcementLevel": self.enforcement,
+            "severity": self.severity,
+            "type": self.kind,
+            "remediationSteps": self.remediation_steps,
+            "url": self.url,
+            "tags": self.tags,
+            "configSchema": self.config_schema,
+            "displayName": self.display_name,
+        }
+
+
+def _pack_version(pack_dir: Path) -> str:
+    path = pack_dir / "PulumiPolicy.yaml"
+    try:
+        import yaml
+
+        doc = yaml.safe_load(path.read_text()) or {}
+    except (OSError, ImportError):
+        return ""
+    return str(doc.get("version", "")) if isinstance(doc, dict) else ""
+
+
+def _struct(value: Mapping[str, Any]) -> struct_pb2.Struct:
+    s = struct_pb2.Struct()
+    s.update(dict(value))
+    return s
+
+
+def _plain_inputs(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Wire-form inputs as Analyze receives them: secrets unwrapped, unknowns kept as the sentinel."""
+    return {k: unwrap(v) for k, v in dict.items(inputs)}
+
+
+def secret_strings(value: Any) -> set[str]:
+    """Every plaintext string under a secret marker (to scrub from messages)."""
+    found: set[str] = set()
+
+    def collect_plain(v: Any) -> None:
+        if isinstance(v, str):
+            if len(v) >= 3:
+                found.add(v)
+        elif isinstance(v, Mapping):
+            for x in dict.values(dict(v)):
+                collect_plain(x)
+        elif isinstance(v, list):
+            for x in v:
+                collect_plain(x)
+        elif isinstance(v, (int, float)) and not isinstance(v, bool):
+            found.add(str(v))
+
+    def walk(v: Any) -> None:
+        if is_secret(v):
+            collect_plain(unwrap(v))
+        elif isinstance(v, Mapping):
+            for x in dict.values(dict(v)):
+                walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+
+    walk(value)
+    return found
+
+
+def scrub(message: str, secrets: Iterable[str]) -> str:
+    for s in sorted(secrets, key=len, reverse=True):
+        if s and s in message:
+            message = message.replace(s, "[secret]")
+    return message
+
+
+def _type_of_urn(urn: str) -> str:
+    parts = urn.split("::")
+    return parts[2].split("$")[-1] if len(parts) >= 4 else ""
+
+
+class PolicyPackSession:
+    """One running pack: start, speak the protocol, stop. Reusable across stacks (tests start it once).
+
+    ``stack``/``project`` also go to the pack's environment (``PULUMI_STACK`` …) as the engine sets them; a pack
+    reads the stack name from there, so one session judges one stack name (tags can change per run).
+    """
+
+    def __init__(self, pack_dir: Path, *, project: str, stack: str, dry_run: bool = True,
+                 python: str = sys.executable, organization: str = "organization",
+                 stack_config: Mapping[str, str] | None = None) -> None:
+        self.pack_dir = Path(pack_dir).resolve()
+        if not (self.pack_dir / "PulumiPolicy.yaml").exists():
+            raise PolicyPackError(f"{self.pack_dir} is not a policy pack (no PulumiPolicy.yaml)")
+        self.project, self.stack, self.dry_run = project, stack, dry_run
+        self.organization = organization
+        self.stack_config = dict(stack_config or {})
+        self.engine = _Engine()
+        self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+        engine_pb2_grpc.add_EngineServicer_to_server(self.engine, self._server)
+        port = self._server.add_insecure_port("127.0.0.1:0")
+        self._server.start()
+        self.engine_address = f"127.0.0.1:{port}"
+        env = dict(os.environ)
+        env.update({
+            "PULUMI_PROJECT": project,
+            "PULUMI_STACK": stack,
+            "PULUMI_ORGANIZATION": organization,
+            "PULUMI_DRY_RUN": "true" if dry_run else "false",
+            "PULUMI_CONFIG": json.dumps(self.stack_config),
+            "PYTHONUNBUFFERED": "1",
+        })
+        self._proc = subprocess.Popen(  # noqa: S603 - the pack is the program we were asked to run
+            [python, "-u", "-m", "pulumi.policy", self.engine_address, str(self.pack_dir)],
+            cwd=self.pack_dir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )
+        started = threading.Event()
+        self._out = _Drain(self._proc.stdout, started)
+        self._err = _Drain(self._proc.stderr)
+        self._out.start()
+        self._err.start()
+        if not started.wait(_START_TIMEOUT_S) or not (self._out.first or "").strip().isdigit():
+            self.close()
+            raise PolicyPackError(f"policy pack {self.pack_dir} did not start:\n{self.output_tail()}")
+        self._channel = grpc.insecure_channel(
+            f"127.0.0.1:{self._out.first.strip()}",  # type: ignore[union-attr]
+            options=[("grpc.max_receive_message_length", _MAX_MESSAGE),
+                     ("grpc.max_send_message_length", _MAX_MESSAGE)],
+        )
+        grpc.channel_ready_future(self._channel).result(timeout=_START_TIMEOUT_S)
+        self.stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
+        self._handshake()
+        self.info = self.stub.GetAnalyzerInfo(empty_pb2.Empty())
+        self.version = _pack_version(self.pack_dir) or self.info.version
+        self.policies = [self._policy(p) for p in self.info.policies]
+
+    # ------------------------------------------------------------------ protocol steps
+
+    def _handshake(self) -> None:
+        try:
+            self.stub.Handshake(analyzer_pb2.AnalyzerHandshakeRequest(
+                engine_address=self.engine_address, root_directory=str(self.pack_dir),
+                program_directory=str(self.pack_dir)))
+        except grpc.RpcError as exc:
+            if exc.code() != grpc.StatusCode.UNIMPLEMENTED:  # type: ignore[attr-defined]
+                raise
+
+    def _configure_stack(self, tags: Mapping[str, str]) -> None:
+        self.stub.ConfigureStack(analyzer_pb2.AnalyzerStackConfigureRequest(
+            stack=self.stack, project=self.project, organization=self.organization, dry_run=self.dry_run,
+            config=self.stack_config, tags=dict(tags)))
+
+    @staticmethod
+    def _policy(p: Any) -> PackPolicy:
+        kind = {analyzer_pb2.POLICY_TYPE_RESOURCE: "resource", analyzer_pb2.POLICY_TYPE_STACK: "stack"}.get(
+            p.policy_type, "")
+        schema: dict[str, Any] = {}
+        if p.HasField("configSchema"):
+            schema = {"properties": json_format.MessageToDict(p.configSchema.properties)}
+            if p.configSchema.required:
+                schema["required"] = list(p.configSchema.required)
+        return PackPolicy(
+            name=p.name, description=p.description, enforcement=_LEVEL_NAMES.get(p.enforcementLevel, "advisory"),
+            severity=_SEVERITY_NAMES.get(p.severity, ""), kind=kind, remediation_steps=p.remediation_steps,
+            url=p.url, tags=list(p.tags), config_schema=schema, display_name=p.displayName,
+        )
+
+    def pack_info(self) -> dict[str, Any]:
+        return {
+            "name": self.info.name,
+            "version": self.version,
+            "description": self.info.description,
+            "policies": [p.as_dict() for p in self.policies],
+        }
+
+    def reconcile(self, file_config: Mapping[str, Any]) -> dict[str, PolicySettings]:
+        initial = {k: _initial_entry(v) for k, v in self.info.initialConfig.items()}
+        return reconcile([p.as_dict() for p in self.policies], initial, file_config)
+
+    def _configure(self, settings: Mapping[str, PolicySettings]) -> None:
+        request = analyzer_pb2.ConfigureAnalyzerRequest()
+        for name, s in settings.items():
+            request.policyConfig[name].CopyFrom(analyzer_pb2.PolicyConfig(
+                enforcementLevel=_LEVEL_VALUES[s.level], properties=_struct(s.properties)))
+        self.stub.Configure(request)
+
+    # ------------------------------------------------------------------ one run
+
+    def run(self, records: list[ResourceRecord], *, config: Mapping[str, Any] | None = None,
+            tags: Mapping[str, str] | None = None) -> tuple[list[Violation], list[ResourceRecord]]:
+        """Judge ``records``; returns violations (suppressions applied) and the records after remediation."""
+        settings = self.reconcile(config or {})
+        rules = suppressions(settings)
+        self._configure_stack(tags or {})
+        self._configure(settings)
+        remediating = any(s.level == "remediate" for s in settings.values())
+        by_urn = {r.urn: r for r in records}
+        meta = {p.name: p for p in self.policies}
+        violations: list[Violation] = []
+        judged: list[ResourceRecord] = []
+        all_secrets: set[str] = set()
+        for record in records:
+            if not record.custom or record.type.startswith("pulumi:providers:"):
+                judged.append(record)
+                continue
+            secrets = secret_strings(record.inputs)
+            all_secrets |= secrets
+            if remediating:
+                record, fixes = self._remediate(record, by_urn, meta)
+                violations += fixes
+            response = self.stub.Analyze(self._analyze_request(record, by_urn))
+            violations += [self._violation(d, record.urn, meta, secrets) for d in response.diagnostics]
+            judged.append(record)
+        stack_request = analyzer_pb2.AnalyzeStackRequest(
+            resources=[self._stack_resource(r, by_urn) for r in judged
+                       if r.custom and not r.type.startswith("pulumi:providers:")])
+        response = self.stub.AnalyzeStack(stack_request)
+        violations += [self._violation(d, None, meta, all_secrets) for d in response.diagnostics]
+        return apply_suppressions(violations, rules), judged
+
+    def _provider(self, record: ResourceRecord, by_urn: Mapping[str, ResourceRecord]
+                  ) -> analyzer_pb2.AnalyzerProviderResource | None:
+        if not record.provider:
+            return None
+        urn = record.provider.rsplit("::", 1)[0] if record.provider.count("::") > 3 else record.provider
+        provider = by_urn.get(urn)
+        return analyzer_pb2.AnalyzerProviderResource(
+            type=_type_of_urn(urn), urn=urn, name=urn.rsplit("::", 1)[-1],
+            properties=_struct(_plain_inputs(provider.inputs) if provider else {}))
+
+    def _options(self, record: ResourceRecord) -> analyzer_pb2.AnalyzerResourceOptions:
+        return analyzer_pb2.AnalyzerResourceOptions(
+            protect=record.protect, deleteBeforeReplace=record.delete_before_replace,
+            deleteBeforeReplaceDefined=True, additionalSecretOutputs=record.additional_secret_outputs,
+            parent=record.parent or "")
+
+    def _analyze_request(self, record: ResourceRecord, by_urn: Mapping[str, ResourceRecord]
+                         ) -> analyzer_pb2.AnalyzeRequest:
+        request = analyzer_pb2.AnalyzeRequest(
+            type=record.type, urn=record.urn, name=record.name, properties=_struct(_plain_inputs(record.inputs)),
+            options=self._options(record))
+        provider = self._provider(record, by_urn)
+        if provider is not None:
+            request.provider.CopyFrom(provider)
+        return request
+
+    def _stack_resource(self, record: ResourceRecord, by_urn: Mapping[str, ResourceRecord]
+                        ) -> analyzer_pb2.AnalyzerResource:
+        resource = analyzer_pb2.AnalyzerResource(
+            type=record.type, urn=record.urn, name=record.name, properties=_struct(_plain_inputs(record.inputs)),
+            options=self._options(record), parent=record.parent or "", dependencies=record.dependencies,
+            propertyDependencies={k: analyzer_pb2.AnalyzerPropertyDependencies(urns=v)
+                                  for k, v in record.property_dependencies.items()})
+        provider = self._provider(record, by_urn)
+        if provider is not None:
+            resource.provider.CopyFrom(provider)
+        return resource
+
+    def _remediate(self, record: ResourceRecord, by_urn: Mapping[str, ResourceRecord],
+                   meta: Mapping[str, PackPolicy]) -> tuple[ResourceRecord, list[Violation]]:
+        response = self.stub.Remediate(self._analyze_request(record, by_urn))
+        fixes: list[Violation] = []
+        for remediation in response.remediations:
+            policy = meta.get(remediation.policyName)
+            if remediation.diagnostic:
+                fixes.append(Violation(
+                    policy_pack=remediation.policyPackName, policy=remediation.policyName, enforcement="advisory",
+                    message=remediation.diagnostic, urn=record.urn, description=remediation.description,
+                    severity=policy.severity if policy else ""))
+            if remediation.HasField("properties"):
+                inputs = json_format.MessageToDict(remediation.properties)
+                record = replace(record, inputs=inputs)
+                fixes.append(Violation(
+                    policy_pack=remediation.policyPackName, policy=remediation.policyName, enforcement="remediate",
+                    message=f"remediated: {remediation.description}", urn=record.urn,
+                    description=remediation.description, severity=policy.severity if policy else ""))
+        return record, fixes
+
+    def _violation(self, d: analyzer_pb2.AnalyzeDiagnostic, urn: str | None, meta: Mapping[str, PackPolicy],
+                   secrets: Iterable[str]) -> Violation:
+        policy = meta.get(d.policyName)
+        message = d.message
+        if d.description and message.startswith(d.description):
+            message = message[len(d.description):].lstrip("\n") or d.description
+        return Violation(
+            policy_pack=d.policyPackName, policy=d.policyName,
+            enforcement=_LEVEL_NAMES.get(d.enforcementLevel, "advisory"),
+            message=scrub(message, secrets), urn=d.urn or urn, description=d.description,
+            severity=_SEVERITY_NAMES.get(d.severity) or (policy.severity if policy else ""),
+        )
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def output_tail(self) -> str:
+        lines = [*self._out.lines, *self._err.lines, *self.engine.logs]
+        return "\n".join(lines[-40:])
+
+    def close(self) -> None:
+        channel = getattr(self, "_channel", None)
+        if channel is not None:
+            channel.close()
+        if self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        for stream in (self._proc.stdout, self._proc.stderr):
+            if stream is not None:
+                stream.close()
+        self._server.stop(0)
+
+    def __enter__(self) -> PolicyPackSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _initial_entry(config: analyzer_pb2.PolicyConfig) -> dict[str, Any]:
+    entry: dict[str, Any] = json_format.MessageToDict(config.properties)
+    entry["enforcementLevel"] = _LEVEL_NAMES.get(config.enforcementLevel, "advisory")
+    return entry
+
+
+def run_policy_pack(pack_dir: Path, records: list[ResourceRecord], *, project: str, stack: str, dry_run: bool,
+                    config_file: Path | None = None, python: str = sys.executable,
+                    tags: Mapping[str, str] | None = None) -> tuple[list[Violation], list[dict[str, Any]]]:
+    """Start the pack, judge ``records`` once, stop it. Raises PolicyConfigError / PolicyPackError."""
+    file_config = load_config_file(config_file)
+    with PolicyPackSession(pack_dir, project=project, stack=stack, dry_run=dry_run, python=python) as session:
+        violations, _ = session.run(records, config=file_config, tags=tags)
+        return violations, [session.pack_info()]

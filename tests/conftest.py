@@ -1,0 +1,40 @@
+"""Shared test helpers: the repo root, the shared/ dir, and running the stackcheck CLI in-process."""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Callable
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO
+
+
+def run_cli(argv: list[str]) -> tuple[int, str, str]:
+    """Run `python -m stackcheck ARGV` in-process; return (exit code, stdout, stderr)."""
+    from stackcheck.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            code = main(argv)
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def cli() -> Callable[[list[str]], tuple[int, str, str]]:
+    return run_cli
