@@ -228,7 +228,7 @@ class PolicyPackSession:
             "PULUMI_CONFIG": json.dumps(self.stack_config),
             "PYTHONUNBUFFERED": "1",
         })
-        self._proc = subprocess.Popen(  # noqa: S603 - the pack is the program we were asked to run
+        self._proc = subprocess.Popen(
             [python, "-u", "-m", "pulumi.policy", self.engine_address, str(self.pack_dir)],
             cwd=self.pack_dir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )
@@ -352,10 +352,12 @@ class PolicyPackSession:
             deleteBeforeReplaceDefined=True, additionalSecretOutputs=record.additional_secret_outputs,
             parent=record.parent or "")
 
-    def _analyze_request(self, record: ResourceRecord, by_urn: Mapping[str, ResourceRecord]
-                         ) -> analyzer_pb2.AnalyzeRequest:
+    def _analyze_request(self, record: ResourceRecord, by_urn: Mapping[str, ResourceRecord], *,
+                         keep_secrets: bool = False) -> analyzer_pb2.AnalyzeRequest:
+        # Analyze gets plaintext; Remediate keeps the secret markers so a remediation can preserve secretness.
+        props = dict(record.inputs) if keep_secrets else _plain_inputs(record.inputs)
         request = analyzer_pb2.AnalyzeRequest(
-            type=record.type, urn=record.urn, name=record.name, properties=_struct(_plain_inputs(record.inputs)),
+            type=record.type, urn=record.urn, name=record.name, properties=_struct(props),
             options=self._options(record))
         provider = self._provider(record, by_urn)
         if provider is not None:
@@ -376,7 +378,7 @@ class PolicyPackSession:
 
     def _remediate(self, record: ResourceRecord, by_urn: Mapping[str, ResourceRecord],
                    meta: Mapping[str, PackPolicy]) -> tuple[ResourceRecord, list[Violation]]:
-        response = self.stub.Remediate(self._analyze_request(record, by_urn))
+        response = self.stub.Remediate(self._analyze_request(record, by_urn, keep_secrets=True))
         fixes: list[Violation] = []
         for remediation in response.remediations:
             policy = meta.get(remediation.policyName)

@@ -9,6 +9,7 @@ an engine-shaped URN (full parent type chain, no root-Stack prefix), its parent,
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import os
@@ -413,7 +414,6 @@ def run_program(
     """Run the project's program (or ``program``) for ``stack`` and return what it registered."""
     from pulumi.runtime import config as pulumi_config
     from pulumi.runtime import mocks, settings
-    from pulumi.runtime.stack import run_in_stack
 
     project = load_project(project_dir.resolve())
     config, secret_keys = load_stack_config(project, stack, overrides, secret_overrides)
@@ -423,6 +423,9 @@ def run_program(
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     failure: list[BaseException] = []
+    # The provider SDKs leave ~10^6 long-lived objects behind at import; without this every full collection
+    # during the run rescans them all (a third of the run time at 1,000 resources). Undone in `finally`.
+    gc.freeze()
     try:
         with _program_environment(project, config, secret_keys):
             feature_info = monitor.GetDeploymentInfo(empty_pb2.Empty())
@@ -452,7 +455,7 @@ def run_program(
                     raise
 
             try:
-                loop.run_until_complete(run_in_stack(main))
+                _run_in_stack(loop, main)
             except BaseException as exc:  # noqa: BLE001
                 if not failure:
                     failure.append(exc)
@@ -461,11 +464,51 @@ def run_program(
         pulumi_config.set_all_config({}, [])
         loop.close()
         asyncio.set_event_loop(None)
+        gc.unfreeze()
     if failure:
         raise ProgramError(_root_cause(failure[0]), monitor.resources())
     result = PreviewResult(project=project.name, stack=stack, dry_run=dry_run, resources=monitor.resources(),
                            outputs=monitor.stack_outputs)
     return result, engine
+
+
+def _run_in_stack(loop: asyncio.AbstractEventLoop, program: Callable[[], Any]) -> None:
+    """What ``pulumi.runtime.run_in_stack`` does, with the synchronous program body run outside the event loop.
+
+    Same registrations, same order, same outputs; only scheduling differs: the SDK's resource constructors queue
+    their RPCs, and the loop then drains them all at once (as ``set_mocks`` tests do) instead of pumping the loop
+    re-entrantly on every constructor, which costs ~40 % more per resource. ``pulumi.run(async_fn)`` programs
+    are awaited exactly as the language host does.
+    """
+    from pulumi.runtime.settings import _load_monitor_feature_support, _shutdown_callbacks
+    from pulumi.runtime.stack import Stack, wait_for_rpcs
+
+    loop.run_until_complete(_load_monitor_feature_support())
+    error: BaseException | None = None
+    stack = Stack()
+    try:
+        program()
+        async_program = stack._take_async_program()
+        if async_program is not None:
+
+            async def run_async() -> None:
+                stack._add_program_outputs(await async_program())
+
+            loop.run_until_complete(run_async())
+    except BaseException as exc:  # noqa: BLE001 - re-raised once outstanding RPCs are drained, like the SDK
+        error = exc
+    finally:
+        stack._finish()
+
+    async def drain() -> None:
+        try:
+            await wait_for_rpcs()
+        finally:
+            await _shutdown_callbacks()
+
+    loop.run_until_complete(drain())
+    if error is not None:
+        raise error
 
 
 def _root_cause(exc: BaseException) -> BaseException:

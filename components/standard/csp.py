@@ -7,7 +7,7 @@ value back (used by tests and graders to compare renderings).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 FETCH_DIRECTIVES = (
@@ -48,6 +48,57 @@ _SANDBOX_TOKENS = frozenset({
 
 class CspError(ValueError):
     """A directive or source the standard does not accept (message names it)."""
+
+
+_INSECURE_SCHEMES = ("http:", "ws:", "ftp:")
+_BROAD = frozenset({"*", "http:", "https:", "ws:", "wss:", "ftp:", "http://*", "https://*", "http://*.*", "https://*.*"})
+_SCRIPT_UNSAFE = {
+    "'unsafe-inline'": "lets any injected inline script run, which is what CSP exists to stop; hash the script "
+                       "('sha256-…') or move it to a file",
+    "'unsafe-eval'": "lets strings run as code (eval, new Function); remove the eval use instead",
+    "'unsafe-hashes'": "re-enables inline event handlers; move the handlers into script files",
+    "'strict-dynamic'": "needs per-response nonces, which static hosting cannot issue",
+    "data:": "lets an attacker-supplied data: URL run as a script",
+    "blob:": "lets script-created blobs run as scripts",
+}
+
+
+def is_broad(source: str) -> bool:
+    """A source that allows (nearly) any origin: a bare wildcard or a scheme on its own."""
+    return source.lower() in _BROAD
+
+
+def is_insecure(source: str) -> bool:
+    """A source that allows loading over plain http/ws/ftp."""
+    return source.lower().startswith(_INSECURE_SCHEMES)
+
+
+def config_source(directive: str) -> Callable[[str], str]:
+    """Validator for one extra source a stack adds to ``directive`` in its config.
+
+    Stricter than :func:`validate_source`: a stack may add origins, hashes and 'wasm-unsafe-eval', never a
+    wildcard, a bare scheme, 'none' or an insecure scheme, and never a source that defeats ``script-src``.
+    Deliberate weakenings have their own named settings (e.g. ``allowInlineStyles``) so they are recorded.
+    """
+
+    def check(source: str) -> str:
+        validate_source(directive, source)
+        low = source.lower()
+        if directive in ("script-src", "worker-src") and low in _SCRIPT_UNSAFE:
+            raise CspError(f"{source} is not accepted in {directive}: it {_SCRIPT_UNSAFE[low]}")
+        if low == "'unsafe-inline'":
+            raise CspError(f"{directive}: use the named setting (allowInlineStyles) instead of 'unsafe-inline' so "
+                           "the weakening is recorded")
+        if low == "'none'":
+            raise CspError(f"{directive}: 'none' cannot be added to other sources; list only extra sources")
+        if is_broad(low):
+            raise CspError(f"{directive}: {source!r} allows any origin; list the exact origins instead "
+                           "(e.g. https://cdn.example.com)")
+        if is_insecure(low):
+            raise CspError(f"{directive}: {source!r} loads over an insecure scheme; use https:// or wss://")
+        return source
+
+    return check
 
 
 def validate_source(directive: str, source: str) -> str:

@@ -16,7 +16,7 @@ REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage"
 ContainerRule = Callable[[dict[str, Any], Check], None]
 
 
-def _container_policy(meta: Meta, judge: ContainerRule):  # noqa: ANN202
+def _container_policy(meta: Meta, judge: ContainerRule):
     def rule(_type: str, props: dict[str, Any], check: Check) -> None:
         judge(props, check)
 
@@ -145,7 +145,7 @@ def _image_digest(props: dict[str, Any], check: Check, resource_type: str) -> No
         check.fail("The image is pinned by tag, not digest; a tag can be re-pushed (use name:tag@sha256:…).")
 
 
-def _image_rule(judge: Callable[[dict[str, Any], Check, str], None]):  # noqa: ANN202
+def _image_rule(judge: Callable[[dict[str, Any], Check, str], None]):
     def rule(resource_type: str, props: dict[str, Any], check: Check) -> None:
         judge(props, check, resource_type)
 
@@ -181,7 +181,8 @@ POLICIES = [
                       _non_root),
     _container_policy(_meta("container-healthcheck", "Containers declare a healthcheck.", Severity.MEDIUM,
                             EnforcementLevel.ADVISORY,
-                            "Set healthcheck={'tests': ['CMD', 'wget', '-qO-', 'http://127.0.0.1:8080/healthz'], ...}."),
+                            "Set healthcheck={'tests': ['CMD', 'wget', '-qO-', 'http://127.0.0.1:8080/healthz']} "
+                            "with an interval and retries."),
                       _healthcheck),
     _container_policy(_meta("container-memory-limit", "Containers have a memory limit.", Severity.MEDIUM,
                             EnforcementLevel.ADVISORY, "Set memory (MB), e.g. memory=256 for a static nginx.",

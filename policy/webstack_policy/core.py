@@ -256,7 +256,8 @@ def resource_policy(
             if wanted is not None and args.resource_type not in wanted:
                 return None
             # args.props preserves secretness on writes: mutate it, never rebuild it from plain values.
-            changed = fix(args.resource_type, plain(args.props), args.props, config_with_defaults(cfg_schema, args.get_config()))
+            config = config_with_defaults(cfg_schema, args.get_config())
+            changed = fix(args.resource_type, plain(args.props), args.props, config)
             return args.props if changed else None
 
     return ResourceValidationPolicy(

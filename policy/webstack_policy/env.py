@@ -24,7 +24,7 @@ VERCEL_TYPES = [VERCEL_ENV, VERCEL_ENVS, VERCEL_SHARED_ENV, VERCEL_PROJECT]
 ENV_TYPES = [*VERCEL_TYPES, DOCKER_CONTAINER, DOCKER_IMAGE, DOCKER_REMOTE_IMAGE]
 
 CLIENT_PREFIXES = ["VITE_", "NEXT_PUBLIC_", "REACT_APP_", "PUBLIC_", "NUXT_PUBLIC_", "GATSBY_"]
-SECRET_NAME_PATTERN = r"SECRET|TOKEN|PASSWORD|PASSWD|PRIVATE|SERVICE_ROLE|CREDENTIAL"
+SECRET_NAME_PATTERN = r"SECRET|TOKEN|PASSWORD|PASSWD|PRIVATE|SERVICE_ROLE|CREDENTIAL"  # noqa: S105 - a pattern
 
 
 @dataclass
@@ -50,9 +50,8 @@ def env_vars(resource_type: str, props: dict[str, Any]) -> list[EnvVar]:
             if is_unknown(item):
                 out.append(EnvVar(UNKNOWN, UNKNOWN, UNKNOWN, f"{list_key}[{i}]"))
             elif isinstance(item, dict):
-                out.append(
-                    EnvVar(item.get("key"), item.get("value"), item.get("sensitive", False), f"{list_key}[{i}]", list_key, i)
-                )
+                sensitive = item.get("sensitive", False)
+                out.append(EnvVar(item.get("key"), item.get("value"), sensitive, f"{list_key}[{i}]", list_key, i))
     elif resource_type == DOCKER_CONTAINER:
         envs = props.get("envs")
         if is_unknown(envs):

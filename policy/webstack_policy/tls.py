@@ -16,7 +16,7 @@ CLOUDFLARE_PREFIX = "cloudflare:"
 SettingRule = Callable[[Any, Check], None]
 
 
-def _setting_policy(meta: Meta, setting_id: str, judge: SettingRule):  # noqa: ANN202 - pulumi_policy type
+def _setting_policy(meta: Meta, setting_id: str, judge: SettingRule):
     def rule(_type: str, props: dict[str, Any], check: Check) -> None:
         sid = props.get("settingId")
         if is_unknown(sid):
@@ -47,7 +47,9 @@ SSL_STRICT = _setting_policy(
         description="Cloudflare encrypts to the origin and validates its certificate (SSL mode strict).",
         severity=Severity.HIGH,
         enforcement=EnforcementLevel.MANDATORY,
-        remediation="Set ZoneSetting ssl to 'strict' and give the origin a valid (e.g. Cloudflare Origin CA) certificate.",
+        remediation=(
+            "Set ZoneSetting ssl to 'strict' and give the origin a valid (e.g. Cloudflare Origin CA) certificate."
+        ),
         tags=("tls",),
     ),
     "ssl",
@@ -198,7 +200,9 @@ ZONE_COMPLETE = stack_policy(
         description="Every Cloudflare zone the stack uses declares the whole TLS profile as ZoneSettings.",
         severity=Severity.HIGH,
         enforcement=EnforcementLevel.MANDATORY,
-        remediation="Declare ZoneSettings ssl, min_tls_version, tls_1_3, always_use_https and security_header for the zone.",
+        remediation=(
+            "Declare ZoneSettings ssl, min_tls_version, tls_1_3, always_use_https and security_header for the zone."
+        ),
         config={
             "requiredSettings": {"type": "array", "items": {"type": "string"}, "default": REQUIRED_SETTINGS},
         },

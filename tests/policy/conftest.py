@@ -10,11 +10,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from policy_helpers import PROJECT, fake_jwt
 
 from stackcheck.analyzer import PolicyPackSession
 from stackcheck.model import ResourceRecord
-
-from policy_helpers import PROJECT, fake_jwt
 
 REPO = Path(__file__).resolve().parents[2]
 PACK = REPO / "policy"

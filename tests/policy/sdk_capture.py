@@ -56,8 +56,8 @@ def build() -> None:
                     "X-Content-Type-Options": {"operation": "set", "value": "nosniff"},
                     "Referrer-Policy": {"operation": "set", "value": "strict-origin-when-cross-origin"},
                     "Permissions-Policy": {"operation": "set", "value": "camera=(), microphone=(), geolocation=()"},
-                    "Content-Security-Policy": {"operation": "set",
-                                                "value": "default-src 'self'; object-src 'none'; frame-ancestors 'none'"},
+                    "Content-Security-Policy": {
+                        "operation": "set", "value": "default-src 'self'; object-src 'none'; frame-ancestors 'none'"},
                 }}}])
     cloudflare.ZoneSetting("hsts", zone_id="zone1", setting_id="security_header", value={
         "strict_transport_security": {"enabled": True, "max_age": 31536000, "include_subdomains": True,

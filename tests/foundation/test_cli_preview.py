@@ -1,0 +1,82 @@
+"""`stackcheck preview` on the example stacks: exit codes, output formats, overrides, secrets never printed."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, run_cli
+
+
+def _fake_anon_jwt(marker: str) -> str:
+    def b64(obj: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
+
+    return f"{b64({'alg': 'HS256', 'typ': 'JWT'})}.{b64({'role': 'anon', 'iss': 'supabase', 'ref': marker})}.sig{marker}"
+
+
+@pytest.mark.parametrize("stack", ["prod", "selfhosted", "netlify"])
+def test_example_stacks_preview_cleanly(stack: str, tmp_path: Path) -> None:
+    code, out, err = run_cli(["preview", "--stack", stack, "--cwd", str(REPO), "--out", str(tmp_path), "--no-policy"])
+    assert code == 0, err
+    assert out.startswith(f"Previewing update ({stack}):")
+    assert f"pulumi:pulumi:Stack" in out and f"webstack-{stack}" in out
+    assert (tmp_path / "headers.json").exists()
+    assert "headers.json" in out  # artifacts are listed
+
+
+def test_json_format_documents_resources_outputs_and_artifacts(tmp_path: Path) -> None:
+    code, out, _ = run_cli(["preview", "--stack", "prod", "--cwd", str(REPO), "--format", "json",
+                            "--out", str(tmp_path), "--no-policy"])
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["project"] == "webstack" and doc["stack"] == "prod" and doc["preview"] is True
+    assert {"urn", "type", "name", "parent", "custom", "inputs"} <= set(doc["resources"][0])
+    assert doc["resources"][0]["type"] == "pulumi:pulumi:Stack"
+    assert doc["outputs"]["canonicalUrl"] == "https://example.com"
+    assert "headers.json" in doc["artifacts"]
+    assert json.loads((tmp_path / "report.json").read_text())["stack"] == "prod"
+
+
+def test_structured_override_replaces_a_key() -> None:
+    hosting = {"provider": "netlify", "netlify": {"siteName": "override-site"}}
+    code, out, err = run_cli(["preview", "--stack", "prod", "--cwd", str(REPO), "--format", "json", "--no-policy",
+                              "-c", f"webstack:hosting={json.dumps(hosting)}"])
+    assert code == 0, err
+    assert json.loads(out)["outputs"]["hosting"] == "netlify"
+
+
+def test_plain_override_without_namespace_uses_the_project_namespace() -> None:
+    code, out, err = run_cli(["preview", "--stack", "prod", "--cwd", str(REPO), "--format", "json", "--no-policy",
+                              "-c", "domain=example.dev"])
+    assert code == 0, err
+    assert json.loads(out)["outputs"]["canonicalUrl"] == "https://example.dev"
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+@pytest.mark.parametrize("stack", ["prod", "selfhosted", "netlify"])
+def test_secret_values_never_appear_in_output(stack: str, fmt: str, tmp_path: Path) -> None:
+    anon = _fake_anon_jwt("SECRETMARKER1")
+    token = "sbp_" + "SECRETMARKER2" + "0" * 27
+    code, out, err = run_cli([
+        "preview", "--stack", stack, "--cwd", str(REPO), "--format", fmt, "--out", str(tmp_path), "--no-policy",
+        "--secret", f"webstack:supabaseAnonKey={anon}", "--secret", f"webstack:supabaseAccessToken={token}",
+    ])
+    assert code == 0, err
+    everything = out + err + "".join(p.read_text() for p in tmp_path.rglob("*") if p.is_file())
+    assert "SECRETMARKER1" not in everything
+    assert "SECRETMARKER2" not in everything
+    assert anon not in everything
+
+
+def test_no_preview_mode_mocks_ids(tmp_path: Path) -> None:
+    code, out, _ = run_cli(["preview", "--stack", "prod", "--cwd", str(REPO), "--format", "json", "--no-preview",
+                            "--no-policy"])
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["preview"] is False
+    custom = [r for r in doc["resources"] if r["custom"] and not r["type"].startswith("pulumi:providers:")]
+    assert all(r["id"] and r["id"] != "[unknown]" for r in custom)
