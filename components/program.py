@@ -47,7 +47,14 @@ def _supabase(cfg: StackConfig, std: Standard) -> dict[str, Any]:
 
 def _cloudflare(cfg: StackConfig, std: Standard) -> tuple[dict[str, Any], Any]:
     """Returns (outputs, the CloudflareEdge component or None)."""
-    return {}, None
+    from components.cloudflare_edge import CloudflareEdge, cloudflare_edge_args_from_config, edge_rulesets
+
+    args = cloudflare_edge_args_from_config(cfg, std)
+    artifacts.emit("cloudflare/edge.json", json.dumps(
+        {"records": args["records"], "rulesets": edge_rulesets(args)}, indent=2) + "\n")
+    edge = CloudflareEdge("edge", args)
+    return {"cloudflareZoneId": edge.zone_id, "dnsRecords": edge.record_names, "rulesetIds": edge.ruleset_ids,
+            "canonicalUrl": edge.canonical_url}, edge
 
 
 def _vercel(cfg: StackConfig, std: Standard) -> dict[str, Any]:

@@ -1,7 +1,9 @@
 """Assembles the webstack-standards policy pack (constructing PolicyPack serves it and blocks)."""
 
 from pulumi_policy import EnforcementLevel, PolicyPack
-from webstack_policy import PACK_NAME, all_policies
+from webstack_policy import PACK_NAME, all_policies, speed
+
+speed.install()
 
 PolicyPack(
     name=PACK_NAME,

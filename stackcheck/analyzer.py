@@ -57,6 +57,7 @@ _SEVERITY_NAMES = {
 }
 _MAX_MESSAGE = 1024 * 1024 * 400
 _START_TIMEOUT_S = 60.0
+_WINDOW = 8  # Analyze calls in flight
 
 
 class PolicyPackError(RuntimeError):
@@ -317,6 +318,15 @@ class PolicyPackSession:
         violations: list[Violation] = []
         judged: list[ResourceRecord] = []
         all_secrets: set[str] = set()
+        # Like the engine, several Analyze calls are in flight at once (the pack serves them from a thread pool);
+        # results are collected in resource order so reports are deterministic.
+        in_flight: collections.deque[tuple[ResourceRecord, set[str], Any]] = collections.deque()
+
+        def collect_one() -> None:
+            done_record, done_secrets, future = in_flight.popleft()
+            response = future.result()
+            violations.extend(self._violation(d, done_record.urn, meta, done_secrets) for d in response.diagnostics)
+
         for record in records:
             if not record.custom or record.type.startswith("pulumi:providers:"):
                 judged.append(record)
@@ -324,11 +334,16 @@ class PolicyPackSession:
             secrets = secret_strings(record.inputs)
             all_secrets |= secrets
             if remediating:
+                while in_flight:
+                    collect_one()
                 record, fixes = self._remediate(record, by_urn, meta)
                 violations += fixes
-            response = self.stub.Analyze(self._analyze_request(record, by_urn))
-            violations += [self._violation(d, record.urn, meta, secrets) for d in response.diagnostics]
+            in_flight.append((record, secrets, self.stub.Analyze.future(self._analyze_request(record, by_urn))))
+            if len(in_flight) >= _WINDOW:
+                collect_one()
             judged.append(record)
+        while in_flight:
+            collect_one()
         stack_request = analyzer_pb2.AnalyzeStackRequest(
             resources=[self._stack_resource(r, by_urn) for r in judged
                        if r.custom and not r.type.startswith("pulumi:providers:")])

@@ -423,9 +423,12 @@ def run_program(
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     failure: list[BaseException] = []
-    # The provider SDKs leave ~10^6 long-lived objects behind at import; without this every full collection
-    # during the run rescans them all (a third of the run time at 1,000 resources). Undone in `finally`.
-    gc.freeze()
+    # The cyclic GC is paused for the run: the provider SDKs leave ~10^6 long-lived objects behind at import and
+    # every collection rescans the survivors, which made the run superlinear (t(2k)/t(1k) ≈ 2.5, GC > 50 % of the
+    # time). Measured: the run creates almost no cyclic garbage (peak RSS at 4,000 resources 622 MB without GC vs
+    # 603 MB with it), so nothing accumulates. Restored in `finally`.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
     try:
         with _program_environment(project, config, secret_keys):
             feature_info = monitor.GetDeploymentInfo(empty_pb2.Empty())
@@ -464,7 +467,8 @@ def run_program(
         pulumi_config.set_all_config({}, [])
         loop.close()
         asyncio.set_event_loop(None)
-        gc.unfreeze()
+        if gc_was_enabled:
+            gc.enable()
     if failure:
         raise ProgramError(_root_cause(failure[0]), monitor.resources())
     result = PreviewResult(project=project.name, stack=stack, dry_run=dry_run, resources=monitor.resources(),

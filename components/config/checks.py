@@ -25,6 +25,7 @@ def cross_check(fn: Check) -> Check:
 
 def run_cross_checks(cfg: StackConfig) -> None:
     import components.standard.checks  # noqa: F401  (registers the standard's rules)
+    from components.standard import env as _env_rules  # noqa: F401  (registers the environment rules)
 
     problems: list[tuple[str, str]] = []
     for check in _CHECKS:

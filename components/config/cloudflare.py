@@ -1,12 +1,24 @@
-"""`webstack:cloudflare` — the zone that fronts the site: DNS, TLS, edge headers, caching, rate limits."""
+"""`webstack:cloudflare` — the zone that fronts the site: DNS, TLS, edge headers, caching, rate limits.
+
+Every record value that Cloudflare would reject (or accept and then serve wrongly) fails here, naming its key:
+TTLs outside 1 | 60..86400, proxied records that are not A/AAAA/CNAME, proxied private IPs (Cloudflare cannot
+reach them and the record would black-hole traffic), TXT strings over the DNS limits, MX without a priority.
+Rules that need the rest of the stack (names inside the zone, the hosting option) are cross-checks at the end.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+import ipaddress
+import re
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
-from components.config.base import Email, HexId, Hostname, SafeText, StrictModel
+from components.config.base import Email, HexId, Hostname, StrictModel
+from components.config.checks import cross_check
+
+if TYPE_CHECKING:
+    from components.config.stack import StackConfig
 
 KNOWN_CAS = {
     "letsencrypt.org": "Let's Encrypt",
@@ -16,34 +28,209 @@ KNOWN_CAS = {
     "comodoca.com": "Comodo (Sectigo)",
     "ssl.com": "SSL.com",
 }
+"""CAA issuer domains accepted in `caa` (the value each CA documents for its CAA `issue` tag)."""
+
+CaName = Literal["letsencrypt.org", "pki.goog", "sectigo.com", "digicert.com", "comodoca.com", "ssl.com"]
+
+HOSTING_CAS = {"vercel": "letsencrypt.org", "netlify": "letsencrypt.org"}
+"""The CA each managed host issues its certificates from: a CAA set without it stops renewals on that host."""
+
+_DOCUMENTATION_NETS = [ipaddress.ip_network(n) for n in
+                       ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")]
+_DNS_LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
+_QUOTED_CHUNK = re.compile(r'"((?:[^"\\]|\\.)*)"')
+TXT_MAX_TOTAL = 2048
+TXT_MAX_STRING = 255
+CHALLENGE_ACTIONS = ("managed_challenge", "js_challenge")
+
+
+def _dns_name(value: str) -> str:
+    """A record name or target: like a hostname, but `_service` labels and a leading `*` label are allowed."""
+    if value != value.lower():
+        raise ValueError("must be lower-case")
+    if value.endswith("."):
+        raise ValueError("must not end with a dot (write the full name, e.g. _dmarc.example.com)")
+    if not value.isascii() or len(value) > 253:
+        raise ValueError("must be at most 253 ASCII characters (use punycode for international names)")
+    labels = value.split(".")
+    if len(labels) < 2:
+        raise ValueError("must be a fully qualified name such as mail.example.com")
+    for i, label in enumerate(labels):
+        if label == "*" and i == 0:
+            continue
+        if not _DNS_LABEL.match(label):
+            raise ValueError(f"label {label!r} is not a valid DNS label (a-z, 0-9, '-', '_', 1-63 chars)")
+    return value
+
+
+DnsName = Annotated[str, AfterValidator(_dns_name)]
+
+
+def is_public_ip(text: str) -> bool:
+    """Global unicast, or an RFC 5737/3849 documentation address (so example stacks stay obviously fake)."""
+    ip = ipaddress.ip_address(text)
+    return ip.is_global or any(ip in net for net in _DOCUMENTATION_NETS if net.version == ip.version)
+
+
+def _txt_content(value: str) -> str:
+    if not value.isascii() or any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        raise ValueError("TXT content must be printable ASCII without control characters")
+    if len(value) > TXT_MAX_TOTAL:
+        raise ValueError(f"TXT content is {len(value)} characters; Cloudflare accepts at most {TXT_MAX_TOTAL}")
+    if value.startswith('"'):
+        chunks = _QUOTED_CHUNK.findall(value)
+        if " ".join(f'"{c}"' for c in chunks) != value:
+            raise ValueError('quoted TXT content must be strings like "part one" "part two" separated by spaces')
+    else:
+        chunks = [value]
+    for chunk in chunks:
+        if len(chunk) > TXT_MAX_STRING:
+            raise ValueError(f"a TXT string is {len(chunk)} characters; DNS allows {TXT_MAX_STRING} per string — "
+                             'split it into quoted strings: "first 255 chars" "rest"')
+    return value
 
 
 class ExtraRecord(StrictModel):
-    type: Literal["MX", "TXT", "CNAME", "A", "AAAA", "SRV"]
-    name: SafeText
+    """One additional DNS record (mail, verification, SPF/DMARC…). ``name`` is the full name inside the zone."""
+
+    type: Literal["MX", "TXT", "CNAME", "A", "AAAA"]
+    name: DnsName
     content: str
     ttl: int = Field(1, description="1 = automatic; otherwise 60..86400 seconds")
-    priority: int | None = Field(None, ge=0, le=65535)
-    proxied: bool = False
+    priority: int | None = Field(None, validate_default=True, description="MX only: 0..65535")
+    proxied: bool = Field(False, validate_default=True, description="A/AAAA/CNAME only; public targets only")
+
+    @field_validator("content")
+    @classmethod
+    def _content_matches_type(cls, value: str, info: ValidationInfo) -> str:
+        kind = info.data.get("type")
+        if kind in ("A", "AAAA"):
+            version = 4 if kind == "A" else 6
+            try:
+                ip = ipaddress.ip_address(value)
+            except ValueError:
+                raise ValueError(f"an {kind} record needs an IPv{version} address") from None
+            if ip.version != version:
+                raise ValueError(f"an {kind} record needs an IPv{version} address")
+        elif kind in ("CNAME", "MX"):
+            _dns_name(value)
+        elif kind == "TXT":
+            _txt_content(value)
+        return value
+
+    @field_validator("ttl")
+    @classmethod
+    def _ttl_range(cls, value: int) -> int:
+        if value != 1 and not 60 <= value <= 86400:
+            raise ValueError("must be 1 (automatic) or between 60 and 86400 seconds")
+        return value
+
+    @field_validator("priority")
+    @classmethod
+    def _priority_for_mx(cls, value: int | None, info: ValidationInfo) -> int | None:
+        kind = info.data.get("type")
+        if kind == "MX" and value is None:
+            raise ValueError("an MX record needs a priority (0..65535; lower is preferred)")
+        if kind != "MX" and value is not None:
+            raise ValueError(f"priority applies to MX records only, not {kind}")
+        if value is not None and not 0 <= value <= 65535:
+            raise ValueError("must be between 0 and 65535")
+        return value
+
+    @field_validator("proxied")
+    @classmethod
+    def _proxiable(cls, value: bool, info: ValidationInfo) -> bool:
+        if not value:
+            return value
+        kind = info.data.get("type")
+        if kind not in ("A", "AAAA", "CNAME"):
+            raise ValueError(f"only A, AAAA and CNAME records can be proxied, not {kind}")
+        content = info.data.get("content")
+        if kind in ("A", "AAAA") and content is not None and not is_public_ip(content):
+            raise ValueError(f"a proxied record must point to a public address; {content} is private, loopback or "
+                             "reserved, which Cloudflare cannot reach")
+        ttl = info.data.get("ttl")
+        if ttl is not None and ttl != 1:
+            raise ValueError("a proxied record's TTL is set by Cloudflare: use ttl 1 (automatic)")
+        return value
 
 
 class HealthcheckConfig(StrictModel):
+    """Cloudflare standalone health check on the standard's health path (prod stacks; needs a Pro plan or above).
+
+    The runbook treats a page slower than 3 seconds as a critical alert, so the timeout cannot exceed 3 s.
+    """
+
     enabled: bool = True
-    path: SafeText = "/healthz"
-    timeout_seconds: int = Field(3, alias="timeoutSeconds", ge=1, le=10)
+    timeout_seconds: int = Field(3, alias="timeoutSeconds", ge=1, le=3)
     interval_seconds: int = Field(60, alias="intervalSeconds", ge=15, le=3600)
+    retries: int = Field(2, ge=0, le=5, description="immediate retries after a timeout")
+    consecutive_fails: int = Field(2, alias="consecutiveFails", ge=1, le=10)
+    consecutive_successes: int = Field(2, alias="consecutiveSuccesses", ge=1, le=10)
     notification_email: Email | None = Field(None, alias="notificationEmail")
+
+
+class OriginCertificateConfig(StrictModel):
+    """Cloudflare Origin CA certificate for the self-hosted (nginx) origin."""
+
+    key_algorithm: Literal["ecdsa", "rsa"] = Field("ecdsa", alias="keyAlgorithm",
+                                                   description="ecdsa = P-256 (origin-ecc); rsa = 2048 bits")
+    validity_days: Literal[7, 30, 90, 365, 730, 1095, 5475] = Field(5475, alias="validityDays")
 
 
 class CloudflareConfig(StrictModel):
     zone_id: HexId = Field(alias="zoneId")
     account_id: HexId | None = Field(None, alias="accountId")
-    caa: list[Literal["letsencrypt.org", "pki.goog", "sectigo.com", "digicert.com", "comodoca.com", "ssl.com"]] = (
-        Field(default_factory=lambda: ["letsencrypt.org", "pki.goog"])
-    )
+    proxied: bool | None = Field(
+        None, description="proxy the site's apex/www records through Cloudflare. Default: true for nginx (required), "
+        "true for vercel/netlify too — set false to follow those vendors' advice of DNS-only records (then the "
+        "edge rules below do not apply to the site and the hosting serves headers and redirects itself)")
+    caa: list[CaName] = Field(default_factory=lambda: ["letsencrypt.org", "pki.goog"], min_length=1)
     caa_report_email: Email | None = Field(None, alias="caaReportEmail")
     dnssec: bool = False
     min_tls_version: Literal["1.2", "1.3"] = Field("1.2", alias="minTlsVersion")
     extra_records: list[ExtraRecord] = Field(default_factory=list, alias="extraRecords")
     healthcheck: HealthcheckConfig = Field(default_factory=HealthcheckConfig)
     origin_hostnames: list[Hostname] = Field(default_factory=list, alias="originHostnames")
+    origin_certificate: OriginCertificateConfig = Field(default_factory=OriginCertificateConfig,
+                                                        alias="originCertificate")
+
+
+def web_records_proxied(cfg: StackConfig) -> bool:
+    """Whether the site's apex/www records are proxied (the config's explicit choice, else true)."""
+    return True if cfg.cloudflare.proxied is None else cfg.cloudflare.proxied
+
+
+def _in_zone(name: str, zone: str) -> bool:
+    return name == zone or name.endswith("." + zone)
+
+
+@cross_check
+def cloudflare_matches_stack(cfg: StackConfig) -> list[tuple[str, str]]:
+    """Cloudflare settings that depend on the domain, the hosting option or the rate limits."""
+    cf = cfg.cloudflare
+    key = "webstack:cloudflare"
+    problems: list[tuple[str, str]] = []
+    web_names = set(cfg.hostnames)
+    for i, rec in enumerate(cf.extra_records):
+        where = f"{key}.extraRecords[{i}]"
+        if not _in_zone(rec.name.removeprefix("*."), cfg.domain):
+            problems.append((f"{where}.name", f"{rec.name!r} is outside the zone {cfg.domain!r}"))
+        if rec.name in web_names and rec.type in ("A", "AAAA", "CNAME"):
+            problems.append((f"{where}.name", f"{rec.name!r} is the site's own hostname; its {rec.type} records "
+                             "come from webstack:hosting — remove this record"))
+    if cfg.hosting.provider == "nginx" and cf.proxied is False:
+        problems.append((f"{key}.proxied", "must be true for nginx hosting: the origin presents a Cloudflare Origin "
+                         "CA certificate that only Cloudflare trusts, and DNS-only records expose the origin IP"))
+    needed = HOSTING_CAS.get(cfg.hosting.provider)
+    if needed and needed not in cf.caa:
+        problems.append((f"{key}.caa", f"{cfg.hosting.provider} issues certificates from {KNOWN_CAS[needed]}: add "
+                         f"{needed!r} or renewals on {cfg.hosting.provider} fail"))
+    if cf.healthcheck.notification_email and not cf.account_id:
+        problems.append((f"{key}.accountId", "required when healthcheck.notificationEmail is set: Cloudflare "
+                         "notification policies belong to an account"))
+    for i, limit in enumerate(cfg.rate_limits):
+        if limit.action in CHALLENGE_ACTIONS and limit.mitigation_timeout != 0:
+            problems.append((f"webstack:rateLimits[{i}].mitigationTimeout", f"must be 0 with action "
+                             f"{limit.action!r}: Cloudflare applies challenges per request, without a timeout"))
+    return problems

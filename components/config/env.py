@@ -1,27 +1,35 @@
-"""`webstack:env` — the build/runtime environment of the runbook (NODE_ENV, VITE_* feature flags, extras).
+"""`webstack:env` and `webstack:secretEnv` — the app's build environment, written like the runbook's `.env` block.
 
-The map is written like the runbook's `.env` block. `VITE_SUPABASE_URL` is derived from `webstack:supabase` and
-`VITE_SUPABASE_ANON_KEY` comes from the secret `webstack:supabaseAnonKey`; set them here only to override.
+`webstack:env` holds plain values (NODE_ENV, VITE_* feature flags, extras). `VITE_SUPABASE_URL` is derived from
+`webstack:supabase` (set it here only to override, e.g. a custom Supabase domain) and `VITE_SUPABASE_ANON_KEY` always
+comes from the secret `webstack:supabaseAnonKey`. Server/build-side secrets (a Sentry auth token for source-map
+upload, …) go in `webstack:secretEnv`, set per variable with
+``pulumi config set --secret --path 'webstack:secretEnv.NAME' VALUE``.
+
+Only names are validated here. Values are checked by the env rules (:mod:`components.standard.env`), which report
+problems without repeating the value: a plain `webstack:env` value may be a secret pasted in by mistake.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, RootModel
 
-from components.config.base import _safe_text
+from components.config.base import _CONTROL
 
-_NAME = re.compile(r"^[A-Z][A-Z0-9_]{0,127}$")
+_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
-def _env_map(value: dict[str, str]) -> dict[str, str]:
-    for name, val in value.items():
-        if not _NAME.match(name):
-            raise ValueError(f"variable name {name!r} must be UPPER_SNAKE_CASE (A-Z, 0-9, _)")
-        _safe_text(val)
-    return value
+def _env_name(name: str) -> str:
+    if _CONTROL.search(name) or not name or len(name) > 128 or not name[0].isalpha() or not name.isupper() \
+            or not set(name) <= _NAME_CHARS:
+        raise ValueError("variable names must be UPPER_SNAKE_CASE (A-Z, 0-9, _), starting with a letter")
+    return name
+
+
+EnvName = Annotated[str, AfterValidator(_env_name)]
+"""An environment variable name: UPPER_SNAKE_CASE."""
 
 
 def _stringify(value: object) -> object:
@@ -32,7 +40,7 @@ def _stringify(value: object) -> object:
     return value
 
 
-EnvMap = Annotated[dict[str, str], BeforeValidator(_stringify), AfterValidator(_env_map)]
+EnvMap = Annotated[dict[EnvName, str], BeforeValidator(_stringify)]
 
 
 class EnvConfig(RootModel[EnvMap]):

@@ -65,24 +65,39 @@ class GitRepository(StrictModel):
     production_branch: Ident = Field("main", alias="productionBranch")
 
 
+def _relative_dir(value: str) -> str:
+    parts = value.replace("\\", "/").split("/")
+    if value.startswith("/") or ".." in parts or not value.strip():
+        raise ValueError("must be a directory relative to the project root, without '..' (e.g. dist)")
+    return value
+
+
+RelativeDir = Annotated[str, AfterValidator(_relative_dir)]
+
+
 class VercelHosting(StrictModel):
-    """Option A (recommended): Vercel."""
+    """Option A (recommended): Vercel. Every default below is what the component registers when the key is absent."""
 
     project_name: Ident = Field(alias="projectName")
-    team_id: Ident | None = Field(None, alias="teamId")
+    team_id: Ident | None = Field(None, alias="teamId", description="default: the provider's team (VERCEL_TEAM)")
     node_version: Literal["18.x", "20.x", "22.x", "24.x"] = Field("22.x", alias="nodeVersion")
     install_command: SafeText = Field("npm ci", alias="installCommand")
     build_command: SafeText = Field("npm run build", alias="buildCommand")
     output_directory: Ident = Field("dist", alias="outputDirectory")
     git_repository: GitRepository | None = Field(None, alias="gitRepository")
-    preview_protection: bool = Field(True, alias="previewProtection")
-    clean_urls: bool = Field(False, alias="cleanUrls")
-    trailing_slash: bool = Field(False, alias="trailingSlash")
-    deployment_dir: SafeText | None = Field(None, alias="deploymentDir")
+    preview_protection: bool = Field(
+        True, alias="previewProtection",
+        description="Vercel Authentication (Standard Protection) on preview deployments; false = previews are public")
+    clean_urls: bool = Field(False, alias="cleanUrls", description="vercel.json cleanUrls: /about serves about.html")
+    trailing_slash: bool = Field(False, alias="trailingSlash", description="vercel.json trailingSlash")
+    deployment_dir: (Annotated[SafeText, AfterValidator(_relative_dir)] | None) = Field(
+        None, alias="deploymentDir",
+        description="a built directory (e.g. dist) to deploy to production with a Vercel Deployment; "
+                    "default: none (deploy from git or with `vercel deploy --prod`)")
 
 
 class NetlifyHosting(StrictModel):
-    """Option B: Netlify (files rendered here; deployed with the Netlify CLI)."""
+    """Option B: Netlify (netlify.toml and _headers rendered here; deployed with the Netlify CLI or git)."""
 
     site_name: Ident = Field(alias="siteName")
     build_command: SafeText = Field("npm run build", alias="buildCommand")

@@ -16,7 +16,7 @@ from components.config.base import ConfigError, describe_value
 from components.config.stack import SECRET_KEYS, StackConfig
 
 NAMESPACE = "webstack"
-STRUCTURED_KEYS = {"hosting", "cloudflare", "supabase", "headers", "rateLimits", "env"}
+STRUCTURED_KEYS = {"hosting", "cloudflare", "supabase", "headers", "rateLimits", "env", "secretEnv"}
 
 
 def _known_keys() -> dict[str, str]:

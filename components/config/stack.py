@@ -10,7 +10,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 
 from components.config.base import Hostname, Ident, StrictModel
 from components.config.cloudflare import CloudflareConfig
-from components.config.env import EnvConfig
+from components.config.env import EnvConfig, EnvName
 from components.config.hosting import HostingConfig
 from components.config.standard import HeadersConfig, RateLimit
 from components.config.supabase import SupabaseConfig
@@ -18,7 +18,7 @@ from components.config.supabase import SupabaseConfig
 SECURE_PLACEHOLDER = "stackcheck:unresolved-secure-value"
 """What the offline run sees for a `secure:` stack value it cannot decrypt (and no `--secret` override gave)."""
 
-SECRET_KEYS = ("supabaseAnonKey", "supabaseAccessToken", "supabaseDbUrl")
+SECRET_KEYS = ("supabaseAnonKey", "supabaseAccessToken", "supabaseDbUrl", "secretEnv")
 """Top-level keys that must be set with `pulumi config set --secret`."""
 
 
@@ -44,6 +44,8 @@ class StackConfig(StrictModel):
     supabase_anon_key: SecretStr = Field(alias="supabaseAnonKey")
     supabase_access_token: SecretStr | None = Field(None, alias="supabaseAccessToken")
     supabase_db_url: SecretStr | None = Field(None, alias="supabaseDbUrl")
+    secret_env: dict[EnvName, SecretStr] = Field(default_factory=dict, alias="secretEnv")
+    """Server/build-side secret variables (never VITE_*): set each with `pulumi config set --secret --path`."""
 
     @field_validator("supabase_access_token")
     @classmethod

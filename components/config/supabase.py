@@ -35,7 +35,7 @@ def _ref(value: str) -> str:
 
 def _sql_ident(value: str) -> str:
     if not _SQL_IDENT.match(value):
-        raise ValueError("must be a lower-case SQL identifier: a-z, 0-9, _ (1-63 characters, not starting with a digit)")
+        raise ValueError("must be a lower-case SQL identifier: a-z, 0-9, _ (1-63 characters, no leading digit)")
     return value
 
 

@@ -16,17 +16,41 @@ from components.standard.csp import Csp
 STANDARD_VERSION = "2026.11"
 """Bumped whenever a default changes; shown in reports so a team sees why a preview diff appeared."""
 
-_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # RFC 9110 token
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$")  # RFC 9110 token, bounded
+_UNSAFE_IN_VALUE = re.compile(r"[^\x20-\x7e]|[\\`${}]")
+MAX_HEADER_VALUE = 4096
+
+
+def check_header_name(name: str) -> None:
+    """Raise ValueError unless ``name`` is an RFC 9110 token (so it cannot smuggle ':' or a line break)."""
+    if not isinstance(name, str) or not _HEADER_NAME.match(name):
+        raise ValueError(f"header name {name!r} is not an RFC 9110 token (letters, digits, - and !#$%&'*+.^_`|~)")
+
+
+def check_header_value(name: str, value: str) -> None:
+    """Raise ValueError unless ``value`` is safe in every rendering target.
+
+    Printable ASCII only (no CR/LF/NUL, so no header injection), and none of backslash, backtick, ``$``, ``{``
+    or ``}``: nginx expands ``$var`` inside add_header values and the others have meaning in at least one target
+    file format. Double quotes are allowed (Reporting-Endpoints needs them); renderers escape them.
+    """
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"header {name}: value must be a non-empty string")
+    bad = _UNSAFE_IN_VALUE.search(value)
+    if bad:
+        char = bad.group(0)
+        what = "a control or non-ASCII character" if not ("\x20" <= char <= "\x7e") else repr(char)
+        raise ValueError(f"header {name}: value must not contain {what} (printable ASCII only; no \\ ` $ {{ }})")
+    if value != value.strip():
+        raise ValueError(f"header {name}: value must not start or end with whitespace")
+    if len(value) > MAX_HEADER_VALUE:
+        raise ValueError(f"header {name}: value is longer than {MAX_HEADER_VALUE} characters")
 
 
 def check_header(name: str, value: str) -> None:
     """Header names must be tokens; values printable ASCII without CR/LF/NUL (no header injection)."""
-    if not _HEADER_NAME.match(name):
-        raise ValueError(f"header name {name!r} is not an RFC 9110 token")
-    if not value.isascii() or any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
-        raise ValueError(f"header {name}: value must be printable ASCII without control characters")
-    if value != value.strip():
-        raise ValueError(f"header {name}: value must not start or end with whitespace")
+    check_header_name(name)
+    check_header_value(name, value)
 
 
 @dataclass(frozen=True)
@@ -91,6 +115,21 @@ class Standard:
     spa_fallback: str = "/index.html"
     weakenings: tuple[Weakening, ...] = field(default_factory=tuple)
     version: str = STANDARD_VERSION
+
+    def __post_init__(self) -> None:
+        # A Standard is what every renderer trusts; refuse to exist in a state that could inject into one.
+        names: set[str] = set()
+        for name, value in self.headers:
+            check_header(name, value)
+            if name.lower() in names:
+                raise ValueError(f"header {name} appears twice in the standard")
+            names.add(name.lower())
+        for name in self.remove_headers:
+            check_header_name(name)
+            if name.lower() in names:
+                raise ValueError(f"header {name} is both set and removed")
+        for rule in self.cache_rules:
+            check_header_value("Cache-Control", rule.cache_control)
 
     @property
     def header_map(self) -> dict[str, str]:

@@ -13,11 +13,15 @@ Profiles:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from components.config.stack import StackConfig
-from components.standard.csp import Csp
+from components.standard.csp import Csp, CspError
 from components.standard.model import CacheRule, RateLimitRule, Standard, Weakening, check_header
+
+if TYPE_CHECKING:
+    from components.config.stack import StackConfig
 
 ONE_YEAR = 31536000
 TWO_YEARS = 63072000
@@ -35,6 +39,13 @@ RUNBOOK_HEADERS: tuple[tuple[str, str], ...] = (
     ("Strict-Transport-Security", "max-age=31536000; includeSubDomains"),
 )
 """The runbook's "Security Headers (Required)" list, verbatim."""
+
+RUNBOOK_CSP = {"default-src": ["'self'"], "script-src": ["'self'", "'unsafe-inline'"]}
+
+HEALTH_PATH = "/healthz"
+"""Never cached anywhere; the Cloudflare health check and the nginx container's healthcheck probe it."""
+ASSETS_PREFIX = "/assets/"
+"""Where Vite writes content-hashed build output (``build.assetsDir``), safe to cache immutably."""
 
 REMOVE_HEADERS = ("Server", "X-Powered-By", "X-AspNet-Version", "X-AspNetMvc-Version")
 
@@ -66,7 +77,8 @@ def strict_csp(supabase_url: str | None, api_origins: list[str]) -> Csp:
         connect += [https_origin, wss_origin]
         img.append(https_origin)  # Supabase Storage public URLs
     for origin in api_origins:
-        connect.append(origin.rstrip("/"))
+        # A path ending in "/" is a prefix match in CSP and one without is exact, so only a bare "/" is trimmed.
+        connect.append(origin[:-1] if urlsplit(origin).path == "/" else origin)
     return Csp.of({
         "default-src": ["'none'"],
         "script-src": ["'self'"],
@@ -84,21 +96,75 @@ def strict_csp(supabase_url: str | None, api_origins: list[str]) -> Csp:
     })
 
 
-def resolve_standard(cfg: StackConfig) -> Standard:
-    """The standard for ``cfg`` (raises ValueError with the config key on a bad combination)."""
-    h = cfg.headers
-    weakenings: list[Weakening] = []
-    reason = h.weakening_reason
-    if h.profile == "runbook":
-        weakenings.append(Weakening("webstack:headers.profile", "runbook profile: script-src 'unsafe-inline' and "
-                                    "no Supabase in connect-src", reason))
-        csp = Csp.of({"default-src": ["'self'"], "script-src": ["'self'", "'unsafe-inline'"]})
-        headers = RUNBOOK_HEADERS
-        return Standard(profile="runbook", csp=csp, hsts_max_age=ONE_YEAR, hsts_include_subdomains=True,
-                        hsts_preload=False, headers=headers, remove_headers=REMOVE_HEADERS,
-                        cache_rules=default_cache_rules(), rate_limits=_rate_limits(cfg),
-                        weakenings=tuple(weakenings))
+class StandardConfigError(ValueError):
+    """A combination of settings the standard cannot build; ``key`` is the config key to fix."""
 
+    def __init__(self, key: str, message: str):
+        super().__init__(message)
+        self.key = key
+
+
+def resolve_standard(cfg: StackConfig) -> Standard:
+    """The standard for ``cfg`` (raises :class:`StandardConfigError` naming the config key on a bad combination)."""
+    h = cfg.headers
+    reason = h.weakening_reason
+    cache_rules = default_cache_rules(HEALTH_PATH, ASSETS_PREFIX)
+    if h.profile == "runbook":
+        return Standard(profile="runbook", csp=Csp.of(RUNBOOK_CSP), hsts_max_age=ONE_YEAR,
+                        hsts_include_subdomains=True, hsts_preload=False, headers=RUNBOOK_HEADERS,
+                        remove_headers=REMOVE_HEADERS, cache_rules=cache_rules, rate_limits=_rate_limits(cfg),
+                        health_path=cache_rules[0].patterns[0],
+                        weakenings=(Weakening("webstack:headers.profile", "runbook profile: script-src allows "
+                                              "'unsafe-inline' and connect-src blocks the Supabase API", reason),))
+
+    weakenings: list[Weakening] = []
+
+    def weaken(key: str, effect: str) -> None:
+        weakenings.append(Weakening(key, effect, reason))
+
+    try:
+        csp = _strict_csp_with_extras(cfg, weaken)
+    except CspError as exc:
+        raise StandardConfigError("webstack:headers.csp", str(exc)) from None
+    if h.hsts_max_age < TWO_YEARS:
+        weaken("webstack:headers.hstsMaxAge", f"HSTS max-age {h.hsts_max_age}s is below the two-year default")
+    if h.cross_origin_opener_policy != "same-origin":
+        weaken("webstack:headers.crossOriginOpenerPolicy",
+               f"COOP {h.cross_origin_opener_policy}: popups opened by the app keep a window reference to it")
+    if h.cross_origin_resource_policy != "same-origin":
+        weaken("webstack:headers.crossOriginResourcePolicy",
+               f"CORP {h.cross_origin_resource_policy}: other sites may embed the app's responses")
+
+    hsts = f"max-age={h.hsts_max_age}; includeSubDomains" + ("; preload" if h.hsts_preload else "")
+    # With frame-ancestors opened up, modern browsers ignore X-Frame-Options; SAMEORIGIN keeps legacy ones safe.
+    headers: list[tuple[str, str]] = [
+        ("Content-Security-Policy", csp.render()),
+        ("Strict-Transport-Security", hsts),
+        ("X-Frame-Options", "SAMEORIGIN" if h.frame_ancestors else "DENY"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ("Permissions-Policy", PERMISSIONS_POLICY),
+        ("Cross-Origin-Opener-Policy", h.cross_origin_opener_policy),
+        ("Cross-Origin-Resource-Policy", h.cross_origin_resource_policy),
+    ]
+    if h.cross_origin_embedder_policy:
+        headers.append(("Cross-Origin-Embedder-Policy", h.cross_origin_embedder_policy))
+    if h.csp.report_to and h.csp.report_endpoint:
+        headers.append(("Reporting-Endpoints", f'{h.csp.report_to}="{h.csp.report_endpoint}"'))
+    headers.extend(h.extra_headers.items())
+    for name, value in headers:
+        try:
+            check_header(name, value)
+        except ValueError as exc:
+            raise StandardConfigError("webstack:headers", str(exc)) from None
+    return Standard(profile="strict", csp=csp, hsts_max_age=h.hsts_max_age, hsts_include_subdomains=True,
+                    hsts_preload=h.hsts_preload, headers=tuple(headers), remove_headers=REMOVE_HEADERS,
+                    cache_rules=cache_rules, rate_limits=_rate_limits(cfg), health_path=cache_rules[0].patterns[0],
+                    weakenings=tuple(weakenings))
+
+
+def _strict_csp_with_extras(cfg: StackConfig, weaken: Callable[[str, str], None]) -> Csp:
+    h = cfg.headers
     csp = strict_csp(cfg.supabase.url, list(h.api_origins))
     extra = {
         "script-src": h.csp.script_src, "style-src": h.csp.style_src, "img-src": h.csp.img_src,
@@ -106,47 +172,32 @@ def resolve_standard(cfg: StackConfig) -> Standard:
         "media-src": h.csp.media_src, "worker-src": h.csp.worker_src,
     }
     for directive, sources in extra.items():
-        if sources:
-            csp = csp.with_sources(directive, sources)
-            if directive in ("script-src", "frame-src", "worker-src"):
-                key = "webstack:headers.csp." + _camel(directive)
-                weakenings.append(Weakening(key, f"{directive} allows third-party origins {sources}", reason))
+        if not sources:
+            continue
+        csp = csp.with_sources(directive, sources)
+        if directive in ("script-src", "frame-src", "worker-src"):
+            weaken("webstack:headers.csp." + _camel(directive),
+                   f"{directive} also trusts {', '.join(sources)}")
     if h.csp.allow_inline_styles:
         csp = csp.with_sources("style-src", ["'unsafe-inline'"])
-        weakenings.append(Weakening("webstack:headers.csp.allowInlineStyles", "style-src allows 'unsafe-inline'",
-                                    reason))
+        weaken("webstack:headers.csp.allowInlineStyles", "style-src allows 'unsafe-inline' (CSS injection)")
     if h.frame_ancestors:
         csp = Csp.of({**csp.as_dict(), "frame-ancestors": list(h.frame_ancestors)})
-        weakenings.append(Weakening("webstack:headers.frameAncestors", "the site may be framed by other origins",
-                                    reason))
-    if h.csp.report_uri:
-        csp = Csp.of({**csp.as_dict(), "report-uri": [h.csp.report_uri]})
+        weaken("webstack:headers.frameAncestors",
+               f"the site may be framed by {', '.join(h.frame_ancestors)} (clickjacking)")
     if not h.csp.upgrade_insecure_requests:
         csp = csp.without("upgrade-insecure-requests")
-    if h.hsts_max_age < TWO_YEARS:
-        weakenings.append(Weakening("webstack:headers.hstsMaxAge", f"HSTS max-age {h.hsts_max_age}s is below the "
-                                    f"two-year default", reason))
-
-    hsts = f"max-age={h.hsts_max_age}; includeSubDomains" + ("; preload" if h.hsts_preload else "")
-    frame_options = "DENY" if not h.frame_ancestors else None
-    headers: list[tuple[str, str]] = [
-        ("Content-Security-Policy", csp.render()),
-        ("Strict-Transport-Security", hsts),
-    ]
-    if frame_options:
-        headers.append(("X-Frame-Options", frame_options))
-    headers += [
-        ("X-Content-Type-Options", "nosniff"),
-        ("Referrer-Policy", "strict-origin-when-cross-origin"),
-        ("Permissions-Policy", PERMISSIONS_POLICY),
-        ("Cross-Origin-Opener-Policy", "same-origin"),
-        ("Cross-Origin-Resource-Policy", "same-origin"),
-    ]
-    for name, value in headers:
-        check_header(name, value)
-    return Standard(profile="strict", csp=csp, hsts_max_age=h.hsts_max_age, hsts_include_subdomains=True,
-                    hsts_preload=h.hsts_preload, headers=tuple(headers), remove_headers=REMOVE_HEADERS,
-                    cache_rules=default_cache_rules(), rate_limits=_rate_limits(cfg), weakenings=tuple(weakenings))
+        weaken("webstack:headers.csp.upgradeInsecureRequests", "http:// subresource URLs are no longer upgraded")
+    if h.csp.report_uri:
+        csp = Csp.of({**csp.as_dict(), "report-uri": [h.csp.report_uri]})
+        weaken("webstack:headers.csp.reportUri",
+               f"violation reports (with page and blocked URLs) are sent to {_origin(h.csp.report_uri)[0]}")
+    if h.csp.report_to:
+        csp = Csp.of({**csp.as_dict(), "report-to": [h.csp.report_to]})
+        if h.csp.report_endpoint:
+            weaken("webstack:headers.csp.reportTo",
+                   f"violation reports (with page and blocked URLs) are sent to {_origin(h.csp.report_endpoint)[0]}")
+    return csp
 
 
 def _camel(directive: str) -> str:

@@ -8,6 +8,7 @@ known field and still say "can't be known during preview" for the rest (:class:`
 from __future__ import annotations
 
 import datetime as _dt
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,6 +79,24 @@ def plain(value: Any) -> Any:
     if isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
         target = value["__target"] if _is_proxy(value) else value  # type: ignore[call-overload]
         return [plain(v) for v in target]
+    return value
+
+
+_PLAIN_LOCK = threading.Lock()
+_PLAIN_CACHE: dict[int, tuple[Any, Any]] = {}
+
+
+def _plain_once(props: Any) -> Any:
+    """:func:`plain`, memoised by the proxy's identity: every policy of one request sees the same props object
+    (with ``speed.install()``), so it is converted once. Rules must treat it as read-only."""
+    hit = _PLAIN_CACHE.get(id(props))
+    if hit is not None and hit[0] is props:
+        return hit[1]
+    value = plain(props)
+    with _PLAIN_LOCK:
+        if len(_PLAIN_CACHE) >= 4096:
+            _PLAIN_CACHE.clear()
+        _PLAIN_CACHE[id(props)] = (props, value)
     return value
 
 
@@ -245,7 +264,7 @@ def resource_policy(
             args.stack_tags,
             urn=args.urn,
         )
-        rule(args.resource_type, plain(args.props), check)
+        rule(args.resource_type, _plain_once(args.props), check)
         check.finish()
 
     remediate_fn = None
@@ -283,7 +302,7 @@ def stack_policy(meta: Meta, rule: StackRule) -> StackValidationPolicy:
                 type=r.resource_type,
                 urn=r.urn,
                 name=r.name,
-                props=plain(r.props),
+                props=_plain_once(r.props),
                 parent=r.parent.urn if r.parent is not None else None,
             )
             for r in args.resources

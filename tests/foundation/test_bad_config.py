@@ -60,9 +60,9 @@ CASES = {
     "structured-key-as-string": (_with("webstack:cloudflare", "zone=abc"), "webstack:cloudflare",
                                  "structured object"),
     "bad-csp-source": (_with("webstack:headers", {"csp": {"connectSrc": ["https://api.example.com; script-src *"]}}),
-                       "webstack:headers.csp", "connect-src"),
+                       "webstack:headers.csp.connectSrc[0]", "connect-src"),
     "unknown-csp-keyword": (_with("webstack:headers", {"csp": {"scriptSrc": ["'unsafe-everything'"]}}),
-                            "webstack:headers.csp", "unknown keyword"),
+                            "webstack:headers.csp.scriptSrc[0]", "unknown keyword"),
     "weakening-without-reason": (_with("webstack:headers", {"csp": {"allowInlineStyles": True}}),
                                  "webstack:headers.csp.allowInlineStyles", "weakeningReason"),
     "impossible-rate-limit-period": (

@@ -51,9 +51,9 @@ def test_structured_override_replaces_a_key() -> None:
 
 def test_plain_override_without_namespace_uses_the_project_namespace() -> None:
     code, out, err = run_cli(["preview", "--stack", "prod", "--cwd", str(REPO), "--format", "json", "--no-policy",
-                              "-c", "domain=example.dev"])
+                              "-c", "canonicalHost=www"])
     assert code == 0, err
-    assert json.loads(out)["outputs"]["canonicalUrl"] == "https://example.dev"
+    assert json.loads(out)["outputs"]["canonicalUrl"] == "https://www.example.com"
 
 
 @pytest.mark.parametrize("fmt", ["text", "json"])

@@ -1,0 +1,283 @@
+"""Cloudflare edge rendering: DNS records per hosting option and ruleset rules, from config and the standard.
+
+Pure (no Pulumi import). Rules are returned in the provider's Python argument shape (snake_case keys, as
+``pulumi_cloudflare.Ruleset(rules=[...])`` takes them). Cloudflare allows one zone entry-point ruleset per phase,
+so each function returns every rule of its phase, and :func:`rulesets` merges them into one ruleset per phase.
+
+Expressions are written in Cloudflare's Rules language (wirefilter). Every string spliced into one comes from a
+validated config value and is still quoted with :func:`wirefilter_string`, so a value can never end the string.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from components.standard.model import CacheRule, RateLimitRule, Standard
+
+if TYPE_CHECKING:
+    from components.config.stack import StackConfig
+
+VERCEL_APEX_IPV4 = "76.76.21.21"
+"""Vercel's documented A record for an apex domain on external DNS."""
+VERCEL_CNAME = "cname.vercel-dns.com"
+"""Vercel's documented CNAME target for subdomains (www) on external DNS."""
+NETLIFY_APEX_IPV4 = "75.2.60.5"
+"""Netlify's load balancer, documented for apex A records on external DNS since 2021."""
+
+PHASE_HEADERS = "http_response_headers_transform"
+PHASE_CACHE = "http_request_cache_settings"
+PHASE_RATELIMIT = "http_ratelimit"
+PHASE_REDIRECT = "http_request_dynamic_redirect"
+PHASES = (PHASE_REDIRECT, PHASE_RATELIMIT, PHASE_CACHE, PHASE_HEADERS)
+
+UNREMOVABLE_HEADERS = frozenset({"server"})
+"""Cloudflare writes its own ``Server: cloudflare`` on proxied responses; transform rules cannot remove it."""
+
+RATELIMIT_CHARACTERISTICS = ("cf.colo.id", "ip.src")
+"""Counted per data centre (Cloudflare requires ``cf.colo.id``) and per client IP."""
+
+CACHE_ORDER = ("default", "suffix", "prefix", "exact")
+"""Cache rules all apply and a later rule's setting wins, so the most specific match kind goes last."""
+
+
+@dataclass(frozen=True)
+class Record:
+    """One DNS record to register (``data`` for CAA)."""
+
+    key: str  # stable resource-name suffix
+    name: str
+    type: str
+    content: str | None = None
+    proxied: bool = False
+    ttl: int = 1
+    priority: int | None = None
+    data: Mapping[str, Any] | None = None
+    comment: str | None = None
+
+    def as_args(self) -> dict[str, Any]:
+        """The record as plain data (the CloudflareEdge ``records`` arg shape, camelCase like every Args)."""
+        out: dict[str, Any] = {"key": self.key, "name": self.name, "type": self.type, "ttl": self.ttl,
+                               "proxied": self.proxied}
+        for field, value in (("content", self.content), ("priority", self.priority), ("comment", self.comment)):
+            if value is not None:
+                out[field] = value
+        if self.data is not None:
+            out["data"] = dict(self.data)
+        return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Expressions
+
+
+def wirefilter_string(value: str) -> str:
+    """A double-quoted Rules-language string literal (backslash and quote escaped)."""
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        raise ValueError(f"control characters cannot appear in a Cloudflare expression: {value!r}")
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _any(parts: Sequence[str]) -> str:
+    return parts[0] if len(parts) == 1 else " or ".join(f"({p})" for p in parts)
+
+
+def path_expression(kind: str, patterns: Iterable[str]) -> str:
+    """Match the request path: ``exact`` (equals), ``prefix`` (starts with), ``suffix`` (ends with), ``default``."""
+    pats = list(patterns)
+    field = "http.request.uri.path"
+    if kind == "default":
+        return "true"
+    if not pats:
+        raise ValueError(f"a {kind!r} match needs at least one pattern")
+    if kind == "exact":
+        if len(pats) == 1:
+            return f"{field} eq {wirefilter_string(pats[0])}"
+        return f"{field} in {{{' '.join(wirefilter_string(p) for p in pats)}}}"
+    if kind == "prefix":
+        return _any([f"starts_with({field}, {wirefilter_string(p)})" for p in pats])
+    if kind == "suffix":
+        return _any([f"ends_with({field}, {wirefilter_string(p)})" for p in pats])
+    raise ValueError(f"unknown match kind {kind!r}")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Rules, one function per phase
+
+
+def header_rules(headers: Sequence[tuple[str, str]], remove: Sequence[str]) -> list[dict[str, Any]]:
+    """One rewrite rule setting every header (and removing what Cloudflare allows) on every response."""
+    mapping: dict[str, dict[str, str]] = {name: {"operation": "set", "value": value} for name, value in headers}
+    for name in remove:
+        if name.lower() not in UNREMOVABLE_HEADERS and name not in mapping:
+            mapping[name] = {"operation": "remove"}
+    return [{
+        "ref": "webstack_security_headers",
+        "description": "webstack standard: security headers on every response",
+        "expression": "true",
+        "action": "rewrite",
+        "action_parameters": {"headers": mapping},
+        "enabled": True,
+    }]
+
+
+def response_header_rules(std: Standard) -> list[dict[str, Any]]:
+    """The ``http_response_headers_transform`` rules for ``std`` (header → {operation, value})."""
+    return header_rules(std.headers, std.remove_headers)
+
+
+def cache_rule(rule: CacheRule) -> dict[str, Any]:
+    """One ``set_cache_settings`` rule: cache with explicit edge/browser TTLs, or bypass the edge cache."""
+    params: dict[str, Any]
+    if rule.edge_ttl is None:
+        params = {"cache": False}
+    else:
+        params = {"cache": True, "edge_ttl": {"mode": "override_origin", "default": rule.edge_ttl}}
+        if rule.browser_ttl is None:
+            params["browser_ttl"] = {"mode": "respect_origin"}
+        else:
+            params["browser_ttl"] = {"mode": "override_origin", "default": rule.browser_ttl}
+    verb = "bypass the edge cache" if rule.edge_ttl is None else f"edge {rule.edge_ttl}s"
+    return {
+        "ref": f"webstack_cache_{rule.asset_class.replace('-', '_')}",
+        "description": f"webstack standard: {rule.asset_class} — {verb}",
+        "expression": path_expression(rule.match, rule.patterns),
+        "action": "set_cache_settings",
+        "action_parameters": params,
+        "enabled": True,
+    }
+
+
+def cache_rules_from(rules: Sequence[CacheRule]) -> list[dict[str, Any]]:
+    ordered = sorted(rules, key=lambda r: CACHE_ORDER.index(r.match))
+    return [cache_rule(r) for r in ordered]
+
+
+def cache_rules(std: Standard) -> list[dict[str, Any]]:
+    """The ``http_request_cache_settings`` rules for the standard's cache policy, least specific first."""
+    return cache_rules_from(std.cache_rules)
+
+
+def ratelimit_rule(limit: RateLimitRule, index: int) -> dict[str, Any]:
+    kind = "prefix" if limit.is_prefix else "exact"
+    ratelimit: dict[str, Any] = {
+        "characteristics": list(RATELIMIT_CHARACTERISTICS),
+        "period": limit.period,
+        "requests_per_period": limit.requests_per_period,
+        "mitigation_timeout": limit.mitigation_timeout,
+    }
+    return {
+        "ref": f"webstack_ratelimit_{index}",
+        "description": f"webstack rate limit: {limit.path} {limit.requests_per_period}/{limit.period}s",
+        "expression": path_expression(kind, [limit.prefix]),
+        "action": limit.action,
+        "ratelimit": ratelimit,
+        "enabled": True,
+    }
+
+
+def ratelimit_rules_from(limits: Sequence[RateLimitRule]) -> list[dict[str, Any]]:
+    return [ratelimit_rule(limit, i) for i, limit in enumerate(limits)]
+
+
+def ratelimit_rules(std: Standard) -> list[dict[str, Any]]:
+    """The ``http_ratelimit`` rules, one per rate-limited path of the standard."""
+    return ratelimit_rules_from(std.rate_limits)
+
+
+def redirect_rules(domain: str, canonical_host: str) -> list[dict[str, Any]]:
+    """301 from the non-canonical host (apex or www) to the canonical one, keeping the path and query string."""
+    apex, www = domain, f"www.{domain}"
+    canonical, other = (apex, www) if canonical_host == "apex" else (www, apex)
+    return [{
+        "ref": "webstack_canonical_host",
+        "description": f"webstack: redirect {other} to {canonical}",
+        "expression": f"http.host eq {wirefilter_string(other)}",
+        "action": "redirect",
+        "action_parameters": {"from_value": {
+            "status_code": 301,
+            "target_url": {"expression": f"concat({wirefilter_string('https://' + canonical)}, http.request.uri.path)"},
+            "preserve_query_string": True,
+        }},
+        "enabled": True,
+    }]
+
+
+def rulesets(std: Standard, domain: str, canonical_host: str) -> dict[str, list[dict[str, Any]]]:
+    """Every rule, merged into exactly one list per phase (phases without rules are left out)."""
+    by_phase: dict[str, list[dict[str, Any]]] = {phase: [] for phase in PHASES}
+    by_phase[PHASE_REDIRECT] += redirect_rules(domain, canonical_host)
+    by_phase[PHASE_RATELIMIT] += ratelimit_rules(std)
+    by_phase[PHASE_CACHE] += cache_rules(std)
+    by_phase[PHASE_HEADERS] += response_header_rules(std)
+    return {phase: rules for phase, rules in by_phase.items() if rules}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# DNS
+
+
+def web_records(cfg: StackConfig, proxied: bool) -> list[Record]:
+    """The apex and www records for the hosting option (documented vendor targets, or the nginx origin)."""
+    apex, www = cfg.domain, f"www.{cfg.domain}"
+    hosting = cfg.hosting
+    mode = "proxied through Cloudflare" if proxied else "DNS-only"
+    if hosting.provider == "vercel":
+        note = f"webstack: Vercel ({mode})"
+        return [Record("apex-a", apex, "A", VERCEL_APEX_IPV4, proxied, comment=note),
+                Record("www-cname", www, "CNAME", VERCEL_CNAME, proxied, comment=note)]
+    if hosting.provider == "netlify":
+        assert hosting.netlify is not None
+        note = f"webstack: Netlify ({mode})"
+        return [Record("apex-a", apex, "A", NETLIFY_APEX_IPV4, proxied, comment=note),
+                Record("www-cname", www, "CNAME", f"{hosting.netlify.site_name}.netlify.app", proxied, comment=note)]
+    assert hosting.nginx is not None
+    note = f"webstack: nginx origin ({mode})"
+    records = []
+    for label, host in (("apex", apex), ("www", www)):
+        records.append(Record(f"{label}-a", host, "A", hosting.nginx.origin_ipv4, proxied, comment=note))
+        if hosting.nginx.origin_ipv6:
+            records.append(Record(f"{label}-aaaa", host, "AAAA", hosting.nginx.origin_ipv6, proxied, comment=note))
+    return records
+
+
+def caa_records(domain: str, cas: Sequence[str], report_email: str | None) -> list[Record]:
+    """``issue`` and ``issuewild`` per allowed CA at the apex (inherited by every name below), ``iodef`` if set."""
+    records = []
+    for ca in cas:
+        slug = ca.replace(".", "-")
+        for tag in ("issue", "issuewild"):
+            records.append(Record(f"caa-{tag}-{slug}", domain, "CAA", data={"flags": 0, "tag": tag, "value": ca}))
+    if report_email:
+        records.append(Record("caa-iodef", domain, "CAA",
+                              data={"flags": 0, "tag": "iodef", "value": f"mailto:{report_email}"}))
+    return records
+
+
+def extra_records(cfg: StackConfig) -> list[Record]:
+    out = []
+    for i, rec in enumerate(cfg.cloudflare.extra_records):
+        out.append(Record(f"extra-{i}-{rec.type.lower()}", rec.name, rec.type, rec.content, rec.proxied, rec.ttl,
+                          rec.priority))
+    return out
+
+
+def all_records(cfg: StackConfig, proxied: bool) -> list[Record]:
+    cf = cfg.cloudflare
+    return web_records(cfg, proxied) + caa_records(cfg.domain, cf.caa, cf.caa_report_email) + extra_records(cfg)
+
+
+def origin_hostnames(cfg: StackConfig) -> list[str]:
+    """Names on the Origin CA certificate: configured ones, else the site's apex and www."""
+    if cfg.cloudflare.origin_hostnames:
+        return list(cfg.cloudflare.origin_hostnames)
+    if cfg.hosting.nginx is not None and cfg.hosting.nginx.origin_hostnames:
+        return list(cfg.hosting.nginx.origin_hostnames)
+    return list(cfg.hostnames)
+
+
+def healthcheck_name(project: str, stack: str, label: str) -> str:
+    """Cloudflare allows only letters, digits, '-' and '_' in health check names."""
+    raw = f"{project}-{stack}-{label}"
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in raw)[:64]

@@ -1,0 +1,91 @@
+"""`python -m stackcheck audit-db --dsn DSN` — security lints against a live (Supabase) PostgreSQL database.
+
+Prints every finding with its level and remediation, then the runbook's ``pg_policies`` listing.
+Exit codes: 0 no ERROR finding; 1 at least one ERROR; 2 usage or connection problem.
+The DSN (which holds a password) is never printed; pass it with ``--dsn`` or the ``WEBSTACK_AUDIT_DSN`` variable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from components.supabase.lints import Finding, list_policies, run_lints
+
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+DSN_ENV = "WEBSTACK_AUDIT_DSN"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"stackcheck audit-db: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="stackcheck audit-db", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--dsn", default=None, help=f"postgresql:// connection string (default: ${DSN_ENV})")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--schema", dest="schemas", action="append", default=None, metavar="NAME",
+                   help="API-exposed schema when the database has no pgrst.db_schemas (repeatable; default public)")
+    return p
+
+
+def _scrub(text: str, dsn: str) -> str:
+    return text.replace(dsn, "[dsn]") if dsn else text
+
+
+def audit(conn: Any, schemas: list[str] | None = None) -> tuple[list[Finding], list[dict[str, Any]]]:
+    return run_lints(conn, schemas), list_policies(conn, schemas)
+
+
+def render_text(findings: list[Finding], policies: list[dict[str, Any]]) -> str:
+    lines = []
+    for f in findings:
+        lines.append(f"{f.level:<5} {f.name}  {f.schema}.{f.object}: {f.detail}")
+        lines.append(f"      fix: {f.remediation}  ({f.url})")
+    counts = {lvl: sum(f.level == lvl for f in findings) for lvl in ("ERROR", "WARN", "INFO")}
+    lines.append(f"{counts['ERROR']} error(s), {counts['WARN']} warning(s), {counts['INFO']} info")
+    lines.append("")
+    lines.append("policies (pg_policies):")
+    if not policies:
+        lines.append("  (none)")
+    for p in policies:
+        lines.append(f"  {p['schema']}.{p['table']:<24} {p['policy']:<36} {p['command']:<7} {','.join(p['roles'])}")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(list(argv) if argv is not None else None)
+    dsn = args.dsn or os.environ.get(DSN_ENV, "")
+    if not dsn:
+        print(f"stackcheck audit-db: error: give --dsn or set {DSN_ENV}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        import psycopg
+    except ImportError:
+        print("stackcheck audit-db: error: needs psycopg (pip install 'psycopg[binary]')", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        with psycopg.connect(dsn, connect_timeout=15, autocommit=True) as conn:
+            conn.execute("set default_transaction_read_only = on")
+            findings, policies = audit(conn, args.schemas)
+    except psycopg.Error as exc:
+        print(f"stackcheck audit-db: error: {_scrub(str(exc).strip(), dsn)}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.format == "json":
+        doc = {"findings": [f.as_dict() for f in findings], "policies": policies,
+               "summary": {lvl: sum(f.level == lvl for f in findings) for lvl in ("ERROR", "WARN", "INFO")}}
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+    else:
+        sys.stdout.write(render_text(findings, policies))
+    return EXIT_ERRORS if any(f.level == "ERROR" for f in findings) else EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
