@@ -152,7 +152,7 @@ def _struct(value: Mapping[str, Any]) -> struct_pb2.Struct:
 
 def _plain_inputs(inputs: Mapping[str, Any]) -> dict[str, Any]:
     """Wire-form inputs as Analyze receives them: secrets unwrapped, unknowns kept as the sentinel."""
-    return {k: unwrap(v) for k, v in dict.items(inputs)}
+    return {str(k): unwrap(v) for k, v in dict(inputs).items()}
 
 
 def secret_strings(value: Any) -> set[str]:

@@ -73,7 +73,8 @@ def parse_preview(document: Any) -> tuple[str, str, list[ResourceRecord]]:
             raise PreviewJsonError(f"steps[{i}] is not an object")
         if step.get("op") in GONE_OPS:
             continue
-        state = step.get("newState") if isinstance(step.get("newState"), dict) else {}
+        new_state = step.get("newState")
+        state: dict[str, Any] = new_state if isinstance(new_state, dict) else {}
         urn = state.get("urn") or step.get("urn")
         if not isinstance(urn, str):
             raise PreviewJsonError(f"steps[{i}] has no urn")

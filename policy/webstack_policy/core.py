@@ -283,7 +283,7 @@ def resource_policy(
         name=meta.name,
         description=meta.description,
         validate=validate,
-        remediate=remediate_fn,
+        remediate=remediate_fn,  # type: ignore[arg-type] # the SDK accepts a plain (non-awaitable) result too
         enforcement_level=meta.enforcement,
         config_schema=cfg_schema,
         severity=meta.severity,

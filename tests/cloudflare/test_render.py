@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
@@ -10,18 +9,13 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from components.config import SECURE_PLACEHOLDER, load_stack_config
 from components.render import cloudflare as render
 from components.standard import resolve_standard
+from tests.cloudflare.stack_config import example_config
 from tests.conftest import REPO
 
 
-def _cfg(stack: str, **changes: object):  # type: ignore[no-untyped-def]
-    raw = yaml.safe_load((REPO / f"Pulumi.{stack}.yaml").read_text())["config"]
-    raw.update({f"webstack:{k}": v for k, v in changes.items()})
-    values = {k: SECURE_PLACEHOLDER if isinstance(v, dict) and set(v) == {"secure"} else v for k, v in raw.items()}
-    return load_stack_config({k: json.dumps(v) if isinstance(v, (dict, list)) else v for k, v in values.items()},
-                             project="webstack", stack=stack)
+_cfg = example_config
 
 
 @pytest.fixture(scope="module")

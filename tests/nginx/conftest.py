@@ -130,7 +130,7 @@ def site() -> Iterator[Site]:
         http_port, https_port, supabase_port = free_port(), free_port(), free_port()
         cfg = stack_config(supabase_url=f"https://{SUPABASE_HOST}:{supabase_port}")
         std = resolve_standard(cfg)
-        pki = make_pki(base / "pki", [SITE, f"www.{SITE}"])
+        pki = make_pki(base / "pki", [SITE, f"www.{SITE}", SUPABASE_HOST])
         app = build_fixture_app(base / "dist", cfg.supabase.api_url)
         spec, files = render_site(std, base, http_port, https_port, pki)
         conf = write_tree(files, base / "conf")

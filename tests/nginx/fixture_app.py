@@ -38,7 +38,7 @@ def _hashed(name: str, ext: str, content: bytes) -> str:
 def _vendor_code(size: int, seed: int = 7) -> str:
     rng = random.Random(seed)
     words = ["state", "props", "value", "render", "effect", "queue", "node", "fiber", "lane", "hook", "ref",
-             "update", "context", "scheduler", "memo", "child", "sibling", "return", "flags", "mode"]
+             "update", "context", "scheduler", "memo", "child", "sibling", "alternate", "flags", "mode"]
     parts: list[str] = []
     total = 0
     n = 0

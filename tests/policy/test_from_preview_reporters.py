@@ -104,10 +104,10 @@ def test_sarif_validates_against_the_official_schema(pack: PolicyPackSession) ->
     by_rule = {r["id"]: r for r in rules}
     assert by_rule["container-not-privileged"]["properties"]["security-severity"] == "9.5"
     results = run["results"]
-    root = [r for r in results if r["ruleId"] == "container-non-root-user"][0]
+    root = next(r for r in results if r["ruleId"] == "container-non-root-user")
     assert root["level"] == "error" and rules[root["ruleIndex"]]["id"] == "container-non-root-user"
     assert root["locations"][0]["logicalLocations"][0]["fullyQualifiedName"].endswith("::web")
-    pinned = [r for r in results if r["ruleId"] == "container-image-pinned"][0]
+    pinned = next(r for r in results if r["ruleId"] == "container-image-pinned")
     assert pinned["suppressions"][0]["justification"] == "base image pinned in #7"
     advisory = [r for r in results if r["ruleId"] == "container-image-digest"]
     assert not advisory or advisory[0]["level"] == "warning"
