@@ -7,7 +7,7 @@ STACK ?= prod
 OUT ?= build/$(STACK)
 APT_PACKAGES := nginx wrk postgresql-15 chromium ca-certificates
 
-.PHONY: help preview preview-all test test-fast lint typecheck bench schema system-deps clean
+.PHONY: help preview preview-all test test-fast lint typecheck bench schema docs system-deps clean
 
 help:
 	@echo "make preview      offline preview of STACK=$(STACK) (artifacts + reports in $(OUT))"
@@ -58,6 +58,9 @@ test-fast: $(VENV)/.dev
 
 bench: system-deps $(VENV)/.dev
 	for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit $$?; done
+
+docs: $(VENV)/.dev
+	$(PY) -m stackcheck.configdoc --write
 
 schema: $(VENV)/.dev
 	$(PY) -m stackcheck.schema --write

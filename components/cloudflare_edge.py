@@ -205,12 +205,15 @@ class CloudflareEdge(pulumi.ComponentResource):
         if args.get("dnssec", False):
             cloudflare.ZoneDnssec(f"{name}-dnssec", zone_id=zone_id, status="active", opts=child)
 
+        self.rulesets: dict[str, cloudflare.Ruleset] = {}
+        """The Ruleset per phase (for ``depends_on``; read its outputs with ``.apply``, never ``Output.all``)."""
         ids: dict[str, pulumi.Output[str]] = {}
         for phase, rules in edge_rulesets(args).items():
             ruleset = cloudflare.Ruleset(
                 f"{name}-{PHASE_NAMES[phase]}", zone_id=zone_id, kind="zone", phase=phase,
                 name=f"webstack {PHASE_NAMES[phase]}", description="Managed by webstack (CloudflareEdge)",
                 rules=rules, opts=child)
+            self.rulesets[phase] = ruleset
             ids[phase] = ruleset.id
 
         cert_pem: pulumi.Output[Optional[str]] = pulumi.Output.from_input(None)

@@ -58,11 +58,17 @@ def _cloudflare(cfg: StackConfig, std: Standard) -> tuple[dict[str, Any], Any]:
 
 
 def _vercel(cfg: StackConfig, std: Standard) -> dict[str, Any]:
-    return {}
+    from components.vercel_site import VercelSite, vercel_site_args_from_config
+
+    site = VercelSite("web", vercel_site_args_from_config(cfg, std))
+    return {"vercelProjectId": site.project_id, "productionUrl": site.production_url, "domains": site.domains}
 
 
 def _netlify(cfg: StackConfig, std: Standard) -> dict[str, Any]:
-    return {}
+    from components.netlify_site import NetlifySite, netlify_site_args_from_config
+
+    site = NetlifySite("web", netlify_site_args_from_config(cfg, std))
+    return {"netlifySite": site.site_name, "netlifyFiles": site.files, "netlifyManualEnv": site.manual_env}
 
 
 def _nginx(cfg: StackConfig, std: Standard, edge: Any) -> dict[str, Any]:

@@ -12,8 +12,8 @@ Credentials: the provider reads VERCEL_API_TOKEN from the environment; nothing h
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Any, NotRequired, Optional, TypedDict
+from pathlib import Path, PurePosixPath
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumiverse_vercel as vercel
@@ -43,7 +43,7 @@ class VercelEnvVarArgs(TypedDict):
     """Sensitive values cannot be read back from the dashboard or API, and cannot target development."""
     targets: list[str]
     """Any of production, preview, development."""
-    value: NotRequired[Optional[pulumi.Input[str]]]
+    value: NotRequired[pulumi.Input[str] | None]
     """The value; sensitive values are registered as Pulumi secrets. None on a sensitive variable = unknown during
     preview (an offline run that cannot decrypt the stack's secrets)."""
     comment: NotRequired[str]
@@ -64,7 +64,7 @@ class VercelSiteArgs(TypedDict):
     """The hostname the site is served on (apex or www)."""
     redirect_domains: NotRequired[list[str]]
     """Hostnames that 308-redirect to the canonical one. Default: none."""
-    team_id: NotRequired[Optional[str]]
+    team_id: NotRequired[str | None]
     """Default: the provider's team."""
     framework: NotRequired[str]
     """Default: vite."""
@@ -76,7 +76,7 @@ class VercelSiteArgs(TypedDict):
     """Default: dist."""
     node_version: NotRequired[str]
     """Default: 22.x."""
-    git_repository: NotRequired[Optional[VercelGitRepositoryArgs]]
+    git_repository: NotRequired[VercelGitRepositoryArgs | None]
     """Default: none (deploy with the Vercel CLI)."""
     preview_protection: NotRequired[bool]
     """Vercel Authentication on preview deployments. Default: true; false makes previews public."""
@@ -84,11 +84,11 @@ class VercelSiteArgs(TypedDict):
     """Default: none."""
     routes: NotRequired[list[VercelRouteArgs]]
     """Project routes (response headers). Default: none."""
-    vercel_json: NotRequired[Optional[str]]
+    vercel_json: NotRequired[str | None]
     """Content emitted as the artifact vercel/vercel.json. Default: none."""
-    deployment_files: NotRequired[Optional[dict[str, str]]]
+    deployment_files: NotRequired[dict[str, str] | None]
     """A `vercel build` output as the provider's files map (path -> "size~sha1"). Default: no Deployment."""
-    deployment_path_prefix: NotRequired[Optional[str]]
+    deployment_path_prefix: NotRequired[str | None]
     """Stripped from the file paths on upload (the directory `vercel build` ran in)."""
 
 
@@ -121,7 +121,7 @@ class VercelSite(pulumi.ComponentResource):
     """https://<canonical domain>."""
     domains: pulumi.Output[list[str]]
     """Every domain attached to the project, canonical first."""
-    deployment_url: pulumi.Output[Optional[str]]
+    deployment_url: pulumi.Output[str | None]
     """The production Deployment's URL, or None without one."""
 
     def __init__(self, name: str, args: VercelSiteArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -187,7 +187,7 @@ class VercelSite(pulumi.ComponentResource):
             for route in args.get("routes", [])
         ]
 
-        deployment_url: pulumi.Output[Optional[str]] = pulumi.Output.from_input(None)
+        deployment_url: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         files = args.get("deployment_files")
         if files:
             deployment = vercel.Deployment(
@@ -238,7 +238,10 @@ def vercel_site_args_from_config(cfg: StackConfig, std: Standard) -> VercelSiteA
         repo = hosting.git_repository
         args["git_repository"] = {"type": repo.type, "repo": repo.repo, "production_branch": repo.production_branch}
     if hosting.deployment_dir is not None:
-        output = Path(hosting.deployment_dir) / ".vercel" / "output"
-        args["deployment_files"] = deployment_files(output, f"{hosting.deployment_dir.rstrip('/')}/.vercel/output")
-        args["deployment_path_prefix"] = hosting.deployment_dir.rstrip("/")
+        base = PurePosixPath(hosting.deployment_dir.replace("\\", "/"))
+        output = base / ".vercel" / "output"
+        args["deployment_files"] = deployment_files(Path(output), output.as_posix())
+        if base.as_posix() != ".":
+            # Upload paths must start at .vercel/output for Vercel to take them as a prebuilt deployment.
+            args["deployment_path_prefix"] = base.as_posix()
     return args

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from components.config.base import Hostname, Ident, SafeText, StrictModel
 
@@ -72,16 +73,15 @@ def _relative_dir(value: str) -> str:
     return value
 
 
-RelativeDir = Annotated[str, AfterValidator(_relative_dir)]
-
-
 class VercelHosting(StrictModel):
     """Option A (recommended): Vercel. Every default below is what the component registers when the key is absent."""
 
     project_name: Ident = Field(alias="projectName")
     team_id: Ident | None = Field(None, alias="teamId", description="default: the provider's team (VERCEL_TEAM)")
     node_version: Literal["18.x", "20.x", "22.x", "24.x"] = Field("22.x", alias="nodeVersion")
-    install_command: SafeText = Field("npm ci", alias="installCommand")
+    install_command: SafeText = Field(
+        "npm ci --include=dev", alias="installCommand",
+        description="--include=dev because NODE_ENV=production makes npm skip devDependencies, vite among them")
     build_command: SafeText = Field("npm run build", alias="buildCommand")
     output_directory: Ident = Field("dist", alias="outputDirectory")
     git_repository: GitRepository | None = Field(None, alias="gitRepository")
@@ -92,8 +92,16 @@ class VercelHosting(StrictModel):
     trailing_slash: bool = Field(False, alias="trailingSlash", description="vercel.json trailingSlash")
     deployment_dir: (Annotated[SafeText, AfterValidator(_relative_dir)] | None) = Field(
         None, alias="deploymentDir",
-        description="a built directory (e.g. dist) to deploy to production with a Vercel Deployment; "
-                    "default: none (deploy from git or with `vercel deploy --prod`)")
+        description="the directory `vercel build --prod` ran in; its .vercel/output is deployed to production by a "
+                    "Vercel Deployment. Default: none (deploy from git or with `vercel deploy --prod`)")
+
+    @field_validator("deployment_dir")
+    @classmethod
+    def _built(cls, value: str | None) -> str | None:
+        if value is not None and not (Path(value) / ".vercel" / "output" / "config.json").is_file():
+            raise ValueError("has no .vercel/output/config.json: run `vercel build --prod` in that directory first "
+                             "(paths are relative to the Pulumi project directory)")
+        return value
 
 
 class NetlifyHosting(StrictModel):

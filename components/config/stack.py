@@ -32,18 +32,36 @@ def default_rate_limits() -> list[RateLimit]:
 class StackConfig(StrictModel):
     project: Ident = "webstack"
     stack: Ident = "dev"
-    environment: Literal["production", "staging", "development"] = "production"
-    domain: Hostname
-    canonical_host: Literal["apex", "www"] = Field("apex", alias="canonicalHost")
-    hosting: HostingConfig
-    cloudflare: CloudflareConfig
-    supabase: SupabaseConfig
-    headers: HeadersConfig = Field(default_factory=HeadersConfig)
-    rate_limits: list[RateLimit] = Field(default_factory=default_rate_limits, alias="rateLimits")
-    env: EnvConfig = Field(default_factory=lambda: EnvConfig({"NODE_ENV": "production"}))
-    supabase_anon_key: SecretStr = Field(alias="supabaseAnonKey")
-    supabase_access_token: SecretStr | None = Field(None, alias="supabaseAccessToken")
-    supabase_db_url: SecretStr | None = Field(None, alias="supabaseDbUrl")
+    environment: Literal["production", "staging", "development"] = Field(
+        "production", description="production stacks get the strict rules (NODE_ENV, weakening reasons, health checks)"
+    )
+    domain: Hostname = Field(description="the apex domain of the site (the Cloudflare zone), e.g. example.com")
+    canonical_host: Literal["apex", "www"] = Field(
+        "apex", alias="canonicalHost", description="which hostname serves the site; the other redirects to it"
+    )
+    hosting: HostingConfig = Field(description="the runbook's deployment option and its settings")
+    cloudflare: CloudflareConfig = Field(description="the Cloudflare zone in front of the site")
+    supabase: SupabaseConfig = Field(description="the Supabase project the app talks to")
+    headers: HeadersConfig = Field(
+        default_factory=HeadersConfig, description="security-header profile, extra CSP sources, reasoned opt-outs"
+    )
+    rate_limits: list[RateLimit] = Field(
+        default_factory=default_rate_limits, alias="rateLimits",
+        description="rate-limited paths (Cloudflare, nginx, Supabase auth); default /api/* 100/min, /auth/* 20/min",
+    )
+    env: EnvConfig = Field(
+        default_factory=lambda: EnvConfig({"NODE_ENV": "production"}),
+        description="the app's build environment (NODE_ENV, VITE_* flags); VITE_SUPABASE_* are derived",
+    )
+    supabase_anon_key: SecretStr = Field(
+        alias="supabaseAnonKey", description="secret: the anon or publishable key (safe in browsers, never service_role)"
+    )
+    supabase_access_token: SecretStr | None = Field(
+        None, alias="supabaseAccessToken", description="secret: Management API token (sbp_…); settings unmanaged without it"
+    )
+    supabase_db_url: SecretStr | None = Field(
+        None, alias="supabaseDbUrl", description="secret: postgresql:// DSN; applies the SQL bundle directly when set"
+    )
     secret_env: dict[EnvName, SecretStr] = Field(default_factory=dict, alias="secretEnv")
     """Server/build-side secret variables (never VITE_*): set each with `pulumi config set --secret --path`."""
 

@@ -149,10 +149,13 @@ def vercel_env_entries(env: Iterable[EnvVar]) -> list[dict[str, Any]]:
 
 def deployment_files(directory: Path, key_prefix: str) -> dict[str, str]:
     """The Vercel provider's `files` map for a Deployment: path -> "<size>~<sha1>" (what its project-directory
-    data source computes), keyed ``key_prefix/relative/path`` so `path_prefix=key_prefix` strips it on upload."""
+    data source computes), keyed ``key_prefix/relative/path`` (no prefix when empty) so the Deployment's
+    ``path_prefix`` strips exactly what it must on upload."""
+    prefix = key_prefix.strip("/")
     files: dict[str, str] = {}
     for path in sorted(p for p in directory.rglob("*") if p.is_file()):
         data = path.read_bytes()
         rel = path.relative_to(directory).as_posix()
-        files[f"{key_prefix.rstrip('/')}/{rel}"] = f"{len(data)}~{hashlib.sha1(data, usedforsecurity=False).hexdigest()}"
+        digest = hashlib.sha1(data, usedforsecurity=False).hexdigest()
+        files[f"{prefix}/{rel}" if prefix else rel] = f"{len(data)}~{digest}"
     return files

@@ -239,8 +239,25 @@ def _secret_env_problems(cfg: StackConfig) -> list[tuple[str, str]]:
     return problems
 
 
+_NPM_INSTALL = re.compile(r"^npm (ci|install|i)(\s|$)")
+_DEV_INCLUDED = re.compile(r"--include[= ]dev|--production[= ]false")
+
+
+def _install_problems(cfg: StackConfig) -> list[tuple[str, str]]:
+    """npm skips devDependencies (vite, the build tool) when NODE_ENV=production is in the build environment."""
+    hosting = cfg.hosting.vercel
+    node_env = next(v.value for v in resolve_env(cfg) if v.name == "NODE_ENV")
+    if hosting is None or node_env != "production":
+        return []
+    command = hosting.install_command
+    if _NPM_INSTALL.match(command) and not _DEV_INCLUDED.search(command):
+        return [("webstack:hosting.vercel.installCommand", "NODE_ENV=production makes npm skip devDependencies, so "
+                 "vite would be missing at build time; add --include=dev (e.g. npm ci --include=dev)")]
+    return []
+
+
 @cross_check
 def environment_rules(cfg: StackConfig) -> list[tuple[str, str]]:
     """NODE_ENV on production, an https Supabase URL, and no secret in a browser-visible variable."""
     return (_node_env_problems(cfg) + _supabase_url_problems(cfg) + _anon_key_problems(cfg)
-            + _plain_env_problems(cfg) + _flag_problems(cfg) + _secret_env_problems(cfg))
+            + _plain_env_problems(cfg) + _flag_problems(cfg) + _secret_env_problems(cfg) + _install_problems(cfg))

@@ -43,8 +43,8 @@ def _vendor_code(size: int, seed: int = 7) -> str:
     total = 0
     n = 0
     while total < size:
-        a, b, c = (rng.choice(words) for _ in range(3))
-        ident = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(2))
+        a, b, c = rng.sample(words, 3)
+        ident = "_" + "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(2))
         chunk = (f"function {ident}{n}({a},{b}){{if({a}.{c}!=null){{return {b}.{c}+{rng.randint(0, 4096)}}}"
                  f"const {ident}={a}[\"{b}{rng.randint(0, 999)}\"]||{rng.randint(0, 65535)};"
                  f"return {ident}*{rng.randint(1, 97)}}}")

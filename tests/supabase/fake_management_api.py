@@ -1,0 +1,248 @@
+"""A fake Supabase Management API on 127.0.0.1 that checks every request against the published OpenAPI document.
+
+Unknown paths/methods, path parameters and bodies that do not match the document (bodies are checked strictly:
+a property the document does not declare is an error, so a typo'd setting name cannot pass) are answered with
+422 and recorded in ``violations``; tests assert that list stays empty. Faults can be queued per request:
+an HTTP status (optionally after applying the change), or a delay longer than the client's timeout.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+OPENAPI = Path(__file__).resolve().parents[3] / "shared" / "supabase" / "management-api.openapi.json"
+
+
+def _nullable_to_jsonschema(node: Any) -> Any:
+    """OpenAPI 3.0 ``nullable: true`` -> JSON Schema ``type: [t, "null"]``; objects closed to undeclared props."""
+    if isinstance(node, list):
+        return [_nullable_to_jsonschema(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _nullable_to_jsonschema(v) for k, v in node.items() if k not in ("nullable", "example", "format")}
+    if node.get("nullable"):
+        if "type" in out:
+            out["type"] = [out["type"], "null"] if isinstance(out["type"], str) else [*out["type"], "null"]
+        if "enum" in out:
+            out["enum"] = [*out["enum"], None]
+    if out.get("type") == "object" and "properties" in out and "additionalProperties" not in out:
+        out["additionalProperties"] = False
+    return out
+
+
+@dataclass
+class Route:
+    method: str
+    template: str
+    regex: re.Pattern[str]
+    params: dict[str, dict[str, Any]]
+    body_schema: dict[str, Any] | None
+
+
+def load_routes() -> tuple[list[Route], dict[str, Any]]:
+    doc = json.loads(OPENAPI.read_text())
+    components = _nullable_to_jsonschema(doc["components"])
+    routes = []
+    for template, ops in doc["paths"].items():
+        regex = re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template)) + "$")
+        for method, op in ops.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            params = {p["name"]: _nullable_to_jsonschema(p.get("schema", {}))
+                      for p in op.get("parameters", []) if p.get("in") == "path"}
+            body = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            routes.append(Route(method.upper(), template, regex, params,
+                                _nullable_to_jsonschema(body) if body else None))
+    return routes, components
+
+
+@dataclass
+class Fault:
+    status: int = 0
+    message: str = "injected"
+    apply_first: bool = False
+    delay: float = 0.0
+    retry_after: str | None = None
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    template: str
+    body: Any
+    authorization: str
+
+
+@dataclass
+class State:
+    auth: dict[str, Any] = field(default_factory=lambda: {
+        "site_url": "http://localhost:3000", "uri_allow_list": "", "jwt_exp": 3600, "password_min_length": 6,
+        "password_required_characters": "", "password_hibp_enabled": False, "mfa_totp_enroll_enabled": True,
+        "mfa_totp_verify_enabled": True, "mfa_max_enrolled_factors": 10, "refresh_token_rotation_enabled": True,
+        "security_refresh_token_reuse_interval": 10, "disable_signup": False,
+        "external_anonymous_users_enabled": False, "rate_limit_email_sent": 2, "rate_limit_sms_sent": 30,
+        "rate_limit_verify": 30, "rate_limit_token_refresh": 150, "rate_limit_otp": 30,
+        "rate_limit_anonymous_users": 30, "rate_limit_web3": 30, "smtp_host": "smtp.example.net",
+        "external_github_enabled": True,
+    })
+    postgrest: dict[str, Any] = field(default_factory=lambda: {
+        "db_schema": "public, storage, graphql_public", "max_rows": 1000, "db_extra_search_path": "public, extensions",
+        "db_pool": None})
+    ssl: bool = False
+    network: dict[str, list[str]] = field(default_factory=lambda: {"dbAllowedCidrs": ["0.0.0.0/0"],
+                                                                  "dbAllowedCidrsV6": ["::/0"]})
+    secrets: dict[str, str] = field(default_factory=lambda: {"OTHER_TEAM_KEY": "theirs"})
+    queries: list[str] = field(default_factory=list)
+
+
+class FakeManagementApi:
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.routes, self.components = load_routes()
+        self.state = State()
+        self.requests: list[Recorded] = []
+        self.violations: list[str] = []
+        self.faults: list[Fault] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> FakeManagementApi:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def mutations(self) -> list[Recorded]:
+        return [r for r in self.requests if r.method != "GET"]
+
+    # ---------------------------------------------------------------- request handling
+
+    def _validate(self, method: str, path: str, body: Any) -> tuple[Route | None, dict[str, str], str | None]:
+        for route in self.routes:
+            m = route.regex.match(path)
+            if not m or route.method != method:
+                continue
+            params = m.groupdict()
+            for name, schema in route.params.items():
+                errors = [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(params.get(name))]
+                if errors:
+                    return route, params, f"{method} {route.template}: path parameter {name}: {errors[0]}"
+            if route.body_schema is not None:
+                if body is None:
+                    return route, params, f"{method} {route.template}: body required"
+                schema = {**route.body_schema, "components": self.components}
+                errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(body), key=str)
+                if errors:
+                    return route, params, f"{method} {route.template}: body: {errors[0].message}"
+            elif body is not None:
+                return route, params, f"{method} {route.template}: takes no body"
+            return route, params, None
+        return None, {}, f"{method} {path}: not in the OpenAPI document"
+
+    def _apply(self, route: Route, body: Any) -> tuple[int, Any]:
+        s, t = self.state, route.template
+        if t.endswith("/config/auth"):
+            if route.method == "PATCH":
+                s.auth.update(body)
+            return 200, dict(s.auth)
+        if t.endswith("/postgrest"):
+            if route.method == "PATCH":
+                s.postgrest.update(body)
+            return 200, dict(s.postgrest)
+        if t.endswith("/ssl-enforcement"):
+            if route.method == "PUT":
+                s.ssl = body["requestedConfig"]["database"]
+            return 200, {"currentConfig": {"database": s.ssl}, "appliedSuccessfully": True}
+        if t.endswith("/network-restrictions/apply"):
+            s.network = {"dbAllowedCidrs": list(body.get("dbAllowedCidrs", [])),
+                         "dbAllowedCidrsV6": list(body.get("dbAllowedCidrsV6", []))}
+            return 201, {"entitlement": "allowed", "config": s.network, "status": "applied"}
+        if t.endswith("/network-restrictions"):
+            return 200, {"entitlement": "allowed", "config": s.network, "status": "applied"}
+        if t.endswith("/secrets"):
+            if route.method == "POST":
+                for item in body:
+                    s.secrets[item["name"]] = item["value"]
+                return 201, None
+            if route.method == "DELETE":
+                for name in body:
+                    s.secrets.pop(name, None)
+                return 200, None
+            # The real API answers a digest, never the value.
+            return 200, [{"name": k, "value": f"digest-of-{k}"} for k in sorted(s.secrets)]
+        if t.endswith("/database/query"):
+            s.queries.append(body["query"])
+            return 201, []
+        return 501, {"message": f"fake does not implement {route.method} {t}"}
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def _send(self, status: int, doc: Any, headers: dict[str, str] | None = None) -> None:
+                raw = b"" if doc is None else json.dumps(doc).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(raw)
+
+            def _handle(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                body = json.loads(raw) if raw else None
+                auth = self.headers.get("Authorization") or ""
+                with api._lock:
+                    route, _params, problem = api._validate(self.command, self.path, body)
+                    api.requests.append(Recorded(self.command, self.path, route.template if route else "", body, auth))
+                    if auth != f"Bearer {api.token}":
+                        self._send(401, {"message": "Unauthorized"})
+                        return
+                    if problem or route is None:
+                        api.violations.append(problem or "no route")
+                        self._send(422, {"message": problem})
+                        return
+                    fault = api.faults.pop(0) if api.faults else None
+                    if fault and fault.apply_first:
+                        api._apply(route, copy.deepcopy(body))
+                if fault and fault.delay:
+                    time.sleep(fault.delay)  # the client times out; the change below still lands
+                try:
+                    if fault and fault.status:
+                        headers = {"Retry-After": fault.retry_after} if fault.retry_after else None
+                        self._send(fault.status, {"message": fault.message}, headers)
+                        return
+                    with api._lock:
+                        status, doc = api._apply(route, copy.deepcopy(body))
+                    self._send(status, doc)
+                except (BrokenPipeError, ConnectionResetError):
+                    return
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle  # noqa: N815
+
+        return Handler
