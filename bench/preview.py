@@ -48,7 +48,7 @@ def synthetic_program(n: int):  # type: ignore[no-untyped-def]
 
 def child(mode: str, n: int) -> None:
     """Runs in a fresh process: import everything first, then time only the program run."""
-    import pulumi  # noqa: F401
+    import pulumi
     import pulumi_cloudflare  # noqa: F401
 
     program = synthetic_program(n)

@@ -9,7 +9,7 @@ the standard, one ruleset per phase (Cloudflare allows one zone entry point per 
 
 from __future__ import annotations
 
-from typing import Any, NotRequired, Optional, TypedDict
+from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 import pulumi_cloudflare as cloudflare
@@ -20,7 +20,7 @@ from components.config.stack import StackConfig
 from components.render import cloudflare as render
 from components.standard.model import CacheRule, RateLimitRule, Standard
 
-TOKEN = "webstack:index:CloudflareEdge"
+COMPONENT_TYPE = "webstack:index:CloudflareEdge"
 PHASE_NAMES = {
     render.PHASE_REDIRECT: "canonical-redirect",
     render.PHASE_RATELIMIT: "rate-limits",
@@ -43,16 +43,16 @@ class DnsRecordArgs(TypedDict):
     name: str
     """Full record name inside the zone (``example.com``, ``www.example.com``)."""
     type: str
-    content: NotRequired[Optional[str]]
+    content: NotRequired[str | None]
     """Record content; omitted for CAA (see ``data``)."""
-    data: NotRequired[Optional[CaaDataArgs]]
+    data: NotRequired[CaaDataArgs | None]
     ttl: NotRequired[int]
     """Default 1 (automatic; required for proxied records)."""
     proxied: NotRequired[bool]
     """Default false."""
-    priority: NotRequired[Optional[int]]
+    priority: NotRequired[int | None]
     """MX only."""
-    comment: NotRequired[Optional[str]]
+    comment: NotRequired[str | None]
 
 
 class HstsArgs(TypedDict):
@@ -70,9 +70,9 @@ class CacheRuleArgs(TypedDict):
     """exact | prefix | suffix | default"""
     patterns: list[str]
     cache_control: str
-    edge_ttl: NotRequired[Optional[int]]
+    edge_ttl: NotRequired[int | None]
     """Seconds at the edge; absent = bypass the edge cache."""
-    browser_ttl: NotRequired[Optional[int]]
+    browser_ttl: NotRequired[int | None]
     """Seconds in the browser; absent = respect the origin's Cache-Control."""
 
 
@@ -123,7 +123,7 @@ class CloudflareEdgeArgs(TypedDict):
     """The zone's apex domain."""
     canonical_host: NotRequired[str]
     """apex (default) | www — the other one 301-redirects to it."""
-    account_id: NotRequired[Optional[str]]
+    account_id: NotRequired[str | None]
     """Needed only for the health-check notification policy."""
     records: list[DnsRecordArgs]
     min_tls_version: NotRequired[str]
@@ -139,10 +139,10 @@ class CloudflareEdgeArgs(TypedDict):
     rate_limits: NotRequired[list[RateLimitArgs]]
     healthchecks: NotRequired[list[HealthcheckArgs]]
     """Default: none."""
-    health_notification_email: NotRequired[Optional[str]]
+    health_notification_email: NotRequired[str | None]
     """With ``account_id``: a notification policy e-mails this address when any health check changes state.
     Default: none."""
-    origin_tls: NotRequired[Optional[OriginTlsArgs]]
+    origin_tls: NotRequired[OriginTlsArgs | None]
     """Default: no Origin CA certificate (only self-hosted origins need one)."""
 
 
@@ -181,15 +181,15 @@ class CloudflareEdge(pulumi.ComponentResource):
     """Ruleset id per phase (http_response_headers_transform, http_request_cache_settings, …)."""
     canonical_url: pulumi.Output[str]
     """https:// URL of the canonical host."""
-    origin_certificate_pem: pulumi.Output[Optional[str]]
+    origin_certificate_pem: pulumi.Output[str | None]
     """Origin CA certificate (PEM) for the origin server; None without ``origin_tls``."""
-    origin_private_key_pem: pulumi.Output[Optional[str]]
+    origin_private_key_pem: pulumi.Output[str | None]
     """The certificate's private key (PEM, secret); None without ``origin_tls``."""
     healthcheck_ids: pulumi.Output[list[str]]
     """Ids of the Cloudflare health checks (one per probed hostname)."""
 
     def __init__(self, name: str, args: CloudflareEdgeArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(TOKEN, name, {}, opts)
+        super().__init__(COMPONENT_TYPE, name, {}, opts)
         child = pulumi.ResourceOptions(parent=self)
         zone_id = args["zone_id"]
         domain = args["domain"]
@@ -212,12 +212,12 @@ class CloudflareEdge(pulumi.ComponentResource):
             ruleset = cloudflare.Ruleset(
                 f"{name}-{PHASE_NAMES[phase]}", zone_id=zone_id, kind="zone", phase=phase,
                 name=f"webstack {PHASE_NAMES[phase]}", description="Managed by webstack (CloudflareEdge)",
-                rules=rules, opts=child)
+                rules=cast(Any, rules), opts=child)
             self.rulesets[phase] = ruleset
             ids[phase] = ruleset.id
 
-        cert_pem: pulumi.Output[Optional[str]] = pulumi.Output.from_input(None)
-        key_pem: pulumi.Output[Optional[str]] = pulumi.Output.from_input(None)
+        cert_pem: pulumi.Output[str | None] = pulumi.Output.from_input(None)
+        key_pem: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         origin_tls = args.get("origin_tls")
         if origin_tls:
             cert_pem, key_pem = self._origin_certificate(name, origin_tls, child)
@@ -252,7 +252,7 @@ class CloudflareEdge(pulumi.ComponentResource):
             f"{name}-{rec['key']}", zone_id=zone_id, name=rec["name"], type=rec["type"],
             content=rec.get("content"), ttl=rec.get("ttl", 1), proxied=rec.get("proxied", False),
             priority=rec.get("priority"), comment=rec.get("comment"),
-            data=dict(data) if data else None, opts=opts)
+            data=cast(Any, dict(data)) if data else None, opts=opts)
 
     @staticmethod
     def _tls_settings(name: str, zone_id: str, args: CloudflareEdgeArgs, opts: pulumi.ResourceOptions) -> None:
@@ -278,7 +278,7 @@ class CloudflareEdge(pulumi.ComponentResource):
 
     @staticmethod
     def _origin_certificate(name: str, origin: OriginTlsArgs, opts: pulumi.ResourceOptions
-                            ) -> tuple[pulumi.Output[Optional[str]], pulumi.Output[Optional[str]]]:
+                            ) -> tuple[pulumi.Output[str | None], pulumi.Output[str | None]]:
         algorithm = origin.get("key_algorithm", "ecdsa")
         if algorithm not in ORIGIN_REQUEST_TYPES:
             raise ValueError(f"origin_tls.key_algorithm must be 'ecdsa' or 'rsa', not {algorithm!r}")
@@ -357,7 +357,7 @@ def cloudflare_edge_args_from_config(cfg: StackConfig, std: Standard) -> Cloudfl
             "consecutive_successes": hc.consecutive_successes,
         } for host in cfg.hostnames]
         args["health_notification_email"] = hc.notification_email
-    if cfg.hosting.provider == "nginx":
+    if cfg.hosting.provider == "nginx" and cfg.hosting.nginx is not None and cfg.hosting.nginx.origin_tls:
         args["origin_tls"] = {"hostnames": render.origin_hostnames(cfg),
                               "key_algorithm": cf.origin_certificate.key_algorithm,
                               "validity_days": cf.origin_certificate.validity_days}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path, PurePosixPath
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 import pulumiverse_vercel as vercel
@@ -230,8 +230,8 @@ def vercel_site_args_from_config(cfg: StackConfig, std: Standard) -> VercelSiteA
         "output_directory": hosting.output_directory,
         "node_version": hosting.node_version,
         "preview_protection": hosting.preview_protection,
-        "environment": [VercelEnvVarArgs(**e) for e in vercel_env_entries(resolve_env(cfg))],  # type: ignore[typeddict-item]
-        "routes": [VercelRouteArgs(**r) for r in project_route_rules(std)],  # type: ignore[typeddict-item]
+        "environment": cast(list[VercelEnvVarArgs], vercel_env_entries(resolve_env(cfg))),
+        "routes": cast(list[VercelRouteArgs], project_route_rules(std)),
         "vercel_json": json.dumps(vercel_json(std, hosting), indent=2) + "\n",
     }
     if hosting.git_repository is not None:

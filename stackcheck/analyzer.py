@@ -15,6 +15,7 @@ from __future__ import annotations
 import collections
 import json
 import os
+import queue
 import subprocess
 import sys
 import threading
@@ -37,7 +38,7 @@ from stackcheck.policy_config import (
     reconcile,
     suppressions,
 )
-from stackcheck.wire import is_secret, unwrap
+from stackcheck.wire import SECRET_SIG, SECRET_SIG_KEY, unwrap
 
 __all__ = ["PolicyConfigError", "PolicyPackError", "PolicyPackSession", "run_policy_pack"]
 
@@ -57,7 +58,6 @@ _SEVERITY_NAMES = {
 }
 _MAX_MESSAGE = 1024 * 1024 * 400
 _START_TIMEOUT_S = 60.0
-_WINDOW = 8  # Analyze calls in flight
 
 
 class PolicyPackError(RuntimeError):
@@ -156,15 +156,19 @@ def _plain_inputs(inputs: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def secret_strings(value: Any) -> set[str]:
-    """Every plaintext string under a secret marker (to scrub from messages)."""
+    """Every plaintext string under a secret marker (to scrub from messages).
+
+    Inputs are plain JSON data here, so concrete ``dict``/``list`` checks suffice (``Mapping`` ABC checks made
+    this the client's hottest function).
+    """
     found: set[str] = set()
 
     def collect_plain(v: Any) -> None:
         if isinstance(v, str):
             if len(v) >= 3:
                 found.add(v)
-        elif isinstance(v, Mapping):
-            for x in dict.values(dict(v)):
+        elif isinstance(v, dict):
+            for x in dict.values(v):
                 collect_plain(x)
         elif isinstance(v, list):
             for x in v:
@@ -173,10 +177,11 @@ def secret_strings(value: Any) -> set[str]:
             found.add(str(v))
 
     def walk(v: Any) -> None:
-        if is_secret(v):
-            collect_plain(unwrap(v))
-        elif isinstance(v, Mapping):
-            for x in dict.values(dict(v)):
+        if isinstance(v, dict):
+            if dict.get(v, SECRET_SIG_KEY) == SECRET_SIG:
+                collect_plain(unwrap(v))
+                return
+            for x in dict.values(v):
                 walk(x)
         elif isinstance(v, list):
             for x in v:
@@ -308,48 +313,19 @@ class PolicyPackSession:
     def run(self, records: list[ResourceRecord], *, config: Mapping[str, Any] | None = None,
             tags: Mapping[str, str] | None = None) -> tuple[list[Violation], list[ResourceRecord]]:
         """Judge ``records``; returns violations (suppressions applied) and the records after remediation."""
-        settings = self.reconcile(config or {})
-        rules = suppressions(settings)
-        self._configure_stack(tags or {})
-        self._configure(settings)
-        remediating = any(s.level == "remediate" for s in settings.values())
-        by_urn = {r.urn: r for r in records}
-        meta = {p.name: p for p in self.policies}
-        violations: list[Violation] = []
-        judged: list[ResourceRecord] = []
-        all_secrets: set[str] = set()
-        # Like the engine, several Analyze calls are in flight at once (the pack serves them from a thread pool);
-        # results are collected in resource order so reports are deterministic.
-        in_flight: collections.deque[tuple[ResourceRecord, set[str], Any]] = collections.deque()
-
-        def collect_one() -> None:
-            done_record, done_secrets, future = in_flight.popleft()
-            response = future.result()
-            violations.extend(self._violation(d, done_record.urn, meta, done_secrets) for d in response.diagnostics)
-
+        stream = self.stream(config=config, tags=tags)
         for record in records:
-            if not record.custom or record.type.startswith("pulumi:providers:"):
-                judged.append(record)
-                continue
-            secrets = secret_strings(record.inputs)
-            all_secrets |= secrets
-            if remediating:
-                while in_flight:
-                    collect_one()
-                record, fixes = self._remediate(record, by_urn, meta)
-                violations += fixes
-            in_flight.append((record, secrets, self.stub.Analyze.future(self._analyze_request(record, by_urn))))
-            if len(in_flight) >= _WINDOW:
-                collect_one()
-            judged.append(record)
-        while in_flight:
-            collect_one()
-        stack_request = analyzer_pb2.AnalyzeStackRequest(
-            resources=[self._stack_resource(r, by_urn) for r in judged
-                       if r.custom and not r.type.startswith("pulumi:providers:")])
-        response = self.stub.AnalyzeStack(stack_request)
-        violations += [self._violation(d, None, meta, all_secrets) for d in response.diagnostics]
-        return apply_suppressions(violations, rules), judged
+            stream.submit(record)
+        return stream.finish(records)
+
+    def stream(self, *, config: Mapping[str, Any] | None = None,
+               tags: Mapping[str, str] | None = None) -> AnalysisStream:
+        """Configure the pack and return a stream that analyzes each resource as soon as it is submitted.
+
+        The engine calls Analyze while the program is still registering resources; stackcheck does the same by
+        submitting from the monitor, so policy evaluation overlaps the program run instead of following it.
+        """
+        return AnalysisStream(self, config or {}, tags or {})
 
     def _provider(self, record: ResourceRecord, by_urn: Mapping[str, ResourceRecord]
                   ) -> analyzer_pb2.AnalyzerProviderResource | None:
@@ -451,6 +427,85 @@ class PolicyPackSession:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class AnalysisStream:
+    """Remediate + Analyze per submitted resource on a worker thread (a window of calls in flight), then
+    AnalyzeStack on :meth:`finish`. Results are reported in the order of the final resource list."""
+
+    _DONE = object()
+
+    def __init__(self, session: PolicyPackSession, config: Mapping[str, Any], tags: Mapping[str, str]) -> None:
+        self.session = session
+        self.settings = session.reconcile(config)
+        self.rules = suppressions(self.settings)
+        session._configure_stack(tags)
+        session._configure(self.settings)
+        self.remediating = any(s.level == "remediate" for s in self.settings.values())
+        self.meta = {p.name: p for p in session.policies}
+        self.by_urn: dict[str, ResourceRecord] = {}
+        self.violations: list[Violation] = []
+        self.remediated: dict[str, ResourceRecord] = {}
+        self.all_secrets: set[str] = set()
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._error: BaseException | None = None
+        self._pending: list[tuple[ResourceRecord, set[str], Any]] = []
+        # Each send gives up the GIL inside gRPC; at the default 5 ms switch interval the program's event loop
+        # starved this thread to ~50 sends/s. 1 ms lets sends keep pace (bench/policy.py); restored by finish().
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(0.001)
+        self._thread = threading.Thread(target=self._work, name="stackcheck-analyze", daemon=True)
+        self._thread.start()
+
+    def submit(self, record: ResourceRecord) -> None:
+        self._queue.put(record)
+
+    def _work(self) -> None:
+        # Requests are sent as fast as resources arrive and never waited on here: blocking on a reply would make
+        # this thread queue for the GIL (held by the program's event loop) once per resource. Replies are read in
+        # order by finish(). Remediation is the exception: it must finish before the resource is analyzed.
+        session = self.session
+        try:
+            while True:
+                record = self._queue.get()
+                if record is self._DONE:
+                    break
+                self.by_urn[record.urn] = record
+                if not record.custom or record.type.startswith("pulumi:providers:"):
+                    continue
+                secrets = secret_strings(record.inputs)
+                self.all_secrets |= secrets
+                if self.remediating:
+                    record, fixes = session._remediate(record, self.by_urn, self.meta)
+                    self.remediated[record.urn] = record
+                    self.violations.extend(fixes)
+                request = session._analyze_request(record, self.by_urn)
+                self._pending.append((record, secrets, session.stub.Analyze.future(request)))
+        except BaseException as exc:  # noqa: BLE001 - re-raised by finish()
+            self._error = exc
+
+    def finish(self, records: list[ResourceRecord]) -> tuple[list[Violation], list[ResourceRecord]]:
+        """Wait for every Analyze, run AnalyzeStack over ``records`` (the final list), return the results."""
+        self._queue.put(self._DONE)
+        self._thread.join()
+        sys.setswitchinterval(self._switch_interval)
+        if self._error is not None:
+            raise self._error
+        session = self.session
+        for record, secrets, future in self._pending:
+            response = future.result()
+            self.violations.extend(session._violation(d, record.urn, self.meta, secrets) for d in response.diagnostics)
+        by_urn = {r.urn: r for r in records}
+        judged = [self.remediated.get(r.urn, r) for r in records]
+        stack_request = analyzer_pb2.AnalyzeStackRequest(
+            resources=[session._stack_resource(r, by_urn) for r in judged
+                       if r.custom and not r.type.startswith("pulumi:providers:")])
+        response = session.stub.AnalyzeStack(stack_request)
+        violations = list(self.violations)
+        violations += [session._violation(d, None, self.meta, self.all_secrets) for d in response.diagnostics]
+        order = {r.urn: i for i, r in enumerate(records)}
+        violations.sort(key=lambda v: (order.get(v.urn or "", len(order)), v.policy))
+        return apply_suppressions(violations, self.rules), judged
 
 
 def _initial_entry(config: analyzer_pb2.PolicyConfig) -> dict[str, Any]:

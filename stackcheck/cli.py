@@ -12,9 +12,10 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from stackcheck.engine import ProgramError, UsageError, run_program
-from stackcheck.model import PreviewResult
+from stackcheck.model import PreviewResult, ResourceRecord
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
 FORMATS = ("text", "json", "sarif", "markdown")
@@ -64,16 +65,30 @@ def cmd_preview(args: argparse.Namespace) -> int:
     scratch = tempfile.mkdtemp(prefix="stackcheck-artifacts-")
     saved = os.environ.get("WEBSTACK_ARTIFACTS_DIR")
     os.environ["WEBSTACK_ARTIFACTS_DIR"] = str(out) if out else scratch
+    policies: _PolicyRun | None = None
     try:
+        pack = _policy_pack_dir(args, project_dir)
+        if pack is not None:
+            # Started before the program so its start-up and every Analyze overlap the program run (as in the
+            # engine, which analyzes each resource when it registers).
+            policies = _PolicyRun.start(pack, args.policy_config, project_dir, args.stack, args.dry_run)
         _reset_artifacts()
-        result, engine = run_program(project_dir, args.stack, dry_run=args.dry_run,
-                                     overrides=dict(args.config), secret_overrides=dict(args.secrets))
+        result, _engine = run_program(project_dir, args.stack, dry_run=args.dry_run,
+                                      overrides=dict(args.config), secret_overrides=dict(args.secrets),
+                                      on_record=policies.submit if policies else None)
+        if policies is not None:
+            policies.finish(result)
     except UsageError as exc:
         print(f"stackcheck: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except ProgramError as exc:
         return _program_failure(exc.original)
+    except _PolicyError as exc:
+        print(f"stackcheck: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     finally:
+        if policies is not None:
+            policies.close()
         if saved is None:
             os.environ.pop("WEBSTACK_ARTIFACTS_DIR", None)
         else:
@@ -81,14 +96,50 @@ def cmd_preview(args: argparse.Namespace) -> int:
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         result.artifacts = _collect_artifacts(out)
-    pack = _policy_pack_dir(args, project_dir)
-    if pack is not None:
-        code = _run_policies(result, pack, args.policy_config)
-        if code:
-            return code
     _write_reports(result, out)
     sys.stdout.write(render(result, args.format))
     return EXIT_VIOLATIONS if _has_mandatory(result) else EXIT_OK
+
+
+class _PolicyError(Exception):
+    """The pack could not start or its config file is invalid (exit 2)."""
+
+
+class _PolicyRun:
+    """A started pack plus its analysis stream, fed by the monitor while the program runs."""
+
+    def __init__(self, session: Any, stream: Any) -> None:
+        self.session, self.stream = session, stream
+
+    @classmethod
+    def start(cls, pack: Path, config_file: Path | None, project_dir: Path, stack: str, dry_run: bool) -> _PolicyRun:
+        from stackcheck.analyzer import PolicyConfigError, PolicyPackError, PolicyPackSession
+        from stackcheck.engine import load_project
+        from stackcheck.policy_config import load_config_file
+
+        project = load_project(project_dir)
+        try:
+            file_config = load_config_file(config_file)
+            session = PolicyPackSession(pack, project=project.name, stack=stack, dry_run=dry_run)
+        except (PolicyConfigError, PolicyPackError) as exc:
+            raise _PolicyError(str(exc)) from None
+        try:
+            stream = session.stream(config=file_config)
+        except PolicyConfigError as exc:
+            session.close()
+            raise _PolicyError(str(exc)) from None
+        return cls(session, stream)
+
+    def submit(self, record: ResourceRecord) -> None:
+        self.stream.submit(record)
+
+    def finish(self, result: PreviewResult) -> None:
+        violations, _ = self.stream.finish(result.resources)
+        result.violations = list(violations)
+        result.policy_packs = [self.session.pack_info()]
+
+    def close(self) -> None:
+        self.session.close()
 
 
 def _reset_artifacts() -> None:
@@ -124,18 +175,6 @@ def _policy_pack_dir(args: argparse.Namespace, project_dir: Path) -> Path | None
         return args.policy_pack.resolve()
     default = project_dir / "policy"
     return default if (default / "PulumiPolicy.yaml").exists() else None
-
-
-def _run_policies(result: PreviewResult, pack: Path, config_file: Path | None) -> int:
-    try:
-        from stackcheck.analyzer import run_policy_pack
-    except ImportError:
-        return EXIT_OK
-    violations, packs = run_policy_pack(pack, result.resources, project=result.project, stack=result.stack,
-                                        dry_run=result.dry_run, config_file=config_file)
-    result.violations = list(violations)
-    result.policy_packs = list(packs)
-    return EXIT_OK
 
 
 def _has_mandatory(result: PreviewResult) -> bool:

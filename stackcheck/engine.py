@@ -172,7 +172,8 @@ class RecordingMonitor:
     """A resource monitor that records registrations and answers like the engine (preview or update)."""
 
     def __init__(self, project: str, stack: str, dry_run: bool,
-                 outputs_hook: Callable[[str, str, dict[str, Any]], dict[str, Any]] | None = None):
+                 outputs_hook: Callable[[str, str, dict[str, Any]], dict[str, Any]] | None = None,
+                 on_record: Callable[[ResourceRecord], None] | None = None):
         self.project = project
         self.stack = stack
         self.dry_run = dry_run
@@ -184,6 +185,7 @@ class RecordingMonitor:
         self._default_providers: dict[str, str] = {}
         self._lock = threading.Lock()
         self._outputs_hook = outputs_hook
+        self._on_record = on_record  # e.g. stream each resource to the policy pack as the engine does
         self._counter = 0
 
     def _urn(self, qualified_type: str, name: str) -> str:
@@ -217,6 +219,8 @@ class RecordingMonitor:
             self.records[urn] = ResourceRecord(urn=urn, type=ptype, name=suffix, custom=True, parent=None,
                                                inputs=inputs, outputs=dict(inputs), id=pid)
             self.order.append(urn)
+            if self._on_record is not None:
+                self._on_record(self.records[urn])
         return ref
 
     # -- gRPC-shaped methods the SDK calls -------------------------------------------------------------------------
@@ -263,6 +267,8 @@ class RecordingMonitor:
             )
             self.records[urn] = record
             self.order.append(urn)
+            if self._on_record is not None:
+                self._on_record(record)
         if outputs is inputs:
             obj = request.object
         else:
@@ -410,6 +416,7 @@ def run_program(
     secret_overrides: Mapping[str, str] | None = None,
     program: Callable[[], Any] | None = None,
     organization: str = "organization",
+    on_record: Callable[[ResourceRecord], None] | None = None,
 ) -> tuple[PreviewResult, RecordingEngine]:
     """Run the project's program (or ``program``) for ``stack`` and return what it registered."""
     from pulumi.runtime import config as pulumi_config
@@ -417,7 +424,7 @@ def run_program(
 
     project = load_project(project_dir.resolve())
     config, secret_keys = load_stack_config(project, stack, overrides, secret_overrides)
-    monitor = RecordingMonitor(project.name, stack, dry_run)
+    monitor = RecordingMonitor(project.name, stack, dry_run, on_record=on_record)
     engine = RecordingEngine()
 
     loop = asyncio.new_event_loop()
@@ -453,7 +460,7 @@ def run_program(
                         program()
                     else:
                         runpy.run_path(str(project.main), run_name="__main__")
-                except BaseException as exc:  # noqa: BLE001 - reported to the caller as ProgramError
+                except BaseException as exc:
                     failure.append(exc)
                     raise
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"  # noqa: S105 - a protocol marker, not a password
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"  # noqa: S105
 ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17"
 ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7"
 RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"

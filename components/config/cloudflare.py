@@ -32,6 +32,9 @@ KNOWN_CAS = {
 
 CaName = Literal["letsencrypt.org", "pki.goog", "sectigo.com", "digicert.com", "comodoca.com", "ssl.com"]
 
+DEFAULT_CAS: tuple[CaName, ...] = ("letsencrypt.org", "pki.goog")
+"""Let's Encrypt and Google Trust Services: the CAs Cloudflare's Universal SSL and the managed hosts issue from."""
+
 HOSTING_CAS = {"vercel": "letsencrypt.org", "netlify": "letsencrypt.org"}
 """The CA each managed host issues its certificates from: a CAA set without it stops renewals on that host."""
 
@@ -185,15 +188,15 @@ class CloudflareConfig(StrictModel):
         None, description="proxy the site's apex/www records through Cloudflare. Default: true for nginx (required), "
         "true for vercel/netlify too — set false to follow those vendors' advice of DNS-only records (then the "
         "edge rules below do not apply to the site and the hosting serves headers and redirects itself)")
-    caa: list[CaName] = Field(default_factory=lambda: ["letsencrypt.org", "pki.goog"], min_length=1)
+    caa: list[CaName] = Field(default_factory=lambda: list(DEFAULT_CAS), min_length=1)
     caa_report_email: Email | None = Field(None, alias="caaReportEmail")
     dnssec: bool = False
     min_tls_version: Literal["1.2", "1.3"] = Field("1.2", alias="minTlsVersion")
     extra_records: list[ExtraRecord] = Field(default_factory=list, alias="extraRecords")
-    healthcheck: HealthcheckConfig = Field(default_factory=HealthcheckConfig)
+    healthcheck: HealthcheckConfig = Field(default_factory=lambda: HealthcheckConfig.model_validate({}))
     origin_hostnames: list[Hostname] = Field(default_factory=list, alias="originHostnames")
-    origin_certificate: OriginCertificateConfig = Field(default_factory=OriginCertificateConfig,
-                                                        alias="originCertificate")
+    origin_certificate: OriginCertificateConfig = Field(
+        default_factory=lambda: OriginCertificateConfig.model_validate({}), alias="originCertificate")
 
 
 def web_records_proxied(cfg: StackConfig) -> bool:

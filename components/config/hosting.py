@@ -14,6 +14,35 @@ from components.config.base import Hostname, Ident, SafeText, StrictModel
 _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 _VERSION = re.compile(r"^\d+(\.\d+){0,2}$")
+_CONTEXT_PATH = re.compile(r"^(\.|[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*)$")
+_IMAGE_NAME = re.compile(r"^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$")
+_LOG_SIZE = re.compile(r"^[1-9]\d{0,4}[kmg]$")
+
+
+def _context_path(value: str) -> str:
+    if not _CONTEXT_PATH.match(value) or ".." in value.split("/"):
+        raise ValueError("must be a relative path inside the project dir (letters, digits, . _ - /; no '..')")
+    return value
+
+
+def _image_name(value: str) -> str:
+    if len(value) > 200 or not _IMAGE_NAME.match(value):
+        raise ValueError("must be a Docker repository name like 'example-web' or 'team/web' (lower-case, no tag)")
+    return value
+
+
+def _ip_literal(value: str) -> str:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        raise ValueError("must be an IP address (nginx must not need DNS to find its resolver)") from None
+    return value
+
+
+def _log_size(value: str) -> str:
+    if not _LOG_SIZE.match(value):
+        raise ValueError("must be a size like 10m, 512k or 1g")
+    return value
 
 
 def _repo(value: str) -> str:
@@ -114,13 +143,20 @@ class NetlifyHosting(StrictModel):
 
 
 class NginxHosting(StrictModel):
-    """Option C: the app served by nginx in a hardened Docker container behind Cloudflare."""
+    """Option C: the app served by nginx in a hardened Docker container behind Cloudflare.
+
+    Defaults: Node 22 (LTS) to build, nginx 1.28 (stable) alpine to serve, no digest pin (set ``nginxDigest`` to
+    pin the exact image), app in the project dir, container ports 8080/8443 published on 80/443, 256 MB, half a
+    CPU, ``unless-stopped``, origin TLS from the Cloudflare Origin CA certificate, no OCSP resolver (Origin CA
+    certificates carry no OCSP responder), json-file logs rotated at 10 MB × 3 files.
+    """
 
     node_version: Version = Field("22", alias="nodeVersion")
     nginx_version: Version = Field("1.28", alias="nginxVersion")
     nginx_digest: Digest | None = Field(None, alias="nginxDigest")
-    app_dir: SafeText = Field(".", alias="appDir")
-    image_name: SafeText = Field("webstack-web", alias="imageName")
+    app_dir: Annotated[str, AfterValidator(_context_path)] = Field(
+        ".", alias="appDir", description="the Vite project (package.json + lockfile), relative to the project dir")
+    image_name: Annotated[str, AfterValidator(_image_name)] = Field("webstack-web", alias="imageName")
     origin_ipv4: PublicIPv4 = Field(alias="originIpv4")
     origin_ipv6: PublicIPv6 | None = Field(None, alias="originIpv6")
     http_port: int = Field(8080, alias="httpPort", ge=1024, le=65535)
@@ -130,8 +166,21 @@ class NginxHosting(StrictModel):
     memory_mb: int = Field(256, alias="memoryMb", ge=32, le=65536)
     cpus: float = Field(0.5, ge=0.05, le=64)
     restart: Literal["always", "unless-stopped", "on-failure"] = "unless-stopped"
-    resolver: SafeText | None = None
+    origin_tls: bool = Field(True, alias="originTls",
+                             description="serve HTTPS with the Cloudflare Origin CA certificate (Full (strict))")
+    resolvers: list[Annotated[str, AfterValidator(_ip_literal)]] = Field(
+        default_factory=list, max_length=4, description="DNS resolvers (IP literals) for OCSP stapling")
+    log_max_size: Annotated[str, AfterValidator(_log_size)] = Field("10m", alias="logMaxSize")
+    log_max_files: int = Field(3, alias="logMaxFiles", ge=1, le=100)
     origin_hostnames: list[Hostname] = Field(default_factory=list, alias="originHostnames")
+
+    @model_validator(mode="after")
+    def _ports_differ(self) -> NginxHosting:
+        if self.http_port == self.https_port:
+            raise ValueError("httpPort and httpsPort must differ")
+        if self.publish_http_port == self.publish_https_port:
+            raise ValueError("publishHttpPort and publishHttpsPort must differ")
+        return self
 
 
 class HostingConfig(StrictModel):

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 import re
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
@@ -54,10 +53,13 @@ class StackConfig(StrictModel):
         description="the app's build environment (NODE_ENV, VITE_* flags); VITE_SUPABASE_* are derived",
     )
     supabase_anon_key: SecretStr = Field(
-        alias="supabaseAnonKey", description="secret: the anon or publishable key (safe in browsers, never service_role)"
+        alias="supabaseAnonKey",
+        description="secret: the anon or publishable key (safe in browsers, never service_role)",
     )
     supabase_access_token: SecretStr | None = Field(
-        None, alias="supabaseAccessToken", description="secret: Management API token (sbp_…); settings unmanaged without it"
+        None,
+        alias="supabaseAccessToken",
+        description="secret: Management API token (sbp_…); settings unmanaged without it",
     )
     supabase_db_url: SecretStr | None = Field(
         None, alias="supabaseDbUrl", description="secret: postgresql:// DSN; applies the SQL bundle directly when set"
@@ -70,7 +72,9 @@ class StackConfig(StrictModel):
     def _access_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
         plain = secret_value(value)
         if plain is not None and not re.fullmatch(r"sbp_[A-Za-z0-9_]{20,200}", plain):
-            raise ValueError("must be a Supabase personal access token (sbp_…), from supabase.com/dashboard/account/tokens")
+            raise ValueError(
+                "must be a Supabase personal access token (sbp_…), from supabase.com/dashboard/account/tokens"
+            )
         return value
 
     @field_validator("supabase_db_url")

@@ -102,7 +102,7 @@ class HeadersConfig(StrictModel):
     profile: Literal["strict", "runbook"] = Field(
         "strict", description="strict = webstack's A+ default; runbook = the runbook's list verbatim (graded < A)"
     )
-    csp: CspConfig = Field(default_factory=CspConfig)
+    csp: CspConfig = Field(default_factory=lambda: CspConfig.model_validate({}))
     api_origins: list[ApiOrigin] = Field(default_factory=list, alias="apiOrigins", max_length=32)
     hsts_max_age: int = Field(63072000, alias="hstsMaxAge", ge=0, le=63072000 * 2)
     hsts_preload: bool = Field(False, alias="hstsPreload")

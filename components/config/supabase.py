@@ -146,7 +146,7 @@ class AuthConfig(StrictModel):
     extra_redirect_urls: list[Url] = Field(
         default_factory=list, alias="extraRedirectUrls", description="e.g. http://localhost:5173 on dev stacks"
     )
-    rate_limits: AuthRateLimits = Field(default_factory=AuthRateLimits, alias="rateLimits")
+    rate_limits: AuthRateLimits = Field(default_factory=lambda: AuthRateLimits.model_validate({}), alias="rateLimits")
 
 
 class PostgrestConfig(StrictModel):
@@ -263,8 +263,8 @@ class SupabaseConfig(StrictModel):
     manage_settings: bool = Field(
         True, alias="manageSettings", description="manage auth/PostgREST/SSL settings through the Management API"
     )
-    auth: AuthConfig = Field(default_factory=AuthConfig)
-    postgrest: PostgrestConfig = Field(default_factory=PostgrestConfig)
+    auth: AuthConfig = Field(default_factory=lambda: AuthConfig.model_validate({}))
+    postgrest: PostgrestConfig = Field(default_factory=lambda: PostgrestConfig.model_validate({}))
     enforce_ssl: bool = Field(True, alias="enforceSsl", description="database refuses non-TLS connections")
     network_restrictions: NetworkRestrictionsConfig | None = Field(
         None, alias="networkRestrictions", description="unset: not managed (Supabase allows every address)"
@@ -273,7 +273,7 @@ class SupabaseConfig(StrictModel):
         default_factory=list, alias="functionSecrets",
         description="Edge Function secret NAMES; values come from the secret key webstack:supabaseFunctionSecrets",
     )
-    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    database: DatabaseConfig = Field(default_factory=lambda: DatabaseConfig.model_validate({}))
     management_api_url: HttpsUrl = Field("https://api.supabase.com", alias="managementApiUrl")
 
     @model_validator(mode="after")

@@ -51,7 +51,7 @@ def parse_dockerfile(text: str) -> list[Stage]:
         if not pending:
             start = number
         if stripped.endswith("\\"):
-            pending += stripped[:-1] + " "
+            pending += stripped[:-1].rstrip() + " "
             continue
         full = (pending + stripped).strip()
         pending = ""

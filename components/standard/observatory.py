@@ -282,8 +282,8 @@ def csp_test(values: list[str], report_only: str | None = None) -> TestResult:
     name = "content-security-policy"
     policies = [p.strip() for v in values for p in v.split(",")]
     if not policies:
-        result = "csp-not-implemented-but-reporting-enabled" if report_only else "csp-not-implemented"
-        return TestResult(name, result, False)
+        missing = "csp-not-implemented-but-reporting-enabled" if report_only else "csp-not-implemented"
+        return TestResult(name, missing, False)
     try:
         csp = parse_csp(policies)
     except CspParseError:

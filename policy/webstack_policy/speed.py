@@ -34,8 +34,22 @@ class _IdentityCache:
         return value
 
 
-def install() -> None:
+TESTED_SDK_VERSION = "1.21.0"
+
+
+def install() -> bool:
+    """Patch the pinned pulumi-policy's decode helpers; a no-op (returns False) on any other SDK version."""
+    from importlib.metadata import PackageNotFoundError, version
+
     from pulumi_policy import policy as sdk
+
+    try:
+        if version("pulumi-policy") != TESTED_SDK_VERSION:
+            return False
+    except PackageNotFoundError:
+        return False
+    if not all(hasattr(sdk, name) for name in ("json_format", "deserialize_properties", "unknown_checking_proxy")):
+        return False
 
     to_dict = sdk.json_format.MessageToDict
     deserialize = sdk.deserialize_properties
@@ -66,3 +80,4 @@ def install() -> None:
     sdk.json_format = _JsonFormat()  # type: ignore[assignment]
     sdk.deserialize_properties = cached_deserialize  # type: ignore[assignment]
     sdk.unknown_checking_proxy = cached_proxy  # type: ignore[assignment]
+    return True

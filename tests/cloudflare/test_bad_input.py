@@ -92,7 +92,8 @@ CASES: dict[str, tuple[str, dict[str, str], str, str]] = {
     "health-timeout-above-runbook": ("prod", cf(healthcheck={"timeoutSeconds": 5}),
                                      "webstack:cloudflare.healthcheck.timeoutSeconds", "less than or equal to 3"),
     "notification-without-account": ("prod", {"webstack:cloudflare": json.dumps(
-        {**{k: v for k, v in PROD_CF.items() if k != "accountId"}, "healthcheck": {"notificationEmail": "a@example.com"}})},
+        {**{k: v for k, v in PROD_CF.items() if k != "accountId"},
+         "healthcheck": {"notificationEmail": "a@example.com"}})},
         "webstack:cloudflare.accountId", "notification policies"),
     "bad-origin-validity": ("selfhosted", {"webstack:cloudflare": json.dumps(
         {**SELF_CF, "originCertificate": {"validityDays": 400}})},

@@ -276,3 +276,11 @@ def test_private_key_output_is_secret_on_the_component() -> None:
     assert is_secret(edge.outputs["originPrivateKeyPem"])
     assert not is_secret(edge.outputs["originCertificatePem"])
     assert unwrap(edge.outputs["originCertificatePem"]).startswith("-----BEGIN CERTIFICATE-----")
+
+
+def test_no_origin_certificate_when_nginx_serves_plain_http() -> None:
+    hosting = json.loads(json.dumps(example_config("selfhosted").hosting.model_dump(by_alias=True, exclude_none=True)))
+    hosting["nginx"]["originTls"] = False
+    result = run_stack("selfhosted", overrides={"webstack:hosting": json.dumps(hosting)})
+    assert not of(result, "cloudflare:index/originCaCertificate:OriginCaCertificate")
+    assert not of(result, "tls:index/privateKey:PrivateKey")

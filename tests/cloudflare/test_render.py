@@ -14,7 +14,6 @@ from components.standard import resolve_standard
 from tests.cloudflare.stack_config import example_config
 from tests.conftest import REPO
 
-
 _cfg = example_config
 
 
@@ -92,8 +91,8 @@ def test_cache_rules_ttls_and_order(prod) -> None:  # type: ignore[no-untyped-de
     assert by_ref["webstack_cache_health"]["expression"] == 'http.request.uri.path eq "/healthz"'
     assert by_ref["webstack_cache_static"]["action_parameters"]["edge_ttl"]["default"] == 3600
     # Every matching cache rule applies and the later one wins: the catch-all first, the exact health path last.
-    assert [r["ref"] for r in rules][0] == "webstack_cache_default"
-    assert [r["ref"] for r in rules][-1] == "webstack_cache_health"
+    refs = [r["ref"] for r in rules]
+    assert refs[0] == "webstack_cache_default" and refs[-1] == "webstack_cache_health"
     assert all(r["action"] == "set_cache_settings" for r in rules)
 
 

@@ -15,7 +15,8 @@ def _fake_anon_jwt(marker: str) -> str:
     def b64(obj: dict) -> str:
         return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
 
-    return f"{b64({'alg': 'HS256', 'typ': 'JWT'})}.{b64({'role': 'anon', 'iss': 'supabase', 'ref': marker})}.sig{marker}"
+    header, payload = b64({"alg": "HS256", "typ": "JWT"}), b64({"role": "anon", "iss": "supabase", "ref": marker})
+    return f"{header}.{payload}.sig{marker}"
 
 
 @pytest.mark.parametrize("stack", ["prod", "selfhosted", "netlify"])
@@ -23,7 +24,7 @@ def test_example_stacks_preview_cleanly(stack: str, tmp_path: Path) -> None:
     code, out, err = run_cli(["preview", "--stack", stack, "--cwd", str(REPO), "--out", str(tmp_path), "--no-policy"])
     assert code == 0, err
     assert out.startswith(f"Previewing update ({stack}):")
-    assert f"pulumi:pulumi:Stack" in out and f"webstack-{stack}" in out
+    assert "pulumi:pulumi:Stack" in out and f"webstack-{stack}" in out
     assert (tmp_path / "headers.json").exists()
     assert "headers.json" in out  # artifacts are listed
 

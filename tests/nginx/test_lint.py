@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -43,13 +45,17 @@ def _variants(base: Path) -> dict[str, dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def rendered() -> Iterator[dict[str, Path]]:
     base = world_readable_tmpdir("webstack-nginx-lint-")
-    out = {}
-    for name, files in _variants(base).items():
-        out[name] = write_tree(files, base / name)
-        (base / name / "state").mkdir()
-    return out
+    (base / "state").mkdir()  # the variants share one state_dir (nginx -t writes the pid path's dir check)
+    try:
+        out = {}
+        for name, files in _variants(base).items():
+            out[name] = write_tree(files, base / name)
+            (base / name / "state").mkdir()
+        yield out
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.mark.real_server

@@ -73,6 +73,7 @@ class Fault:
     apply_first: bool = False
     delay: float = 0.0
     retry_after: str | None = None
+    methods: tuple[str, ...] = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 @dataclass
@@ -117,7 +118,8 @@ class FakeManagementApi:
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
 
     @property
     def url(self) -> str:
@@ -227,7 +229,9 @@ class FakeManagementApi:
                         api.violations.append(problem or "no route")
                         self._send(422, {"message": problem})
                         return
-                    fault = api.faults.pop(0) if api.faults else None
+                    fault = next((f for f in api.faults if self.command in f.methods), None)
+                    if fault is not None:
+                        api.faults.remove(fault)
                     if fault and fault.apply_first:
                         api._apply(route, copy.deepcopy(body))
                 if fault and fault.delay:

@@ -1,0 +1,262 @@
+"""``webstack:index:NginxSite`` — the runbook's Option C: the app in a hardened nginx container.
+
+A ``docker.Image`` built from the rendered Dockerfile (multi-stage: Node builds, nginx serves) and a
+``docker.Container`` that a reviewer can sign off: read-only root filesystem with tmpfs for nginx's temp/cache/run
+dirs, every capability dropped, ``no-new-privileges``, uid 101, memory and CPU limits, a restart policy, a
+healthcheck, rotated json-file logs and only the configured ports published.
+
+The rendered nginx tree and the origin certificate/key are uploaded into a small Docker volume mounted at
+``runtimeDir`` (Docker refuses to copy files into a read-only root filesystem outside a mount), and nginx runs
+with ``-c <runtimeDir>/nginx.conf``: what the policy pack reads from the Container's ``uploads`` is exactly what
+serves. The private key stays a Pulumi secret end to end.
+
+Pure helpers (:func:`nginx_site_spec`, :func:`dockerfile_spec`, :func:`render_site_files`,
+:func:`nginx_site_args_from_config`) turn the stack config into the component's args; the component is thin.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, NotRequired, TypedDict
+
+import pulumi
+import pulumi_docker as docker
+
+from components.config import StackConfig
+from components.render.dockerfile import (
+    NGINX_UID,
+    DockerfileSpec,
+    healthcheck_command,
+    render_dockerfile,
+    render_dockerignore,
+)
+from components.render.nginx import NginxSiteSpec, TlsSpec, render_nginx
+from components.standard import Standard
+
+RUNTIME_DIR = "/etc/nginx/runtime"
+"""Where the rendered configuration and the origin certificate are uploaded (a volume; see module doc)."""
+STATE_DIR = "/tmp/nginx"
+CERT_FILE = "tls/origin.crt"
+KEY_FILE = "tls/origin.key"
+
+
+class NginxSiteArgs(TypedDict):
+    """Inputs of :class:`NginxSite`. Every default is stated; optional keys may be left out."""
+
+    imageName: str
+    """Local image repository name, e.g. ``example-web``; the tag is derived from the rendered files."""
+    buildContext: str
+    """Docker build context (the Pulumi project dir, holding the app and the rendered nginx tree)."""
+    dockerfile: str
+    """Path of the rendered Dockerfile."""
+    nginxConfig: dict[str, str]
+    """The rendered nginx tree (path relative to nginx.conf → content), uploaded into ``runtimeDir``."""
+    originUrl: str
+    """How the CDN reaches this origin, e.g. ``https://203.0.113.10`` (exported as an output)."""
+    runtimeDir: NotRequired[str]
+    """Mount point of the volume holding config and certificate. Default ``/etc/nginx/runtime``."""
+    httpPort: NotRequired[int]
+    """Container port of the plain-HTTP server (redirect + health). Default 8080."""
+    httpsPort: NotRequired[int]
+    """Container port of the TLS server. Default 8443."""
+    publishHttpPort: NotRequired[int]
+    """Host port published for ``httpPort``. Default 80."""
+    publishHttpsPort: NotRequired[int]
+    """Host port published for ``httpsPort``. Default 443."""
+    tls: NotRequired[bool]
+    """Whether the rendered config serves TLS (then the certificate and key are required). Default True."""
+    originCertificatePem: NotRequired[pulumi.Input[str] | None]
+    """Origin certificate (PEM), e.g. the Cloudflare Origin CA certificate. Required when ``tls``."""
+    originPrivateKeyPem: NotRequired[pulumi.Input[str] | None]
+    """Its private key (PEM). Treated as a secret whatever is passed. Required when ``tls``."""
+    memoryMb: NotRequired[int]
+    """Memory limit in MB (swap disabled). Default 256."""
+    cpus: NotRequired[float]
+    """CPU limit. Default 0.5."""
+    restart: NotRequired[str]
+    """Restart policy: always | unless-stopped | on-failure. Default ``unless-stopped``."""
+    healthPath: NotRequired[str]
+    """Health endpoint on ``httpPort``. Default ``/healthz``."""
+    logMaxSize: NotRequired[str]
+    """json-file log rotation size. Default ``10m``."""
+    logMaxFiles: NotRequired[int]
+    """json-file log files kept. Default 3."""
+    tmpfsSizeMb: NotRequired[int]
+    """Size of each tmpfs (temp, cache, run). Default 16."""
+    containerName: NotRequired[str]
+    """Docker container name. Default: the component name."""
+
+
+class NginxSite(pulumi.ComponentResource):
+    """A hardened nginx container serving the built app (see the module doc for every hardening choice)."""
+
+    image_ref: pulumi.Output[str]
+    """What the container runs: the image's repo digest when pushed, else its local name:tag."""
+    repo_digest: pulumi.Output[str]
+    """The image's repo digest (empty for a local, unpushed image)."""
+    container_id: pulumi.Output[str]
+    """Docker container id."""
+    origin_url: pulumi.Output[str]
+    """The origin URL the CDN talks to."""
+
+    def __init__(self, name: str, args: NginxSiteArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("webstack:index:NginxSite", name, {}, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        runtime_dir = args.get("runtimeDir", RUNTIME_DIR)
+        http_port = int(args.get("httpPort", 8080))
+        https_port = int(args.get("httpsPort", 8443))
+        tls = bool(args.get("tls", True))
+        files: dict[str, str] = dict(args["nginxConfig"])
+        if "nginx.conf" not in files:
+            raise ValueError(f"NginxSite {name}: nginxConfig must contain nginx.conf")
+        cert, key = args.get("originCertificatePem"), args.get("originPrivateKeyPem")
+        if tls and (cert is None or key is None):
+            raise ValueError(f"NginxSite {name}: tls is on but originCertificatePem/originPrivateKeyPem are missing "
+                             "(pass the Cloudflare Origin CA certificate and key, or set tls: false)")
+
+        tag = _content_tag(files, args["dockerfile"])
+        image = docker.Image(
+            f"{name}-image",
+            image_name=f"{args['imageName']}:{tag}",
+            build=docker.DockerBuildArgs(context=args["buildContext"], dockerfile=args["dockerfile"],
+                                         platform="linux/amd64"),
+            skip_push=True,
+            build_on_preview=False,
+            opts=child,
+        )
+        volume = docker.Volume(f"{name}-runtime", labels=[docker.VolumeLabelArgs(label="webstack.site", value=name)],
+                               opts=child)
+
+        uploads: list[docker.ContainerUploadArgs] = [
+            docker.ContainerUploadArgs(file=f"{runtime_dir}/{rel}", content=content, permissions="0444")
+            for rel, content in sorted(files.items())
+        ]
+        if tls:
+            uploads.append(docker.ContainerUploadArgs(file=f"{runtime_dir}/{CERT_FILE}", content=cert,
+                                                      permissions="0444"))
+            uploads.append(docker.ContainerUploadArgs(
+                file=f"{runtime_dir}/{KEY_FILE}", content=pulumi.Output.secret(key), permissions="0400",
+                owner=str(NGINX_UID), group=str(NGINX_UID)))
+
+        self.repo_digest = image.repo_digest.apply(lambda d: d or "")
+        self.image_ref = pulumi.Output.all(image.repo_digest, image.image_name).apply(
+            lambda parts: parts[0] or parts[1])
+        tmpfs_size = int(args.get("tmpfsSizeMb", 16))
+        tmpfs_opts = f"rw,noexec,nosuid,nodev,size={tmpfs_size}m,uid={NGINX_UID},gid={NGINX_UID},mode=0700"
+        memory = int(args.get("memoryMb", 256))
+        health_path = args.get("healthPath", "/healthz")
+        ports = [docker.ContainerPortArgs(internal=http_port, external=int(args.get("publishHttpPort", 80)))]
+        if tls:
+            ports.append(docker.ContainerPortArgs(internal=https_port, external=int(args.get("publishHttpsPort", 443))))
+        container = docker.Container(
+            f"{name}-container",
+            name=args.get("containerName", name),
+            image=self.image_ref,
+            command=["nginx", "-c", f"{runtime_dir}/nginx.conf", "-g", "daemon off;"],
+            user=f"{NGINX_UID}:{NGINX_UID}",
+            read_only=True,
+            tmpfs={STATE_DIR: tmpfs_opts, "/var/cache/nginx": tmpfs_opts, "/var/run": tmpfs_opts},
+            capabilities=docker.ContainerCapabilitiesArgs(drops=["ALL"]),
+            security_opts=["no-new-privileges:true"],
+            memory=memory,
+            memory_swap=memory,
+            cpus=str(args.get("cpus", 0.5)),
+            restart=args.get("restart", "unless-stopped"),
+            healthcheck=docker.ContainerHealthcheckArgs(
+                tests=["CMD", *healthcheck_command(DockerfileSpec(http_port=http_port, health_path=health_path))],
+                interval="30s", timeout="3s", retries=3, start_period="10s"),
+            log_driver="json-file",
+            log_opts={"max-size": args.get("logMaxSize", "10m"), "max-file": str(args.get("logMaxFiles", 3))},
+            ports=ports,
+            volumes=[docker.ContainerVolumeArgs(volume_name=volume.name, container_path=runtime_dir)],
+            uploads=uploads,
+            must_run=True,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[image, volume]),
+        )
+        self.container_id = container.id
+        self.origin_url = pulumi.Output.from_input(args["originUrl"])
+        self.register_outputs({"imageRef": self.image_ref, "repoDigest": self.repo_digest,
+                               "containerId": self.container_id, "originUrl": self.origin_url})
+
+
+def _content_tag(files: dict[str, str], dockerfile: str) -> str:
+    """A tag that changes whenever the rendered files do (never ``latest``)."""
+    digest = hashlib.sha256()
+    for rel, content in sorted(files.items()):
+        digest.update(rel.encode() + b"\0" + content.encode() + b"\0")
+    digest.update(dockerfile.encode())
+    return "webstack-" + digest.hexdigest()[:12]
+
+
+# ------------------------------------------------------------------------------------------------ pure helpers
+
+
+def nginx_site_spec(cfg: StackConfig, *, tls: bool) -> NginxSiteSpec:
+    """The container's nginx parameters for ``cfg`` (paths inside the image)."""
+    nginx = _nginx_cfg(cfg)
+    tls_spec = None
+    if tls:
+        tls_spec = TlsSpec(certificate=f"{RUNTIME_DIR}/{CERT_FILE}", certificate_key=f"{RUNTIME_DIR}/{KEY_FILE}",
+                           port=nginx.https_port, public_port=nginx.publish_https_port,
+                           resolvers=tuple(nginx.resolvers))
+    return NginxSiteSpec(server_names=tuple(cfg.hostnames), http_port=nginx.http_port, tls=tls_spec,
+                         state_dir=STATE_DIR, listen_ipv6=nginx.origin_ipv6 is not None)
+
+
+def dockerfile_spec(cfg: StackConfig, std: Standard, *, tls: bool) -> DockerfileSpec:
+    nginx = _nginx_cfg(cfg)
+    return DockerfileSpec(node_version=nginx.node_version, nginx_version=nginx.nginx_version,
+                          nginx_digest=nginx.nginx_digest, app_dir=nginx.app_dir,
+                          config_dir=f"build/{cfg.stack}/nginx", http_port=nginx.http_port,
+                          https_port=nginx.https_port if tls else None, health_path=std.health_path)
+
+
+def render_site_files(cfg: StackConfig, std: Standard, *, tls: bool) -> dict[str, str]:
+    """Everything the self-hosted option renders, keyed by artifact path (``nginx/…``)."""
+    df = dockerfile_spec(cfg, std, tls=tls)
+    files = {f"nginx/{rel}": content for rel, content in render_nginx(std, nginx_site_spec(cfg, tls=tls)).items()}
+    files["nginx/Dockerfile"] = render_dockerfile(df)
+    files["nginx/Dockerfile.dockerignore"] = render_dockerignore(df)
+    return files
+
+
+def nginx_site_args_from_config(cfg: StackConfig, std: Standard, files: dict[str, str], *, build_context: str,
+                                dockerfile: str, tls: bool, certificate: Any = None,
+                                private_key: Any = None) -> NginxSiteArgs:
+    """Args for :class:`NginxSite` from the stack config and the files :func:`render_site_files` returned."""
+    nginx = _nginx_cfg(cfg)
+    conf = {rel[len("nginx/"):]: content for rel, content in files.items()
+            if rel.startswith("nginx/") and not rel.startswith("nginx/Dockerfile")}
+    port = "" if nginx.publish_https_port == 443 else f":{nginx.publish_https_port}"
+    scheme = "https" if tls else "http"
+    if not tls:
+        port = "" if nginx.publish_http_port == 80 else f":{nginx.publish_http_port}"
+    args: NginxSiteArgs = {
+        "imageName": nginx.image_name,
+        "buildContext": build_context,
+        "dockerfile": dockerfile,
+        "nginxConfig": conf,
+        "originUrl": f"{scheme}://{nginx.origin_ipv4}{port}",
+        "httpPort": nginx.http_port,
+        "httpsPort": nginx.https_port,
+        "publishHttpPort": nginx.publish_http_port,
+        "publishHttpsPort": nginx.publish_https_port,
+        "tls": tls,
+        "memoryMb": nginx.memory_mb,
+        "cpus": nginx.cpus,
+        "restart": nginx.restart,
+        "healthPath": std.health_path,
+        "logMaxSize": nginx.log_max_size,
+        "logMaxFiles": nginx.log_max_files,
+        "containerName": f"{cfg.project}-{cfg.stack}-web",
+    }
+    if tls:
+        args["originCertificatePem"] = certificate
+        args["originPrivateKeyPem"] = private_key
+    return args
+
+
+def _nginx_cfg(cfg: StackConfig) -> Any:
+    if cfg.hosting.nginx is None:
+        raise ValueError("webstack:hosting.nginx is not configured")
+    return cfg.hosting.nginx

@@ -1,0 +1,61 @@
+"""`python -m stackcheck audit-db`: findings with level and remediation, exit 1 on ERROR, the DSN never printed."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+
+import psycopg
+import pytest
+from test_supabase_database import INSECURE, apply
+
+from stackcheck.audit_db import main
+
+pytestmark = pytest.mark.real_server
+
+
+def run(argv: list[str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_clean_database_exits_0_and_lists_policies(supabase_db: str) -> None:
+    apply(supabase_db)
+    code, out, _ = run(["--dsn", supabase_db])
+    assert code == 0, out
+    assert "0 error(s), 0 warning(s), 0 info" in out
+    assert "public.todos" in out and "todos_owner_select" in out and "authenticated" in out
+
+
+def test_insecure_database_exits_1_with_levels_and_remediation(supabase_db: str) -> None:
+    with psycopg.connect(supabase_db, autocommit=True) as conn:
+        conn.execute(INSECURE)
+    code, out, _ = run(["--dsn", supabase_db, "--format", "json"])
+    assert code == 1
+    doc = json.loads(out)
+    assert doc["summary"]["ERROR"] >= 5
+    by_name = {f["name"]: f for f in doc["findings"]}
+    assert by_name["rls_disabled_in_public"]["level"] == "ERROR"
+    assert by_name["function_search_path_mutable"]["level"] == "WARN"
+    assert by_name["rls_enabled_no_policy"]["level"] == "INFO"
+    assert all(f["remediation"] for f in doc["findings"])
+    assert {"schema": "public", "table": "half_done", "policy": "half_done_read", "command": "SELECT",
+            "roles": ["authenticated"]} in doc["policies"]
+    code, text, _ = run(["--dsn", supabase_db])
+    assert code == 1 and "ERROR rls_disabled_in_public  public.open_notes" in text and "fix: " in text
+
+
+def test_connection_error_hides_the_dsn() -> None:
+    dsn = "postgresql://postgres:s3cret-pw@127.0.0.1:1/postgres?connect_timeout=2"
+    code, out, err = run(["--dsn", dsn])
+    assert code == 2
+    assert "s3cret-pw" not in out + err and "error" in err
+
+
+def test_dsn_is_required(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WEBSTACK_AUDIT_DSN", raising=False)
+    code, _, err = run([])
+    assert code == 2 and "--dsn" in err
