@@ -14,7 +14,7 @@ help:
 	@echo "make preview-all  preview prod, selfhosted and netlify"
 	@echo "make test         install everything the tests need, lint, run the whole suite"
 	@echo "make bench        benchmarks (ratios measured side by side)"
-	@echo "make schema       regenerate the component package schema and reference docs"
+	@echo "make schema       regenerate package/schema.json, docs/reference/ and examples/yaml (component package)"
 
 $(VENV)/.runtime: requirements.txt policy/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -7,8 +7,6 @@ Secure defaults: SSL mode ``strict``, TLS ≥ 1.2 with 1.3 on, Always Use HTTPS,
 the standard, one ruleset per phase (Cloudflare allows one zone entry point per phase).
 """
 
-from __future__ import annotations
-
 from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
@@ -31,68 +29,93 @@ ORIGIN_REQUEST_TYPES = {"ecdsa": "origin-ecc", "rsa": "origin-rsa"}
 
 
 class CaaDataArgs(TypedDict):
+    """The data of a CAA record."""
+
     flags: int
+    """0, or 128 (critical: a CA that does not understand the tag must refuse to issue)."""
     tag: str
     """issue | issuewild | iodef"""
     value: str
+    """The CA's domain (issue, issuewild) or a mailto:/https: URL for reports (iodef)."""
 
 
 class DnsRecordArgs(TypedDict):
+    """One DNS record in the zone."""
+
     key: str
     """Stable suffix of the child resource name (renaming it replaces the record)."""
     name: str
     """Full record name inside the zone (``example.com``, ``www.example.com``)."""
     type: str
+    """A | AAAA | CNAME | MX | TXT | CAA."""
     content: NotRequired[str | None]
-    """Record content; omitted for CAA (see ``data``)."""
+    """Record content; omitted for CAA (see ``data``). Default: none."""
     data: NotRequired[CaaDataArgs | None]
+    """CAA only. Default: none."""
     ttl: NotRequired[int]
     """Default 1 (automatic; required for proxied records)."""
     proxied: NotRequired[bool]
     """Default false."""
     priority: NotRequired[int | None]
-    """MX only."""
+    """MX only. Default: none."""
     comment: NotRequired[str | None]
+    """Shown in the Cloudflare dashboard. Default: none."""
 
 
 class HstsArgs(TypedDict):
+    """Strict-Transport-Security as Cloudflare's ``security_header`` zone setting sends it."""
+
     max_age: int
+    """Seconds."""
     include_subdomains: bool
+    """Whether the policy covers every subdomain."""
     preload: bool
+    """Whether the header asks for inclusion in browsers' preload lists."""
     nosniff: NotRequired[bool]
     """Default true (Cloudflare adds X-Content-Type-Options: nosniff with HSTS)."""
 
 
 class CacheRuleArgs(TypedDict):
+    """Edge and browser caching for one asset class."""
+
     asset_class: str
     """health | hashed-assets | html | static | default"""
     match: str
     """exact | prefix | suffix | default"""
     patterns: list[str]
+    """Paths (exact), path prefixes (prefix) or file extensions (suffix) this rule matches."""
     cache_control: str
+    """The Cache-Control the origin sends for this class."""
     edge_ttl: NotRequired[int | None]
-    """Seconds at the edge; absent = bypass the edge cache."""
+    """Seconds at the edge. Default: none (bypass the edge cache)."""
     browser_ttl: NotRequired[int | None]
-    """Seconds in the browser; absent = respect the origin's Cache-Control."""
+    """Seconds in the browser. Default: none (respect the origin's Cache-Control)."""
 
 
 class RateLimitArgs(TypedDict):
+    """One rate-limit rule (Cloudflare's ``http_ratelimit`` phase)."""
+
     path: str
     """``/api/*`` (prefix) or ``/login`` (exact)."""
     requests_per_period: int
+    """Requests a client may send within ``period`` before ``action`` applies."""
     period: int
     """Seconds: 10, 60, 120, 300, 600 or 3600."""
     mitigation_timeout: int
+    """Seconds the action stays in force once a client is over the limit."""
     action: str
     """block | managed_challenge | js_challenge | log"""
 
 
 class HealthcheckArgs(TypedDict):
+    """A Cloudflare health check probing one hostname over HTTPS."""
+
     name: str
     """Letters, digits, '-' and '_' only."""
     address: str
     """Hostname (or origin IP) to probe over HTTPS; also sent as the Host header."""
     path: str
+    """The health endpoint; it must answer 200."""
     port: NotRequired[int]
     """Default 443."""
     follow_redirects: NotRequired[bool]
@@ -110,7 +133,10 @@ class HealthcheckArgs(TypedDict):
 
 
 class OriginTlsArgs(TypedDict):
+    """A Cloudflare Origin CA certificate for a self-hosted origin (key generated with pulumi-tls)."""
+
     hostnames: list[str]
+    """Hostnames the certificate covers (the first is the subject's common name)."""
     key_algorithm: NotRequired[str]
     """ecdsa (P-256, default) | rsa (2048 bits)."""
     validity_days: NotRequired[int]
@@ -119,16 +145,19 @@ class OriginTlsArgs(TypedDict):
 
 class CloudflareEdgeArgs(TypedDict):
     zone_id: str
+    """The Cloudflare zone id."""
     domain: str
     """The zone's apex domain."""
     canonical_host: NotRequired[str]
     """apex (default) | www — the other one 301-redirects to it."""
     account_id: NotRequired[str | None]
-    """Needed only for the health-check notification policy."""
+    """Needed only for the health-check notification policy. Default: none."""
     records: list[DnsRecordArgs]
+    """Every DNS record of the site (web, CAA, extra records)."""
     min_tls_version: NotRequired[str]
     """Default "1.2"."""
     hsts: HstsArgs
+    """Strict-Transport-Security sent by the edge."""
     dnssec: NotRequired[bool]
     """Default false."""
     headers: dict[str, str]
@@ -136,7 +165,9 @@ class CloudflareEdgeArgs(TypedDict):
     remove_headers: NotRequired[list[str]]
     """Removed where Cloudflare allows (not ``Server``). Default: none."""
     cache_rules: NotRequired[list[CacheRuleArgs]]
+    """Caching per asset class. Default: none (Cloudflare's default caching)."""
     rate_limits: NotRequired[list[RateLimitArgs]]
+    """Default: none."""
     healthchecks: NotRequired[list[HealthcheckArgs]]
     """Default: none."""
     health_notification_email: NotRequired[str | None]

@@ -6,8 +6,6 @@ reports which variables must be set with `netlify env:set` because they are Pulu
 from the Cloudflare edge component.
 """
 
-from __future__ import annotations
-
 from typing import NotRequired, TypedDict
 
 import pulumi
@@ -21,6 +19,7 @@ from components.standard.env import public_env, resolve_env
 
 class NetlifySiteArgs(TypedDict):
     site_name: str
+    """The Netlify site's name."""
     netlify_toml: str
     """Content of netlify.toml (build, production environment, redirects, [[headers]])."""
     headers_file: str
@@ -30,6 +29,8 @@ class NetlifySiteArgs(TypedDict):
 
 
 class NetlifySite(pulumi.ComponentResource):
+    """A site on Netlify, configured by the rendered netlify.toml and _headers (no provider resources)."""
+
     site_name: pulumi.Output[str]
     """The Netlify site name."""
     files: pulumi.Output[list[str]]

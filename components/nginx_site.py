@@ -14,8 +14,6 @@ Pure helpers (:func:`nginx_site_spec`, :func:`dockerfile_spec`, :func:`render_si
 :func:`nginx_site_args_from_config`) turn the stack config into the component's args; the component is thin.
 """
 
-from __future__ import annotations
-
 import hashlib
 from typing import Any, NotRequired, TypedDict
 
@@ -35,7 +33,8 @@ from components.standard import Standard
 
 RUNTIME_DIR = "/etc/nginx/runtime"
 """Where the rendered configuration and the origin certificate are uploaded (a volume; see module doc)."""
-STATE_DIR = "/tmp/nginx"
+STATE_DIR = "/tmp"
+"""pid and temp dirs: /tmp exists (mode 1777) in the image, so a plain `docker run` works too; a tmpfs here."""
 CERT_FILE = "tls/origin.crt"
 KEY_FILE = "tls/origin.key"
 
@@ -66,9 +65,9 @@ class NginxSiteArgs(TypedDict):
     tls: NotRequired[bool]
     """Whether the rendered config serves TLS (then the certificate and key are required). Default True."""
     originCertificatePem: NotRequired[pulumi.Input[str] | None]
-    """Origin certificate (PEM), e.g. the Cloudflare Origin CA certificate. Required when ``tls``."""
+    """Origin certificate (PEM), e.g. the Cloudflare Origin CA certificate. Required when ``tls``. Default: none."""
     originPrivateKeyPem: NotRequired[pulumi.Input[str] | None]
-    """Its private key (PEM). Treated as a secret whatever is passed. Required when ``tls``."""
+    """Its private key (PEM). Treated as a secret whatever is passed. Required when ``tls``. Default: none."""
     memoryMb: NotRequired[int]
     """Memory limit in MB (swap disabled). Default 256."""
     cpus: NotRequired[float]
@@ -118,8 +117,7 @@ class NginxSite(pulumi.ComponentResource):
         image = docker.Image(
             f"{name}-image",
             image_name=f"{args['imageName']}:{tag}",
-            build=docker.DockerBuildArgs(context=args["buildContext"], dockerfile=args["dockerfile"],
-                                         platform="linux/amd64"),
+            build=docker.DockerBuildArgs(context=args["buildContext"], dockerfile=args["dockerfile"]),
             skip_push=True,
             build_on_preview=False,
             opts=child,
@@ -199,8 +197,10 @@ def nginx_site_spec(cfg: StackConfig, *, tls: bool) -> NginxSiteSpec:
         tls_spec = TlsSpec(certificate=f"{RUNTIME_DIR}/{CERT_FILE}", certificate_key=f"{RUNTIME_DIR}/{KEY_FILE}",
                            port=nginx.https_port, public_port=nginx.publish_https_port,
                            resolvers=tuple(nginx.resolvers))
+    # No [::] listener even with originIpv6: Docker publishes host IPv6 ports to the container's IPv4 address, and
+    # containers on default networks have IPv6 disabled, where binding [::] would stop nginx from starting.
     return NginxSiteSpec(server_names=tuple(cfg.hostnames), http_port=nginx.http_port, tls=tls_spec,
-                         state_dir=STATE_DIR, listen_ipv6=nginx.origin_ipv6 is not None)
+                         state_dir=STATE_DIR)
 
 
 def dockerfile_spec(cfg: StackConfig, std: Standard, *, tls: bool) -> DockerfileSpec:

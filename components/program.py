@@ -42,7 +42,10 @@ def build_stack(cfg: StackConfig) -> dict[str, Any]:
 
 
 def _supabase(cfg: StackConfig, std: Standard) -> dict[str, Any]:
-    return {"supabaseUrl": cfg.supabase.url}
+    from components.supabase_project import SupabaseProject, supabase_args_from_config
+
+    project = SupabaseProject("supabase", supabase_args_from_config(cfg))
+    return {"supabaseUrl": project.api_url, "supabaseAnonKey": project.anon_key}
 
 
 def _cloudflare(cfg: StackConfig, std: Standard) -> tuple[dict[str, Any], Any]:

@@ -7,8 +7,6 @@ redirects only to the site's own hostnames and every ``rate_limit_*`` set (per-I
 the declared policies, ``search_path`` pinned on exposed functions, and API roles granted only what policies need.
 """
 
-from __future__ import annotations
-
 import json
 from typing import Any, NotRequired, TypedDict
 
@@ -38,32 +36,37 @@ class SupabaseProjectArgs(TypedDict):
     anon_key: pulumi.Input[str]
     """The anon/publishable key (safe in browsers, still handled as a secret)."""
     access_token: NotRequired[pulumi.Input[str] | None]
-    """Management API personal access token; required when ``manage_settings`` (always made a secret)."""
+    """Management API personal access token; required when ``manage_settings`` (always made a secret).
+    Default: none."""
     manage_settings: NotRequired[bool]
     """Default True: register the settings resources. False: only outputs and the rendered SQL."""
     management_api_url: NotRequired[str]
     """Default https://api.supabase.com."""
     auth: NotRequired[dict[str, Any]]
-    """``UpdateAuthConfigBody`` fields to manage (only these are diffed and written)."""
+    """``UpdateAuthConfigBody`` fields to manage (only these are diffed and written). Default: none (unmanaged)."""
     postgrest: NotRequired[dict[str, Any]]
-    """``V1UpdatePostgrestConfigBody`` fields to manage."""
+    """``V1UpdatePostgrestConfigBody`` fields to manage. Default: none (unmanaged)."""
     enforce_ssl: NotRequired[bool]
     """Default True."""
     network_restrictions: NotRequired[dict[str, list[str]] | None]
     """``{"dbAllowedCidrs": [...], "dbAllowedCidrsV6": [...]}``; None (default) leaves them unmanaged."""
     function_secret_names: NotRequired[list[str]]
-    """Edge Function secret names (the values are ``function_secret_values``)."""
+    """Edge Function secret names (the values are ``function_secret_values``). Default: none."""
     function_secret_values: NotRequired[pulumi.Input[dict[str, str]] | None]
-    """name -> value (always made a secret)."""
+    """name -> value (always made a secret). Default: none."""
     sql_files: NotRequired[dict[str, str]]
-    """The database security bundle: ``supabase/NN_name.sql`` -> content, applied in name order in one transaction."""
+    """The database security bundle: ``supabase/NN_name.sql`` -> content, applied in name order in one transaction.
+    Default: none (no database changes)."""
     tables: NotRequired[list[dict[str, Any]]]
-    """Per-table summary of the security model (schema, name, rls_enabled, force_rls, policies)."""
+    """Per-table summary of the security model (schema, name, rls_enabled, force_rls, policies). Default: none."""
     db_url: NotRequired[pulumi.Input[str] | None]
-    """A postgresql:// DSN: apply the bundle over a direct connection instead of the query endpoint (secret)."""
+    """A postgresql:// DSN: apply the bundle over a direct connection instead of the query endpoint (secret).
+    Default: none (the Management API's query endpoint)."""
 
 
 class SupabaseProject(pulumi.ComponentResource):
+    """A Supabase project's settings and database security, managed through the Management API."""
+
     api_url: pulumi.Output[str]
     """The project's API URL (for the app's VITE_SUPABASE_URL and the CSP connect-src)."""
     anon_key: pulumi.Output[str]

@@ -9,8 +9,6 @@ class's Cache-Control, and optionally a production Deployment of a `vercel build
 Credentials: the provider reads VERCEL_API_TOKEN from the environment; nothing here takes a token.
 """
 
-from __future__ import annotations
-
 import json
 from pathlib import Path, PurePosixPath
 from typing import Any, NotRequired, TypedDict, cast
@@ -29,6 +27,8 @@ PROTECTION_ON = "standard_protection_new"
 
 
 class VercelGitRepositoryArgs(TypedDict):
+    """The git repository Vercel builds from."""
+
     type: str
     """github, gitlab or bitbucket."""
     repo: str
@@ -38,28 +38,37 @@ class VercelGitRepositoryArgs(TypedDict):
 
 
 class VercelEnvVarArgs(TypedDict):
+    """One project environment variable."""
+
     key: str
+    """The variable's name."""
     sensitive: bool
     """Sensitive values cannot be read back from the dashboard or API, and cannot target development."""
     targets: list[str]
     """Any of production, preview, development."""
     value: NotRequired[pulumi.Input[str] | None]
     """The value; sensitive values are registered as Pulumi secrets. None on a sensitive variable = unknown during
-    preview (an offline run that cannot decrypt the stack's secrets)."""
+    preview (an offline run that cannot decrypt the stack's secrets). Default: none (sensitive variables only)."""
     comment: NotRequired[str]
+    """Shown in the Vercel dashboard. Default: none."""
 
 
 class VercelRouteArgs(TypedDict):
+    """A project route that sets response headers."""
+
     name: str
+    """Route name, unique in the project (also the child resource's name suffix)."""
     src: str
     """A PCRE path pattern."""
     headers: dict[str, str]
     """Response headers set on every matching request."""
     description: NotRequired[str]
+    """Default: none."""
 
 
 class VercelSiteArgs(TypedDict):
     project_name: str
+    """The Vercel project's name."""
     canonical_domain: str
     """The hostname the site is served on (apex or www)."""
     redirect_domains: NotRequired[list[str]]
@@ -89,7 +98,7 @@ class VercelSiteArgs(TypedDict):
     deployment_files: NotRequired[dict[str, str] | None]
     """A `vercel build` output as the provider's files map (path -> "size~sha1"). Default: no Deployment."""
     deployment_path_prefix: NotRequired[str | None]
-    """Stripped from the file paths on upload (the directory `vercel build` ran in)."""
+    """Stripped from the file paths on upload (the directory `vercel build` ran in). Default: none."""
 
 
 async def _resolved(value: Any) -> Any:
@@ -115,6 +124,8 @@ def _slug(text: str) -> str:
 
 
 class VercelSite(pulumi.ComponentResource):
+    """A Vite SPA on Vercel: project, environment variables, domains, header routes and optional deployment."""
+
     project_id: pulumi.Output[str]
     """The Vercel project id."""
     production_url: pulumi.Output[str]

@@ -154,7 +154,7 @@ def _header_file(title: str, why: str, body: list[str], link: str | None = None)
     lines += [f"# {line}" if line else "#" for line in why.strip().splitlines()]
     if link:
         lines += ["#", f"# {link}"]
-    return "\n".join(lines + [""] + body) + "\n"
+    return "\n".join([*lines, "", *body]) + "\n"
 
 
 def inc(name: str) -> str:
@@ -303,7 +303,7 @@ def _cache_control_map(std: Standard) -> str:
         "",
         "# Errors are never cached: a 404 for a not-yet-deployed hashed asset must not stick for a year.",
         "map $status $webstack_cache_control {",
-        f"    default $webstack_cache_control_by_path;",
+        "    default $webstack_cache_control_by_path;",
         f"    {_quote('~^[45]')} {_quote('no-store')};",
         "}",
     ]
@@ -589,7 +589,7 @@ def _main(std: Standard, spec: NginxSiteSpec) -> str:
     names = " ".join(spec.server_names) if spec.server_names else "_"
     lines = [
         "# nginx for a Vite single-page app behind a CDN (webstack). Runs as a non-root user on unprivileged",
-        "# ports with a read-only root filesystem: no `user` directive, all writable state under " + spec.state_dir + ".",
+        f"# ports with a read-only root filesystem: no `user` directive, all writable state under {spec.state_dir}.",
         "# Each concern lives in its own include under " + INCLUDE_DIR + "/ (why is written at the top of each).",
         "",
         f"worker_processes {spec.worker_processes};",
@@ -636,7 +636,7 @@ def _main(std: Standard, spec: NginxSiteSpec) -> str:
     ]
     if tls.resolvers:
         tls_body.append(f"include {inc('tls/ocsp-stapling.conf')};")
-    lines += [""] + _server(tls_listen + named + tls_body + _server_common() + _site_includes())
+    lines += ["", *_server(tls_listen + named + tls_body + _server_common() + _site_includes())]
     return "\n".join([*lines, "}"]) + "\n"
 
 

@@ -4,6 +4,7 @@ parented to the component, and the access token, DSN, secret values and anon key
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -55,11 +56,17 @@ class Recorder(pulumi.runtime.Mocks):
 
 
 @pytest.fixture
-def mocks() -> Recorder:
+def mocks() -> Iterator[Recorder]:
+    """Mocks for one test; the global root Stack they create is removed afterwards (other tests run programs)."""
+    from pulumi.runtime import settings
+
     recorder = Recorder()
+    settings.reset_options()
     pulumi.runtime.set_mocks(recorder, project="webstack", stack="prod", preview=False)
     artifacts.reset()
-    return recorder
+    yield recorder
+    settings.reset_options()
+    artifacts.reset()
 
 
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
@@ -198,3 +205,33 @@ def test_function_secrets_need_the_secret_key() -> None:
     with pytest.raises(ConfigError) as err:
         supabase_args_from_config(cfg)
     assert err.value.problems[0][0] == "webstack:supabaseFunctionSecrets"
+
+
+@pulumi.runtime.test
+def test_serialized_providers_load_in_a_fresh_interpreter(mocks: Recorder) -> Any:
+    """The engine runs dynamic providers in another process: the pickled provider must load there, from the
+    project directory, without dragging the token or the stack config along."""
+    import subprocess
+    import sys
+
+    from components.supabase_project import SupabaseProject
+
+    project = SupabaseProject("sb", {
+        "project_ref": "abcdefghijklmnopqrst", "api_url": "https://abcdefghijklmnopqrst.supabase.co",
+        "anon_key": ANON, "access_token": TOKEN, "auth": {"jwt_exp": 3600}, "postgrest": {"max_rows": 10},
+        "sql_files": {"supabase/10_rls.sql": "select 1;"}})
+
+    def check(_: Any) -> None:
+        blobs = {r.typ: secret_payload(r.inputs["__provider"]) for r in mocks.resources if r.typ.startswith(DYN)}
+        assert len(blobs) == 4
+        code = ("import base64, dill, sys, json\n"
+                "blobs = json.load(sys.stdin)\n"
+                "print(sorted(type(dill.loads(base64.b64decode(b))).__name__ for b in blobs.values()))\n")
+        done = subprocess.run([sys.executable, "-c", code], input=json.dumps(blobs), capture_output=True, text=True,
+                              cwd=REPO, timeout=60, check=True)
+        assert done.stdout.strip() == str(sorted(["AuthSettingsProvider", "PostgrestSettingsProvider",
+                                                  "SslEnforcementProvider", "DatabaseSecurityProvider"]))
+        for blob in blobs.values():
+            assert TOKEN.encode() not in __import__("base64").b64decode(blob)
+
+    return pulumi.Output.all(*[r.urn for r in project.settings.values()]).apply(check)

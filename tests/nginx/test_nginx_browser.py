@@ -19,12 +19,12 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-
-from conftest import SITE, SUPABASE_HOST, Site
+from nginx_support import SITE, SUPABASE_HOST, Site
 
 pytestmark = pytest.mark.real_server
 
@@ -33,7 +33,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 class _SupabaseStandIn(BaseHTTPRequestHandler):
     allowed_origin = ""
-    seen: list[dict[str, str]] = []
+    seen: ClassVar[list[dict[str, str]]] = []  # each fixture subclasses the handler with its own list
 
     def _cors(self) -> None:
         origin = self.headers.get("Origin", "")
@@ -60,7 +60,7 @@ class _SupabaseStandIn(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 

@@ -8,8 +8,7 @@ import socket
 import time
 
 import pytest
-
-from conftest import SITE, Site
+from nginx_support import SITE, Site
 
 pytestmark = pytest.mark.real_server
 

@@ -17,7 +17,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 
 @dataclass(frozen=True)
-class TestPki:
+class SitePki:
     ca_cert: Path
     cert: Path  # leaf + nothing else (the CA is the trust anchor)
     key: Path
@@ -27,7 +27,7 @@ def _name(common_name: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
-def make_pki(directory: Path, hostnames: list[str]) -> TestPki:
+def make_pki(directory: Path, hostnames: list[str]) -> SitePki:
     directory.mkdir(parents=True, exist_ok=True)
     now = dt.datetime.now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
@@ -66,7 +66,7 @@ def make_pki(directory: Path, hostnames: list[str]) -> TestPki:
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
-    pki = TestPki(directory / "ca.crt", directory / "site.crt", directory / "site.key")
+    pki = SitePki(directory / "ca.crt", directory / "site.crt", directory / "site.key")
     pki.ca_cert.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     pki.cert.write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
     pki.key.write_bytes(leaf_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,

@@ -9,8 +9,7 @@ import subprocess
 import sys
 
 import pytest
-
-from conftest import SITE, Site
+from nginx_support import SITE, Site
 
 pytestmark = pytest.mark.real_server
 
