@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "nginx")]
 
-from nginx_fixture_app import FixtureApp, build_fixture_app  # noqa: E402
+from fixture_app import FixtureApp, build_fixture_app  # noqa: E402
 from nginx_server import free_port, running_nginx, world_readable_tmpdir, write_tree  # noqa: E402
 from nginx_support import stack_config  # noqa: E402
 

@@ -473,7 +473,9 @@ def run_program(
         settings.reset_options()
         pulumi_config.set_all_config({}, [])
         loop.close()
-        asyncio.set_event_loop(None)
+        # Leave a usable (fresh) loop behind, as a new thread's main loop would be: code run after us in the same
+        # process (tests using `pulumi.runtime.set_mocks`) calls asyncio.get_event_loop().
+        asyncio.set_event_loop(asyncio.new_event_loop())
         if gc_was_enabled:
             gc.enable()
     if failure:

@@ -38,3 +38,12 @@ def run_cli(argv: list[str]) -> tuple[int, str, str]:
 @pytest.fixture
 def cli() -> Callable[[list[str]], tuple[int, str, str]]:
     return run_cli
+
+
+@pytest.fixture(autouse=True)
+def _fresh_artifacts():
+    """Rendered-file collection is process-global (like the program's run): start every test empty."""
+    from components import artifacts
+
+    artifacts.reset()
+    yield

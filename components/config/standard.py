@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, field_validator
 
 from components.config.base import HttpsUrl, SafeText, StrictModel, UrlPath
-from components.standard.csp import config_source, validate_source
+from components.standard.csp import config_source, is_broad, validate_source
 from components.standard.model import check_header_name, check_header_value
 
 MANAGED_HEADERS = frozenset({
@@ -45,7 +45,7 @@ def _src(directive: str) -> object:
 def _frame_ancestor(source: str) -> str:
     validate_source("frame-ancestors", source)
     low = source.lower()
-    if low in ("'none'", "*", "http:", "https:") or low.startswith(("http://", "ws:", "wss:", "data:", "blob:")):
+    if low == "'none'" or is_broad(low) or low.startswith(("http://", "ws:", "wss:", "data:", "blob:")):
         raise ValueError(f"{source!r} is not accepted: list the https:// origins (or 'self') that may frame the site")
     return source
 

@@ -17,7 +17,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-from nginx_fixture_app import build_fixture_app  # noqa: E402
+from fixture_app import build_fixture_app  # noqa: E402
 from nginx_pki import make_pki  # noqa: E402
 from nginx_server import free_port, running_nginx, world_readable_tmpdir, write_tree  # noqa: E402
 from nginx_support import SITE, SUPABASE_HOST, Site, render_site, stack_config  # noqa: E402

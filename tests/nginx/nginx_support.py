@@ -13,7 +13,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-from nginx_fixture_app import FixtureApp  # noqa: E402
+from fixture_app import FixtureApp  # noqa: E402
 from nginx_pki import SitePki  # noqa: E402
 from nginx_server import NginxProcess  # noqa: E402
 

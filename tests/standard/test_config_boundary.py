@@ -44,6 +44,8 @@ CASES: dict[str, tuple[dict, str, str]] = {
     "report-group-bad": ({"csp": {"reportTo": "CspGroup", "reportEndpoint": "https://c.example.com"}},
                          "webstack:headers.csp.reportTo", "reporting group name"),
     "frame-ancestor-wildcard": ({"frameAncestors": ["*"]}, "webstack:headers.frameAncestors[0]", "https://"),
+    "frame-ancestor-any-https-host": ({"frameAncestors": ["https://*"]}, "webstack:headers.frameAncestors[0]",
+                                      "https://"),
     "frame-ancestor-http": ({"frameAncestors": ["http://partner.example.net"]}, "webstack:headers.frameAncestors[0]",
                             "https://"),
     "api-origin-ip-literal": ({"apiOrigins": ["https://[::1]:8443"]}, "webstack:headers.apiOrigins[0]",

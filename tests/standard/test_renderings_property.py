@@ -11,6 +11,7 @@ import json
 import tomllib
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from components.render import netlify, vercel
@@ -35,6 +36,8 @@ from tests.standard.renderings import (
     without_cache_control,
 )
 from tests.standard.strategies import stack_headers
+
+pytestmark = pytest.mark.slow  # ~5-7 s per renderer: 500 configs through the real loader each
 
 PROPERTY = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
