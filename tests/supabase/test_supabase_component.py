@@ -160,8 +160,9 @@ def test_manage_settings_off_registers_no_api_resources(mocks: Recorder) -> Any:
     args = supabase_args_from_config(cfg)
     project = SupabaseProject("sb", args)
     assert project.settings == {}
-    assert sorted(artifacts.collected()) == ["supabase/10_rls.sql", "supabase/20_functions.sql",
-                                             "supabase/30_grants.sql"]
+    # Pulumi.prod.yaml ships the example app's schema (database.exampleApp), so 00_schema.sql comes first.
+    assert sorted(artifacts.collected()) == ["supabase/00_schema.sql", "supabase/10_rls.sql",
+                                             "supabase/20_functions.sql", "supabase/30_grants.sql"]
 
     def check(_: Any) -> None:
         assert [r.typ for r in mocks.resources] == ["webstack:index:SupabaseProject"]
