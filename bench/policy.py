@@ -75,7 +75,7 @@ def main() -> None:
     t0 = time.perf_counter()
     session = PolicyPackSession(REPO / "policy", project="bench", stack="bench", dry_run=True)
     start_s = time.perf_counter() - t0
-    plain, streamed, after, analyze = [], [], [], []
+    plain, streamed, analyze = [], [], []
     custom = 0
     try:
         with tempfile.TemporaryDirectory() as tmp:

@@ -28,6 +28,9 @@ def build_stack(cfg: StackConfig) -> dict[str, Any]:
         "hosting": cfg.hosting.provider,
         "standardVersion": std.version,
         "headerProfile": std.profile,
+        # The pack can't see the Standard (components are invisible to policies); reasoned weakenings are exported
+        # so reviewers and policies can grade them.
+        "headerWeakenings": [{"setting": w.setting, "effect": w.effect, "reason": w.reason} for w in std.weakenings],
     }
     outputs.update(_supabase(cfg, std))
     edge_outputs, edge = _cloudflare(cfg, std)

@@ -45,3 +45,16 @@ def _hosting_matches_domain(cfg: StackConfig) -> list[tuple[str, str]]:
         if host != cfg.domain and not host.endswith("." + cfg.domain):
             problems.append(("webstack:cloudflare.originHostnames", f"{host!r} is not in {cfg.domain!r}"))
     return problems
+
+
+@cross_check
+def _origin_tls_matches_strict_ssl(cfg: StackConfig) -> list[tuple[str, str]]:
+    """Cloudflare's SSL mode is always strict: a plain-HTTP origin would answer every request with error 526.
+
+    Non-production stacks may still serve plain HTTP (a staging origin reached through a tunnel, a local test).
+    """
+    nginx = cfg.hosting.nginx
+    if cfg.is_prod and cfg.hosting.provider == "nginx" and nginx is not None and not nginx.origin_tls:
+        return [("webstack:hosting.nginx.originTls", "must be true on production: the Cloudflare zone uses SSL mode "
+                 "strict, which needs a valid certificate at the origin (webstack issues a Cloudflare Origin CA certificate)")]
+    return []

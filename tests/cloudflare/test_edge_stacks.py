@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from components.standard import resolve_standard
+from stackcheck.engine import ProgramError
 from stackcheck.model import PreviewResult, ResourceRecord
 from stackcheck.wire import is_secret, is_unknown, unwrap
 from tests.cloudflare.stack_config import example_config, run_stack
@@ -278,10 +279,19 @@ def test_private_key_output_is_secret_on_the_component() -> None:
     assert unwrap(edge.outputs["originCertificatePem"]).startswith("-----BEGIN CERTIFICATE-----")
 
 
+def test_plain_http_origin_is_refused_on_production() -> None:
+    hosting = json.loads(json.dumps(example_config("selfhosted").hosting.model_dump(by_alias=True, exclude_none=True)))
+    hosting["nginx"]["originTls"] = False
+    with pytest.raises(ProgramError) as info:
+        run_stack("selfhosted", overrides={"webstack:hosting": json.dumps(hosting)})
+    assert "webstack:hosting.nginx.originTls" in str(info.value.original)
+
+
 def test_no_origin_certificate_when_nginx_serves_plain_http() -> None:
     hosting = json.loads(json.dumps(example_config("selfhosted").hosting.model_dump(by_alias=True, exclude_none=True)))
     hosting["nginx"]["originTls"] = False
-    result = run_stack("selfhosted", overrides={"webstack:hosting": json.dumps(hosting)})
+    result = run_stack("selfhosted", overrides={"webstack:hosting": json.dumps(hosting),
+                                                "webstack:environment": "staging"})
     assert not of(result, "cloudflare:index/originCaCertificate:OriginCaCertificate")
     assert not of(result, "tls:index/privateKey:PrivateKey")
 

@@ -10,13 +10,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from policy_helpers import PROJECT, fake_jwt
+from policy_helpers import PACK, PROJECT, REPO, SERVICE_ROLE_JWT, fake_jwt  # noqa: F401 - re-exported
 
 from stackcheck.analyzer import PolicyPackSession
 from stackcheck.model import ResourceRecord
 
-REPO = Path(__file__).resolve().parents[2]
-PACK = REPO / "policy"
 if str(PACK) not in sys.path:
     sys.path.insert(0, str(PACK))  # unit tests import webstack_policy's pure modules directly
 
@@ -47,7 +45,6 @@ def prod_pack(pack_sessions: Callable[[str], PolicyPackSession]) -> PolicyPackSe
     return pack_sessions("prod")
 
 
-SERVICE_ROLE_JWT = fake_jwt("service_role")
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ import base64
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from stackcheck.analyzer import PolicyPackSession
@@ -78,3 +79,8 @@ def judge(session: PolicyPackSession, *records: ResourceRecord, config: Mapping[
           tags: Mapping[str, str] | None = None) -> Judgement:
     violations, judged = session.run(list(records), config=config or {}, tags=tags or {})
     return Judgement(violations, judged)
+
+
+REPO = Path(__file__).resolve().parents[2]
+PACK = REPO / "policy"
+SERVICE_ROLE_JWT = fake_jwt("service_role")

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import PACK, REPO, SERVICE_ROLE_JWT
+from policy_helpers import PACK, REPO, SERVICE_ROLE_JWT
 
 FOREIGN = REPO / "tests" / "fixtures" / "foreign_project"
 pytestmark = pytest.mark.slow

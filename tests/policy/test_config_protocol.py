@@ -7,9 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import PACK, SERVICE_ROLE_JWT
 from fixtures_good import container, header_ruleset
-from policy_helpers import judge
+from policy_helpers import PACK, SERVICE_ROLE_JWT, judge
 
 from stackcheck.analyzer import PolicyPackError, PolicyPackSession, run_policy_pack
 from stackcheck.model import ResourceRecord

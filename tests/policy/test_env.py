@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import SERVICE_ROLE_JWT
 from fixtures_good import CONTAINER, IMAGE, REMOTE_IMAGE, VERCEL_ENV, VERCEL_PROJECT, container
-from policy_helpers import UNKNOWN, fake_jwt, judge, make_secret, resource
+from policy_helpers import SERVICE_ROLE_JWT, UNKNOWN, fake_jwt, judge, make_secret, resource
 
 from stackcheck.analyzer import PolicyPackSession
 from stackcheck.model import ResourceRecord

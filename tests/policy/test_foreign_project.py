@@ -10,8 +10,7 @@ import sys
 from collections.abc import Callable
 
 import pytest
-from conftest import REPO, SERVICE_ROLE_JWT
-from policy_helpers import Judgement, judge
+from policy_helpers import REPO, SERVICE_ROLE_JWT, Judgement, judge
 
 from stackcheck.analyzer import PolicyPackSession
 from stackcheck.model import ResourceRecord

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import PACK, REPO
 from fixtures_good import container, header_ruleset
-from policy_helpers import judge
+from policy_helpers import PACK, REPO, judge
 
 from stackcheck.analyzer import PolicyPackSession
 from stackcheck.model import PreviewResult, Violation
