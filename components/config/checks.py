@@ -56,5 +56,6 @@ def _origin_tls_matches_strict_ssl(cfg: StackConfig) -> list[tuple[str, str]]:
     nginx = cfg.hosting.nginx
     if cfg.is_prod and cfg.hosting.provider == "nginx" and nginx is not None and not nginx.origin_tls:
         return [("webstack:hosting.nginx.originTls", "must be true on production: the Cloudflare zone uses SSL mode "
-                 "strict, which needs a valid certificate at the origin (webstack issues a Cloudflare Origin CA certificate)")]
+                 "strict, which needs a valid certificate at the origin (webstack issues a Cloudflare Origin CA "
+                 "certificate)")]
     return []

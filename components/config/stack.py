@@ -42,7 +42,8 @@ class StackConfig(StrictModel):
     cloudflare: CloudflareConfig = Field(description="the Cloudflare zone in front of the site")
     supabase: SupabaseConfig = Field(description="the Supabase project the app talks to")
     headers: HeadersConfig = Field(
-        default_factory=lambda: HeadersConfig.model_validate({}), description="security-header profile, extra CSP sources, reasoned opt-outs"
+        default_factory=lambda: HeadersConfig.model_validate({}),
+        description="security-header profile, extra CSP sources, reasoned opt-outs",
     )
     rate_limits: list[RateLimit] = Field(
         default_factory=default_rate_limits, alias="rateLimits",
