@@ -350,9 +350,30 @@ class RecordingMonitor:
     # -- results ----------------------------------------------------------------------------------------------------
 
     def resources(self) -> list[ResourceRecord]:
+        """The root Stack, its default providers, then the tree depth-first with siblings sorted by (type, name).
+
+        The SDK registers resources from a thread pool as their inputs resolve, so arrival order varies from run to
+        run; reports and JSON documents must not (they are diffed in review). Parents still precede children.
+        """
         stack = ResourceRecord(urn=self.stack_urn, type=STACK_TYPE, name=f"{self.project}-{self.stack}",
                                custom=False, parent=None, outputs=self.stack_outputs)
-        return [stack] + [self.records[u] for u in self.order]
+        records = [self.records[u] for u in self.order]
+        children: dict[str | None, list[ResourceRecord]] = {}
+        for record in records:
+            parent = record.parent if record.parent in self.records else None
+            if record.parent == self.stack_urn:
+                parent = self.stack_urn
+            children.setdefault(parent, []).append(record)
+        ordered: list[ResourceRecord] = [stack]
+
+        def walk(parent: str | None) -> None:
+            for child in sorted(children.get(parent, []), key=lambda r: (r.type, r.name)):
+                ordered.append(child)
+                walk(child.urn)
+
+        walk(None)  # default providers (and anything whose parent was never registered)
+        walk(self.stack_urn)
+        return ordered
 
 
 class RecordingEngine:
