@@ -106,40 +106,41 @@ class _PolicyError(Exception):
 
 
 class _PolicyRun:
-    """A started pack plus its analysis stream, fed by the monitor while the program runs."""
+    """The pack, judging each resource while the program runs (in a separate client process: see policy_proxy)."""
 
-    def __init__(self, session: Any, stream: Any) -> None:
-        self.session, self.stream = session, stream
+    def __init__(self, proxy: Any) -> None:
+        self.proxy = proxy
 
     @classmethod
     def start(cls, pack: Path, config_file: Path | None, project_dir: Path, stack: str, dry_run: bool) -> _PolicyRun:
-        from stackcheck.analyzer import PolicyConfigError, PolicyPackError, PolicyPackSession
+        from stackcheck.analyzer import PolicyConfigError, PolicyPackError
         from stackcheck.engine import load_project
         from stackcheck.policy_config import load_config_file
+        from stackcheck.policy_proxy import PolicyProxy
 
         project = load_project(project_dir)
+        if not (pack / "PulumiPolicy.yaml").exists():
+            raise _PolicyError(f"{pack} is not a policy pack (no PulumiPolicy.yaml)")
         try:
-            file_config = load_config_file(config_file)
-            session = PolicyPackSession(pack, project=project.name, stack=stack, dry_run=dry_run)
+            load_config_file(config_file)  # unreadable files fail before the program runs
         except (PolicyConfigError, PolicyPackError) as exc:
             raise _PolicyError(str(exc)) from None
-        try:
-            stream = session.stream(config=file_config)
-        except PolicyConfigError as exc:
-            session.close()
-            raise _PolicyError(str(exc)) from None
-        return cls(session, stream)
+        return cls(PolicyProxy(pack, project=project.name, stack=stack, dry_run=dry_run, config_file=config_file))
 
     def submit(self, record: ResourceRecord) -> None:
-        self.stream.submit(record)
+        self.proxy.submit(record)
 
     def finish(self, result: PreviewResult) -> None:
-        violations, _ = self.stream.finish(result.resources)
-        result.violations = list(violations)
-        result.policy_packs = [self.session.pack_info()]
+        from stackcheck.analyzer import PolicyPackError
+
+        try:
+            result.violations = self.proxy.finish(result.resources)
+        except PolicyPackError as exc:
+            raise _PolicyError(str(exc)) from None
+        result.policy_packs = [self.proxy.pack_info]
 
     def close(self) -> None:
-        self.session.close()
+        self.proxy.close()
 
 
 def _reset_artifacts() -> None:

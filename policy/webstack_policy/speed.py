@@ -5,6 +5,10 @@ once per policy; with ~30 policies that is most of the pack's time (bench/policy
 three pure steps by the identity of their input, holding a reference so an id is never reused while cached. The
 secrets-preserving path used by Remediate (which writes to the proxy) is never cached. Results are identical;
 only repeated work is skipped. ``install()`` is called by ``policy/__main__.py`` only.
+
+Two more per-call costs are skipped the same way: the servicer re-reads the config environment and rebuilds the
+runtime Settings (with an ``inspect.signature`` call) on every Analyze — done again only when the environment
+changed — and its gRPC server's four worker threads, which only contend for the GIL, become one.
 """
 
 from __future__ import annotations
@@ -37,6 +41,17 @@ class _IdentityCache:
 TESTED_SDK_VERSION = "1.21.0"
 
 
+class _GrpcWithServer:
+    """The grpc module as the SDK sees it, with ``server`` replaced (the real module is left untouched)."""
+
+    def __init__(self, module: Any, server: Callable[..., Any]) -> None:
+        self._module = module
+        self.server = server
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, name)
+
+
 def install() -> bool:
     """Patch the pinned pulumi-policy's decode helpers; a no-op (returns False) on any other SDK version."""
     from importlib.metadata import PackageNotFoundError, version
@@ -48,7 +63,8 @@ def install() -> bool:
             return False
     except PackageNotFoundError:
         return False
-    if not all(hasattr(sdk, name) for name in ("json_format", "deserialize_properties", "unknown_checking_proxy")):
+    if not all(hasattr(sdk, name) for name in ("json_format", "deserialize_properties", "unknown_checking_proxy",
+                                                "grpc", "_PolicyAnalyzerServicer")):
         return False
 
     to_dict = sdk.json_format.MessageToDict
@@ -75,6 +91,31 @@ def install() -> bool:
         if not isinstance(props, dict):
             return proxy(props)
         return proxies.get_or(props, lambda: proxy(props))
+
+    servicer = sdk._PolicyAnalyzerServicer
+    configure = servicer._configure_runtime_settings
+    configured: dict[str, tuple[Any, ...]] = {}
+
+    def configure_once(self: Any) -> None:
+        import os
+
+        key = tuple(os.environ.get(k) for k in ("PULUMI_CONFIG", "PULUMI_PROJECT", "PULUMI_STACK", "PULUMI_DRY_RUN",
+                                                "PULUMI_ORGANIZATION"))
+        if configured.get("env") != key:
+            configure(self)
+            configured["env"] = key
+
+    servicer._configure_runtime_settings = configure_once  # type: ignore[method-assign]
+
+    grpc_server = sdk.grpc.server
+
+    def single_worker_server(executor: Any, *args: Any, **kwargs: Any) -> Any:
+        from concurrent.futures import ThreadPoolExecutor
+
+        executor.shutdown(wait=False)
+        return grpc_server(ThreadPoolExecutor(max_workers=1), *args, **kwargs)
+
+    sdk.grpc = _GrpcWithServer(sdk.grpc, single_worker_server)  # type: ignore[assignment]
 
     _json_format = sdk.json_format
     sdk.json_format = _JsonFormat()  # type: ignore[assignment]

@@ -81,3 +81,27 @@ def test_no_preview_mode_mocks_ids(tmp_path: Path) -> None:
     assert doc["preview"] is False
     custom = [r for r in doc["resources"] if r["custom"] and not r["type"].startswith("pulumi:providers:")]
     assert all(r["id"] and r["id"] != "[unknown]" for r in custom)
+
+
+def test_policy_results_are_part_of_the_preview(tmp_path: Path) -> None:
+    code, out, err = run_cli(["preview", "--stack", "prod", "--cwd", str(REPO), "--format", "json",
+                              "--out", str(tmp_path)])
+    assert code == 0, err
+    doc = json.loads(out)
+    assert [p["name"] for p in doc["policyPacks"]] == ["webstack-standards"]
+    assert not [v for v in doc["violations"] if v["enforcement"] == "mandatory"]
+    assert (tmp_path / "report.sarif").exists() and (tmp_path / "report.md").exists()
+
+
+def test_a_policy_config_the_pack_rejects_exits_2(tmp_path: Path) -> None:
+    config = tmp_path / "policy-config.json"
+    config.write_text(json.dumps({"security-headers-required": {"enforcementLevel": "sometimes"}}))
+    code, out, err = run_cli(["preview", "--stack", "prod", "--cwd", str(REPO), "--policy-config", str(config)])
+    assert code == 2
+    assert "security-headers-required" in err and out == ""
+
+
+def test_a_directory_that_is_not_a_pack_exits_2(tmp_path: Path) -> None:
+    code, _, err = run_cli(["preview", "--stack", "prod", "--cwd", str(REPO), "--policy-pack", str(tmp_path)])
+    assert code == 2
+    assert "PulumiPolicy.yaml" in err
