@@ -12,18 +12,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from stackcheck.analyzer import PolicyConfigError, PolicyPackError, run_policy_pack
+from stackcheck.cli import key_value
 from stackcheck.model import PreviewResult
 from stackcheck.preview_json import PreviewJsonError, load_preview
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
 FORMATS = ("text", "json", "sarif", "markdown")
-
-
-def _tag(text: str) -> tuple[str, str]:
-    key, sep, value = text.partition("=")
-    if not sep or not key:
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
-    return key, value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--policy-pack", type=Path, default=None,
                    help="policy pack directory (default: ./policy if it has PulumiPolicy.yaml)")
     p.add_argument("--policy-config", type=Path, default=None, help="Pulumi policy config JSON file")
-    p.add_argument("--stack-tag", dest="tags", action="append", type=_tag, default=[], metavar="KEY=VALUE",
+    p.add_argument("--stack-tag", dest="tags", action="append", type=key_value, default=[], metavar="KEY=VALUE",
                    help="stack tag the pack sees (e.g. environment=production)")
     p.add_argument("--format", choices=FORMATS, default="text")
     p.add_argument("--out", type=Path, help="write report.json, report.sarif and report.md to this directory")

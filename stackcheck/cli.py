@@ -28,7 +28,7 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def _key_value(text: str) -> tuple[str, str]:
+def key_value(text: str) -> tuple[str, str]:
     key, sep, value = text.partition("=")
     if not sep or not key:
         raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text.split('=')[0]!r}=…")
@@ -46,9 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=FORMATS, default="text")
     p.add_argument("--preview", dest="dry_run", action=argparse.BooleanOptionalAction, default=True,
                    help="computed outputs unknown, as in `pulumi preview` (default); --no-preview mocks them")
-    p.add_argument("-c", "--config", dest="config", action="append", type=_key_value, default=[],
+    p.add_argument("-c", "--config", dest="config", action="append", type=key_value, default=[],
                    metavar="KEY=VALUE", help="override stack config (JSON for structured keys)")
-    p.add_argument("--secret", dest="secrets", action="append", type=_key_value, default=[],
+    p.add_argument("--secret", dest="secrets", action="append", type=key_value, default=[],
                    metavar="KEY=VALUE", help="supply a secret config value (e.g. one that is `secure:` in the file)")
     p.add_argument("--policy-pack", type=Path, default=None,
                    help="policy pack directory (default: ./policy if it has PulumiPolicy.yaml)")

@@ -81,3 +81,21 @@ def preview(project: Path, stack: str, **kwargs: Any) -> tuple[PreviewResult, di
     artifacts.reset()
     result, _ = run_program(project, stack, **kwargs)
     return result, artifacts.collected()
+
+
+def _accepted_header_value(value: str) -> bool:
+    from components.standard.model import check_header
+
+    try:
+        check_header("X-Test", value)
+    except ValueError:
+        return False
+    return True
+
+
+def accepted_header_values():  # type: ignore[no-untyped-def]
+    """Any header value the standard accepts (its check_header is the contract every renderer relies on)."""
+    from hypothesis import strategies as st
+
+    printable = st.characters(min_codepoint=0x20, max_codepoint=0x7E)
+    return st.text(alphabet=printable, min_size=1, max_size=200).filter(_accepted_header_value)

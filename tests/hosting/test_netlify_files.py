@@ -8,15 +8,13 @@ import tomllib
 from dataclasses import replace
 
 import pytest
-from hosting_helpers import NETLIFY, fake_jwt, load
+from hosting_helpers import NETLIFY, accepted_header_values, fake_jwt, load
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from components.netlify_site import netlify_site_args_from_config
 from components.render.netlify import header_blocks, headers_file, netlify_toml
 from components.standard import resolve_standard
 from components.standard.env import public_env, resolve_env
-from components.standard.model import check_header
 
 ANON = fake_jwt("anon", "NETLIFYANONMARKER")
 
@@ -114,16 +112,7 @@ def test_node_env_development_does_not_add_npm_flags(std) -> None:  # type: igno
     assert doc["context"]["production"]["environment"]["NODE_ENV"] == "development"
 
 
-def _accepted(value: str) -> bool:
-    try:
-        check_header("X-Test", value)
-    except ValueError:
-        return False
-    return True
-
-
-header_values = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=1, max_size=200) \
-    .filter(_accepted)
+header_values = accepted_header_values()
 
 
 @settings(max_examples=200, deadline=None)

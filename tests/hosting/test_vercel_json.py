@@ -9,9 +9,8 @@ from dataclasses import replace
 
 import jsonschema
 import pytest
-from hosting_helpers import load, with_vercel
+from hosting_helpers import accepted_header_values, load, with_vercel
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from components.render.vercel import (
     cache_rule_patterns,
@@ -131,17 +130,7 @@ def test_env_entries_sensitive_and_targets() -> None:
                                    "targets": ["production", "preview"], "comment": "webstack: build setting"}
 
 
-def _accepted(value: str) -> bool:
-    try:
-        check_header("X-Test", value)
-    except ValueError:
-        return False
-    return True
-
-
-# Any header value the standard accepts (its check_header is the contract every renderer relies on).
-header_values = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=1, max_size=200) \
-    .filter(_accepted)
+header_values = accepted_header_values()
 
 
 @settings(max_examples=200, deadline=None)
