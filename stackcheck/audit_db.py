@@ -37,7 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _scrub(text: str, dsn: str) -> str:
-    return text.replace(dsn, "[dsn]") if dsn else text
+    from components.supabase.dsn import scrub_dsn
+
+    return scrub_dsn(text, dsn)
 
 
 def audit(conn: Any, schemas: list[str] | None = None) -> tuple[list[Finding], list[dict[str, Any]]]:
@@ -70,6 +72,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         import psycopg
     except ImportError:
         print("stackcheck audit-db: error: needs psycopg (pip install 'psycopg[binary]')", file=sys.stderr)
+        return EXIT_USAGE
+    from components.supabase.dsn import check_dsn
+
+    try:
+        check_dsn(dsn)
+    except ValueError as exc:
+        print(f"stackcheck audit-db: error: --dsn {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
         with psycopg.connect(dsn, connect_timeout=15, autocommit=True) as conn:

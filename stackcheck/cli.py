@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="policy pack directory (default: ./policy if it has PulumiPolicy.yaml)")
     p.add_argument("--policy-config", type=Path, default=None, help="Pulumi policy config JSON file")
     p.add_argument("--no-policy", action="store_true", help="skip the policy pack")
+    p.add_argument("--stack-tag", dest="tags", action="append", type=key_value, default=[], metavar="KEY=VALUE",
+                   help="stack tag the pack sees, on top of `pulumi:tags` from the project and stack files")
     return parser
 
 
@@ -71,7 +73,8 @@ def cmd_preview(args: argparse.Namespace) -> int:
         if pack is not None:
             # Started before the program so its start-up and every Analyze overlap the program run (as in the
             # engine, which analyzes each resource when it registers).
-            policies = _PolicyRun.start(pack, args.policy_config, project_dir, args.stack, args.dry_run)
+            policies = _PolicyRun.start(pack, args.policy_config, project_dir, args.stack, args.dry_run,
+                                        dict(args.tags), dict(args.config))
         _reset_artifacts()
         result, _engine = run_program(project_dir, args.stack, dry_run=args.dry_run,
                                       overrides=dict(args.config), secret_overrides=dict(args.secrets),
@@ -105,6 +108,23 @@ class _PolicyError(Exception):
     """The pack could not start or its config file is invalid (exit 2)."""
 
 
+def stack_tags(project: Any, stack: str, overrides: dict[str, str]) -> dict[str, str]:
+    """The stack tags the engine would send: built-in ``pulumi:*`` tags plus ``pulumi:tags`` config (stack file
+    over project file, as `pulumi up` applies them)."""
+    from stackcheck.engine import load_stack_config
+
+    config, _ = load_stack_config(project, stack, overrides)
+    tags = {"pulumi:project": project.name, "pulumi:runtime": project.runtime}
+    for raw in (project.config_defaults.get("pulumi:tags"), config.get("pulumi:tags")):
+        try:
+            declared = json.loads(raw) if isinstance(raw, str) else raw
+        except json.JSONDecodeError:
+            declared = None
+        if isinstance(declared, dict):
+            tags.update({str(k): str(v) for k, v in declared.items()})
+    return tags
+
+
 class _PolicyRun:
     """The pack, judging each resource while the program runs (in a separate client process: see policy_proxy)."""
 
@@ -112,20 +132,23 @@ class _PolicyRun:
         self.proxy = proxy
 
     @classmethod
-    def start(cls, pack: Path, config_file: Path | None, project_dir: Path, stack: str, dry_run: bool) -> _PolicyRun:
+    def start(cls, pack: Path, config_file: Path | None, project_dir: Path, stack: str, dry_run: bool,
+              extra_tags: dict[str, str], overrides: dict[str, str]) -> _PolicyRun:
         from stackcheck.analyzer import PolicyConfigError, PolicyPackError
         from stackcheck.engine import load_project
         from stackcheck.policy_config import load_config_file
         from stackcheck.policy_proxy import PolicyProxy
 
         project = load_project(project_dir)
+        tags = {**stack_tags(project, stack, overrides), **extra_tags}
         if not (pack / "PulumiPolicy.yaml").exists():
             raise _PolicyError(f"{pack} is not a policy pack (no PulumiPolicy.yaml)")
         try:
             load_config_file(config_file)  # unreadable files fail before the program runs
         except (PolicyConfigError, PolicyPackError) as exc:
             raise _PolicyError(str(exc)) from None
-        return cls(PolicyProxy(pack, project=project.name, stack=stack, dry_run=dry_run, config_file=config_file))
+        return cls(PolicyProxy(pack, project=project.name, stack=stack, dry_run=dry_run, config_file=config_file,
+                               tags=tags))
 
     def submit(self, record: ResourceRecord) -> None:
         self.proxy.submit(record)

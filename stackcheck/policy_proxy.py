@@ -42,7 +42,7 @@ def main(argv: list[str]) -> int:
     from stackcheck.analyzer import PolicyConfigError, PolicyPackError, PolicyPackSession
     from stackcheck.policy_config import load_config_file
 
-    pack_dir, project, stack, dry_run, config_file = argv
+    pack_dir, project, stack, dry_run, config_file, tags_json = argv
     try:
         file_config = load_config_file(Path(config_file) if config_file != "-" else None)
         session = PolicyPackSession(Path(pack_dir), project=project, stack=stack, dry_run=dry_run == "true")
@@ -51,7 +51,7 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         try:
-            stream = session.stream(config=file_config)
+            stream = session.stream(config=file_config, tags=json.loads(tags_json))
         except PolicyConfigError as exc:
             _say({"error": str(exc)})
             return 2
@@ -84,7 +84,8 @@ class PolicyProxy:
     _FINISH = object()
 
     def __init__(self, pack_dir: Path, *, project: str, stack: str, dry_run: bool,
-                 config_file: Path | None = None, python: str = sys.executable) -> None:
+                 config_file: Path | None = None, tags: dict[str, str] | None = None,
+                 python: str = sys.executable) -> None:
         import os
         import queue
         import subprocess
@@ -95,7 +96,7 @@ class PolicyProxy:
         env["PYTHONPATH"] = str(root) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         self._proc = subprocess.Popen(
             [python, "-m", "stackcheck.policy_proxy", str(pack_dir), project, stack,
-             "true" if dry_run else "false", str(config_file) if config_file else "-"],
+             "true" if dry_run else "false", str(config_file) if config_file else "-", json.dumps(tags or {})],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
         )
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()

@@ -81,9 +81,11 @@ class StackConfig(StrictModel):
     @field_validator("supabase_db_url")
     @classmethod
     def _db_url_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        from components.supabase.dsn import check_dsn
+
         plain = secret_value(value)
-        if plain is not None and not re.fullmatch(r"postgres(ql)?://\S+", plain):
-            raise ValueError("must be a postgresql:// connection string")
+        if plain is not None:
+            check_dsn(plain)
         return value
 
     @property

@@ -9,6 +9,11 @@ Pure module. What it fixes in the runbook's Option C:
   the nginx image optionally pinned by digest.
 * The runtime ran as root on port 80: it runs as the image's unprivileged ``nginx`` user (uid 101) on 8080/8443
   with the rendered configuration, and declares a JSON-form HEALTHCHECK.
+* Nothing gave the build its environment (and ``.dockerignore`` rightly keeps ``.env`` files out): the build
+  stage declares one ``ARG`` per variable in ``build_args`` (NODE_ENV and the ``VITE_*`` the bundle compiles in),
+  after ``npm ci`` and before ``npm run build``. Docker exposes an ARG to later RUN steps of its stage as an
+  environment variable, which is all Vite reads (``process.env``); no ``ENV`` is needed, and none reaches the
+  runtime stage. After ``npm ci`` because NODE_ENV=production there would make npm skip the devDependencies.
 
 The Docker build context is the Pulumi project directory; ``app_dir`` (the Vite project) and ``config_dir`` (the
 rendered nginx tree) are paths inside it. :func:`render_dockerignore` keeps host ``node_modules`` (wrong
@@ -27,6 +32,7 @@ _CONTEXT_PATH = re.compile(r"^(\.|[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*)$")
 _VERSION = re.compile(r"^\d+(\.\d+){0,2}$")
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 _ABS = re.compile(r"^/[A-Za-z0-9._/-]*$")
+_ARG_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def _check_context_path(label: str, value: str) -> None:
@@ -46,8 +52,14 @@ class DockerfileSpec:
     http_port: int = 8080
     https_port: int | None = 8443
     health_path: str = "/healthz"
+    build_args: tuple[str, ...] = ()  # names of the build-time variables (values arrive as docker build args)
 
     def __post_init__(self) -> None:
+        for name in self.build_args:
+            if not _ARG_NAME.match(name):
+                raise ValueError(f"build arg {name!r} is not an environment variable name")
+        if len(set(self.build_args)) != len(self.build_args):
+            raise ValueError("build_args must not repeat a name")
         for label in ("node_version", "nginx_version"):
             if not _VERSION.match(getattr(self, label)):
                 raise ValueError(f"{label} must be a version like 22 or 1.28.0, got {getattr(self, label)!r}")
@@ -84,6 +96,10 @@ def render_dockerfile(spec: DockerfileSpec) -> str:
     app = spec.app_dir
     ports = " ".join(str(p) for p in (spec.http_port, spec.https_port) if p is not None)
     health = ", ".join(f'"{part}"' for part in healthcheck_command(spec))
+    build_env = "".join(f"ARG {name}\n" for name in spec.build_args)
+    if build_env:
+        build_env = ("# The bundle's environment (NODE_ENV, VITE_*), passed as build args; set after `npm ci`, which\n"
+                     "# would skip the devDependencies under NODE_ENV=production.\n" + build_env)
     return f"""\
 # Rendered by webstack. Build from the Pulumi project directory:
 #   docker build -f {spec.config_dir}/Dockerfile .
@@ -93,7 +109,7 @@ WORKDIR /app
 COPY {_in(app, "package.json")} {_in(app, "package-lock.json")} ./
 RUN npm ci --no-audit --no-fund
 COPY {app}/ ./
-RUN npm run build
+{build_env}RUN npm run build
 
 # Stage 2: the static files and the rendered configuration, served as uid {NGINX_UID} on unprivileged ports.
 FROM {spec.nginx_image} AS runtime

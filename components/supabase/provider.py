@@ -337,11 +337,17 @@ def apply_with_dsn(dsn: str, sql: str) -> None:
         import psycopg
     except ImportError:  # pragma: no cover - depends on the environment
         raise DatabaseApplyError("applying over a DSN needs psycopg: pip install 'psycopg[binary]'") from None
+    from components.supabase.dsn import check_dsn, scrub_dsn
+
+    try:
+        check_dsn(dsn)
+    except ValueError as exc:
+        raise DatabaseApplyError(f"webstack:supabaseDbUrl {exc}") from None
     try:
         with psycopg.connect(dsn, autocommit=True, connect_timeout=15) as conn:
             conn.execute(sql.encode())  # simple query protocol: the bundle's BEGIN/COMMIT make it one transaction
     except psycopg.Error as exc:
-        message = str(exc).replace(dsn, "[dsn]")
+        message = scrub_dsn(str(exc), dsn)
         raise DatabaseApplyError(f"database security bundle failed and was rolled back: {message}") from None
 
 

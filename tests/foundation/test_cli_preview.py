@@ -105,3 +105,22 @@ def test_a_directory_that_is_not_a_pack_exits_2(tmp_path: Path) -> None:
     code, _, err = run_cli(["preview", "--stack", "prod", "--cwd", str(REPO), "--policy-pack", str(tmp_path)])
     assert code == 2
     assert "PulumiPolicy.yaml" in err
+
+
+RUNBOOK_PROFILE = 'webstack:headers={"profile": "runbook", "weakeningReason": "compare with the runbook"}'
+
+
+@pytest.mark.parametrize("stack", ["selfhosted", "netlify"])
+def test_stack_tags_from_the_stack_file_make_the_pack_apply_production_rules(stack: str) -> None:
+    # Stack names other than "prod" are production through `pulumi:tags: {environment: production}`.
+    code, out, _ = run_cli(["preview", "--stack", stack, "--cwd", str(REPO), "--format", "json", "-c", RUNBOOK_PROFILE])
+    assert code == 1
+    mandatory = {v["policy"] for v in json.loads(out)["violations"] if v["enforcement"] == "mandatory"}
+    assert "csp-observatory-grade" in mandatory
+
+
+def test_a_stack_tag_flag_overrides_the_file() -> None:
+    code, out, _ = run_cli(["preview", "--stack", "selfhosted", "--cwd", str(REPO), "--format", "json",
+                            "-c", RUNBOOK_PROFILE, "--stack-tag", "environment=staging"])
+    mandatory = {v["policy"] for v in json.loads(out)["violations"] if v["enforcement"] == "mandatory"}
+    assert "csp-observatory-grade" not in mandatory
