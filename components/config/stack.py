@@ -17,7 +17,7 @@ from components.config.supabase import SupabaseConfig
 SECURE_PLACEHOLDER = "stackcheck:unresolved-secure-value"
 """What the offline run sees for a `secure:` stack value it cannot decrypt (and no `--secret` override gave)."""
 
-SECRET_KEYS = ("supabaseAnonKey", "supabaseAccessToken", "supabaseDbUrl", "secretEnv")
+SECRET_KEYS = ("supabaseAnonKey", "supabaseAccessToken", "supabaseDbUrl", "supabaseFunctionSecrets", "secretEnv")
 """Top-level keys that must be set with `pulumi config set --secret`."""
 
 
@@ -67,6 +67,12 @@ class StackConfig(StrictModel):
     )
     secret_env: dict[EnvName, SecretStr] = Field(default_factory=dict, alias="secretEnv")
     """Server/build-side secret variables (never VITE_*): set each with `pulumi config set --secret --path`."""
+
+    supabase_function_secrets: SecretStr | None = Field(
+        None,
+        alias="supabaseFunctionSecrets",
+        description="secret: JSON object of Edge Function secret values, keys = webstack:supabase.functionSecrets",
+    )
 
     @field_validator("supabase_access_token")
     @classmethod

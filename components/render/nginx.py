@@ -88,6 +88,7 @@ class NginxSiteSpec:
     """Everything about the server that is not the web-security standard. Defaults are the container's."""
 
     server_names: tuple[str, ...] = ()  # empty: any Host (the proxy in front decides which names reach us)
+    canonical_host: str | None = None  # where plain HTTP redirects; None: the first server name (needed with tls)
     http_port: int = 8080
     root: str = "/usr/share/nginx/html"
     tls: TlsSpec | None = None  # None: serve the site on http_port (only behind a TLS-terminating proxy)
@@ -108,6 +109,14 @@ class NginxSiteSpec:
         for name in self.server_names:
             if not _SERVER_NAME.match(name):
                 raise ValueError(f"server name {name!r} is not a lower-case DNS name")
+        if self.canonical_host is not None:
+            if not _SERVER_NAME.match(self.canonical_host) or self.canonical_host.startswith("*."):
+                raise ValueError(f"canonical host {self.canonical_host!r} is not a lower-case DNS name")
+            if self.server_names and self.canonical_host not in self.server_names:
+                raise ValueError(f"canonical host {self.canonical_host!r} is not one of the server names")
+        if self.tls is not None and self.redirect_host is None:
+            raise ValueError("with tls, plain HTTP redirects to a fixed host: set canonical_host or server_names "
+                             "(redirecting to the request's Host would be an open redirect)")
         _check_port("http_port", self.http_port)
         for label in ("root", "state_dir"):
             _check_path(label, getattr(self, label))
@@ -127,6 +136,13 @@ class NginxSiteSpec:
             raise ValueError("client_max_body_size must look like 1m, 512k or 1024")
         if self.tls is not None and self.tls.port == self.http_port:
             raise ValueError("tls.port and http_port must differ")
+
+    @property
+    def redirect_host(self) -> str | None:
+        """The one host plain HTTP redirects to: ``canonical_host``, else the first non-wildcard server name."""
+        if self.canonical_host is not None:
+            return self.canonical_host
+        return next((n for n in self.server_names if not n.startswith("*.")), None)
 
 
 @dataclass(frozen=True)
@@ -521,13 +537,16 @@ def _ocsp(tls: TlsSpec) -> str:
     )
 
 
-def _redirect_to_https(tls: TlsSpec) -> str:
+def _redirect_to_https(tls: TlsSpec, host: str) -> str:
     port = "" if tls.public_port == 443 else f":{tls.public_port}"
     return _header_file(
         "HTTP to HTTPS",
         "Plain HTTP only redirects (the health endpoint stays reachable for the in-container healthcheck, which\n"
-        "has no certificate to verify the origin's TLS name against). $request_uri is the raw, undecoded URI.",
-        ["location / {", f"    return 301 https://$host{port}$request_uri;", "}"],
+        "has no certificate to verify the origin's TLS name against). $request_uri is the raw, undecoded URI.\n"
+        "The target is the canonical host, never $host: this server is the default for its port, so a request\n"
+        "with any Host lands here, and echoing it would redirect visitors to a site of the requester's choosing.\n"
+        "Every Host, the site's other names included, goes to the canonical one in a single hop.",
+        ["location / {", f"    return 301 https://{host}{port}$request_uri;", "}"],
     )
 
 
@@ -662,7 +681,9 @@ def render_nginx(std: Standard, spec: NginxSiteSpec) -> dict[str, str]:
     }
     if spec.tls is not None:
         files[inc("tls/intermediate.conf")] = _tls_profile()
-        files[inc("tls/redirect-to-https.conf")] = _redirect_to_https(spec.tls)
+        host = spec.redirect_host
+        assert host is not None  # checked by NginxSiteSpec
+        files[inc("tls/redirect-to-https.conf")] = _redirect_to_https(spec.tls, host)
         if spec.tls.resolvers:
             files[inc("tls/ocsp-stapling.conf")] = _ocsp(spec.tls)
     return dict(sorted(files.items()))

@@ -120,7 +120,7 @@ def test_stack_tags_from_the_stack_file_make_the_pack_apply_production_rules(sta
 
 
 def test_a_stack_tag_flag_overrides_the_file() -> None:
-    code, out, _ = run_cli(["preview", "--stack", "selfhosted", "--cwd", str(REPO), "--format", "json",
+    _code, out, _ = run_cli(["preview", "--stack", "selfhosted", "--cwd", str(REPO), "--format", "json",
                             "-c", RUNBOOK_PROFILE, "--stack-tag", "environment=staging"])
     mandatory = {v["policy"] for v in json.loads(out)["violations"] if v["enforcement"] == "mandatory"}
     assert "csp-observatory-grade" not in mandatory

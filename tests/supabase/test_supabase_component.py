@@ -201,11 +201,25 @@ def test_function_secrets_need_the_secret_key() -> None:
     from components.supabase_project import supabase_args_from_config
 
     cfg = stack_config({"functionSecrets": ["STRIPE_WEBHOOK_SECRET"]}, supabaseAccessToken=TOKEN)
-    if hasattr(cfg, "supabase_function_secrets"):
-        pytest.skip("the lead added webstack:supabaseFunctionSecrets; covered by its own test")
     with pytest.raises(ConfigError) as err:
         supabase_args_from_config(cfg)
     assert err.value.problems[0][0] == "webstack:supabaseFunctionSecrets"
+
+
+def test_function_secret_values_come_from_the_secret_key() -> None:
+    from components.supabase_project import supabase_args_from_config
+
+    cfg = stack_config({"functionSecrets": ["STRIPE_WEBHOOK_SECRET"]}, supabaseAccessToken=TOKEN,
+                       supabaseFunctionSecrets=json.dumps({"STRIPE_WEBHOOK_SECRET": "whsec_marker"}))
+    args = supabase_args_from_config(cfg)
+    assert args.get("function_secret_names") == ["STRIPE_WEBHOOK_SECRET"]
+    assert args.get("function_secret_values") == {"STRIPE_WEBHOOK_SECRET": "whsec_marker"}
+    wrong = stack_config({"functionSecrets": ["STRIPE_WEBHOOK_SECRET"]}, supabaseAccessToken=TOKEN,
+                         supabaseFunctionSecrets=json.dumps({"OTHER": "x"}))
+    with pytest.raises(ConfigError) as err:
+        supabase_args_from_config(wrong)
+    assert err.value.problems[0][0] == "webstack:supabaseFunctionSecrets"
+    assert "whsec_marker" not in str(err.value)
 
 
 @pulumi.runtime.test
