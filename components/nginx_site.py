@@ -10,16 +10,22 @@ The rendered nginx tree and the origin certificate/key are uploaded into a small
 with ``-c <runtimeDir>/nginx.conf``: what the policy pack reads from the Container's ``uploads`` is exactly what
 serves. The private key stays a Pulumi secret end to end.
 
+The Vite bundle compiles its environment in at build time, so NODE_ENV and every ``VITE_*`` variable reach the
+image build as docker build args (declared by ``ARG`` in the build stage only). The Supabase anon key is public in
+the bundle by nature but a Pulumi secret in config: it goes in as a secret build arg and stays secret in state.
+
 Pure helpers (:func:`nginx_site_spec`, :func:`dockerfile_spec`, :func:`render_site_files`,
 :func:`nginx_site_args_from_config`) turn the stack config into the component's args; the component is thin.
 """
 
 import hashlib
+from pathlib import Path
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_docker as docker
 
+from components.artifacts import artifacts_root
 from components.config import StackConfig
 from components.render.dockerfile import (
     NGINX_UID,
@@ -30,6 +36,7 @@ from components.render.dockerfile import (
 )
 from components.render.nginx import NginxSiteSpec, TlsSpec, render_nginx
 from components.standard import Standard
+from components.standard.env import resolve_env
 
 RUNTIME_DIR = "/etc/nginx/runtime"
 """Where the rendered configuration and the origin certificate are uploaded (a volume; see module doc)."""
@@ -52,6 +59,11 @@ class NginxSiteArgs(TypedDict):
     """The rendered nginx tree (path relative to nginx.conf → content), uploaded into ``runtimeDir``."""
     originUrl: str
     """How the CDN reaches this origin, e.g. ``https://203.0.113.10`` (exported as an output)."""
+    buildArgs: NotRequired[dict[str, str]]
+    """Plain docker build args: the bundle's public environment (NODE_ENV, VITE_*). Default: none."""
+    secretBuildArgs: NotRequired[dict[str, pulumi.Input[str] | None]]
+    """Build args registered as Pulumi secrets whatever is passed (e.g. VITE_SUPABASE_ANON_KEY); None = a secret
+    whose value is unknown (an offline preview). Names must not repeat ``buildArgs``. Default: none."""
     runtimeDir: NotRequired[str]
     """Mount point of the volume holding config and certificate. Default ``/etc/nginx/runtime``."""
     httpPort: NotRequired[int]
@@ -113,11 +125,23 @@ class NginxSite(pulumi.ComponentResource):
             raise ValueError(f"NginxSite {name}: tls is on but originCertificatePem/originPrivateKeyPem are missing "
                              "(pass the Cloudflare Origin CA certificate and key, or set tls: false)")
 
-        tag = _content_tag(files, args["dockerfile"])
+        public_args: dict[str, str] = dict(args.get("buildArgs") or {})
+        secret_args = dict(args.get("secretBuildArgs") or {})
+        if set(public_args) & set(secret_args):
+            raise ValueError(f"NginxSite {name}: buildArgs and secretBuildArgs repeat "
+                             f"{', '.join(sorted(set(public_args) & set(secret_args)))}")
+        build_args: dict[str, pulumi.Input[str]] = {**public_args}
+        for arg, value in secret_args.items():
+            build_args[arg] = _unknown_secret() if value is None else pulumi.Output.secret(value)
+
+        # Public build args are part of the tag so a changed flag rebuilds and replaces the container; secret ones
+        # are left out (a tag is public) - rotate the anon key together with any other change, or taint the image.
+        tag = _content_tag(files, args["dockerfile"], public_args)
         image = docker.Image(
             f"{name}-image",
             image_name=f"{args['imageName']}:{tag}",
-            build=docker.DockerBuildArgs(context=args["buildContext"], dockerfile=args["dockerfile"]),
+            build=docker.DockerBuildArgs(context=args["buildContext"], dockerfile=args["dockerfile"],
+                                         args=build_args or None),
             skip_push=True,
             build_on_preview=False,
             opts=child,
@@ -177,13 +201,24 @@ class NginxSite(pulumi.ComponentResource):
                                "containerId": self.container_id, "originUrl": self.origin_url})
 
 
-def _content_tag(files: dict[str, str], dockerfile: str) -> str:
-    """A tag that changes whenever the rendered files do (never ``latest``)."""
+def _content_tag(files: dict[str, str], dockerfile: str, build_args: dict[str, str]) -> str:
+    """A tag that changes whenever the rendered files or the public build args do (never ``latest``)."""
     digest = hashlib.sha256()
     for rel, content in sorted(files.items()):
         digest.update(rel.encode() + b"\0" + content.encode() + b"\0")
     digest.update(dockerfile.encode())
+    for arg, value in sorted(build_args.items()):
+        digest.update(b"\1" + arg.encode() + b"\0" + value.encode())
     return "webstack-" + digest.hexdigest()[:12]
+
+
+async def _resolved(value: Any) -> Any:
+    return value
+
+
+def _unknown_secret() -> pulumi.Output[str]:
+    """A secret whose value is unknown, as a preview shows a value it cannot decrypt."""
+    return pulumi.Output(set(), _resolved(None), _resolved(False), _resolved(True))
 
 
 # ------------------------------------------------------------------------------------------------ pure helpers
@@ -199,21 +234,68 @@ def nginx_site_spec(cfg: StackConfig, *, tls: bool) -> NginxSiteSpec:
                            resolvers=tuple(nginx.resolvers))
     # No [::] listener even with originIpv6: Docker publishes host IPv6 ports to the container's IPv4 address, and
     # containers on default networks have IPv6 disabled, where binding [::] would stop nginx from starting.
-    return NginxSiteSpec(server_names=tuple(cfg.hostnames), http_port=nginx.http_port, tls=tls_spec,
-                         state_dir=STATE_DIR)
+    return NginxSiteSpec(server_names=tuple(cfg.hostnames), canonical_host=cfg.canonical_hostname,
+                         http_port=nginx.http_port, tls=tls_spec, state_dir=STATE_DIR)
 
 
-def dockerfile_spec(cfg: StackConfig, std: Standard, *, tls: bool) -> DockerfileSpec:
+def bundle_env(cfg: StackConfig) -> tuple[dict[str, str], dict[str, str | None]]:
+    """(public, secret) build-time environment of the Vite bundle: NODE_ENV and every ``VITE_*`` variable.
+
+    Secret here means held as a Pulumi secret (the anon key; None when an offline run cannot decrypt it). Other
+    variables stay out: the build only needs what Vite compiles in, and a build arg shows in the image history.
+    """
+    public: dict[str, str] = {}
+    secret: dict[str, str | None] = {}
+    for var in resolve_env(cfg):
+        if var.name != "NODE_ENV" and not var.browser:
+            continue
+        if var.secret:
+            secret[var.name] = var.value
+        elif var.value is not None:
+            public[var.name] = var.value
+    return public, secret
+
+
+def _nginx_tree(stack: str, project_dir: Path | None) -> tuple[Path, Path]:
+    project = (project_dir or Path.cwd()).resolve()
+    root = artifacts_root(stack)
+    return project, (root if root.is_absolute() else project / root).resolve() / "nginx"
+
+
+def docker_context(stack: str, project_dir: Path | None = None) -> str:
+    """Where the Dockerfile copies the rendered nginx tree from, relative to the build context (the project dir,
+    default the cwd, as under Pulumi): ``artifacts_root(stack)/nginx``, the dir :func:`materialize` writes.
+
+    An artifacts dir outside the project (stackcheck's scratch or ``--out`` dir in an offline preview) cannot be
+    copied from: the Dockerfile then names ``build/<stack>/nginx``, where a default deploy writes the tree, and
+    :func:`require_buildable_context` refuses a real deployment.
+    """
+    project, tree = _nginx_tree(stack, project_dir)
+    return tree.relative_to(project).as_posix() if tree.is_relative_to(project) else f"build/{stack}/nginx"
+
+
+def require_buildable_context(stack: str, project_dir: Path | None = None) -> None:
+    """Raise unless the rendered nginx tree lands inside the Docker build context (needed to really build)."""
+    project, tree = _nginx_tree(stack, project_dir)
+    if not tree.is_relative_to(project):
+        raise ValueError(f"the artifacts dir ($WEBSTACK_ARTIFACTS_DIR) must lie inside the project dir {project}: "
+                         "it holds the nginx configuration the Docker build copies from its context")
+
+
+def dockerfile_spec(cfg: StackConfig, std: Standard, *, tls: bool, config_dir: str | None = None) -> DockerfileSpec:
+    """``config_dir``: the rendered tree inside the build context; default from :func:`docker_context`."""
     nginx = _nginx_cfg(cfg)
+    public, secret = bundle_env(cfg)
     return DockerfileSpec(node_version=nginx.node_version, nginx_version=nginx.nginx_version,
                           nginx_digest=nginx.nginx_digest, app_dir=nginx.app_dir,
-                          config_dir=f"build/{cfg.stack}/nginx", http_port=nginx.http_port,
-                          https_port=nginx.https_port if tls else None, health_path=std.health_path)
+                          config_dir=config_dir or docker_context(cfg.stack), http_port=nginx.http_port,
+                          https_port=nginx.https_port if tls else None, health_path=std.health_path,
+                          build_args=(*public, *secret))
 
 
-def render_site_files(cfg: StackConfig, std: Standard, *, tls: bool) -> dict[str, str]:
+def render_site_files(cfg: StackConfig, std: Standard, *, tls: bool, config_dir: str | None = None) -> dict[str, str]:
     """Everything the self-hosted option renders, keyed by artifact path (``nginx/…``)."""
-    df = dockerfile_spec(cfg, std, tls=tls)
+    df = dockerfile_spec(cfg, std, tls=tls, config_dir=config_dir)
     files = {f"nginx/{rel}": content for rel, content in render_nginx(std, nginx_site_spec(cfg, tls=tls)).items()}
     files["nginx/Dockerfile"] = render_dockerfile(df)
     files["nginx/Dockerfile.dockerignore"] = render_dockerignore(df)
@@ -231,12 +313,15 @@ def nginx_site_args_from_config(cfg: StackConfig, std: Standard, files: dict[str
     scheme = "https" if tls else "http"
     if not tls:
         port = "" if nginx.publish_http_port == 80 else f":{nginx.publish_http_port}"
+    public_env, secret_env = bundle_env(cfg)
     args: NginxSiteArgs = {
         "imageName": nginx.image_name,
         "buildContext": build_context,
         "dockerfile": dockerfile,
         "nginxConfig": conf,
         "originUrl": f"{scheme}://{nginx.origin_ipv4}{port}",
+        "buildArgs": public_env,
+        "secretBuildArgs": dict(secret_env),
         "httpPort": nginx.http_port,
         "httpsPort": nginx.https_port,
         "publishHttpPort": nginx.publish_http_port,

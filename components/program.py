@@ -79,7 +79,13 @@ def _netlify(cfg: StackConfig, std: Standard) -> dict[str, Any]:
 
 def _nginx(cfg: StackConfig, std: Standard, edge: Any) -> dict[str, Any]:
     """The hardened nginx container; origin TLS from the edge's Origin CA certificate when it issues one."""
-    from components.nginx_site import NginxSite, nginx_site_args_from_config, render_site_files
+    from components.nginx_site import (
+        NginxSite,
+        docker_context,
+        nginx_site_args_from_config,
+        render_site_files,
+        require_buildable_context,
+    )
 
     assert cfg.hosting.nginx is not None
     cert = getattr(edge, "origin_certificate_pem", None)
@@ -88,12 +94,16 @@ def _nginx(cfg: StackConfig, std: Standard, edge: Any) -> dict[str, Any]:
     if cfg.hosting.nginx.origin_tls and not tls:
         pulumi.log.warn("webstack:hosting.nginx.originTls is on but the Cloudflare edge issued no Origin CA "
                         "certificate: the origin serves plain HTTP only")
-    files = render_site_files(cfg, std, tls=tls)
+    if not pulumi.runtime.is_dry_run():
+        require_buildable_context(cfg.stack)
+    config_dir = docker_context(cfg.stack)
+    files = render_site_files(cfg, std, tls=tls, config_dir=config_dir)
     for rel, content in files.items():
         artifacts.emit(rel, content)
-    context = artifacts.materialize("nginx", cfg.stack)
-    args = nginx_site_args_from_config(cfg, std, files, build_context=".", dockerfile=str(context / "Dockerfile"),
-                                       tls=tls, certificate=cert, private_key=key)
+    tree = artifacts.materialize("nginx", cfg.stack)
+    args = nginx_site_args_from_config(cfg, std, files, build_context=".",
+                                       dockerfile=str(tree / "Dockerfile"), tls=tls, certificate=cert,
+                                       private_key=key)
     site = NginxSite("web", args)
     return {"originUrl": site.origin_url, "imageRef": site.image_ref, "containerId": site.container_id}
 

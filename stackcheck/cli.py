@@ -49,7 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-c", "--config", dest="config", action="append", type=key_value, default=[],
                    metavar="KEY=VALUE", help="override stack config (JSON for structured keys)")
     p.add_argument("--secret", dest="secrets", action="append", type=key_value, default=[],
-                   metavar="KEY=VALUE", help="supply a secret config value (e.g. one that is `secure:` in the file)")
+                   metavar="KEY=VALUE",
+                   help="supply a secret config value (e.g. one that is `secure:` in the file); VALUE may be "
+                        "env:NAME (read from the environment) or @PATH (read from a file), which keeps it out of "
+                        "`ps` and shell history")
     p.add_argument("--policy-pack", type=Path, default=None,
                    help="policy pack directory (default: ./policy if it has PulumiPolicy.yaml)")
     p.add_argument("--policy-config", type=Path, default=None, help="Pulumi policy config JSON file")
@@ -76,8 +79,9 @@ def cmd_preview(args: argparse.Namespace) -> int:
             policies = _PolicyRun.start(pack, args.policy_config, project_dir, args.stack, args.dry_run,
                                         dict(args.tags), dict(args.config))
         _reset_artifacts()
+        secrets = {key: _secret_source(key, value) for key, value in args.secrets}
         result, _engine = run_program(project_dir, args.stack, dry_run=args.dry_run,
-                                      overrides=dict(args.config), secret_overrides=dict(args.secrets),
+                                      overrides=dict(args.config), secret_overrides=secrets,
                                       on_record=policies.submit if policies else None)
         if policies is not None:
             policies.finish(result)
@@ -102,6 +106,21 @@ def cmd_preview(args: argparse.Namespace) -> int:
     _write_reports(result, out)
     sys.stdout.write(render(result, args.format))
     return EXIT_VIOLATIONS if _has_mandatory(result) else EXIT_OK
+
+
+def _secret_source(key: str, value: str) -> str:
+    """``env:NAME`` and ``@PATH`` read the secret from the environment or a file (never echoed on failure)."""
+    if value.startswith("env:"):
+        name = value[4:]
+        if name not in os.environ:
+            raise UsageError(f"--secret {key}: environment variable {name} is not set")
+        return os.environ[name]
+    if value.startswith("@"):
+        try:
+            return Path(value[1:]).read_text().rstrip("\n")
+        except OSError as exc:
+            raise UsageError(f"--secret {key}: cannot read {value[1:]}: {exc.strerror}") from None
+    return value
 
 
 class _PolicyError(Exception):

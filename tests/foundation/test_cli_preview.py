@@ -124,3 +124,17 @@ def test_a_stack_tag_flag_overrides_the_file() -> None:
                             "-c", RUNBOOK_PROFILE, "--stack-tag", "environment=staging"])
     mandatory = {v["policy"] for v in json.loads(out)["violations"] if v["enforcement"] == "mandatory"}
     assert "csp-observatory-grade" not in mandatory
+
+
+def test_secrets_can_come_from_the_environment_or_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    token = "sbp_" + "FILEMARKER" + "0" * 30
+    (tmp_path / "token").write_text(token + "\n")
+    monkeypatch.setenv("WEBSTACK_TEST_ANON", _fake_anon_jwt("ENVMARKER"))
+    code, out, err = run_cli(["preview", "--stack", "prod", "--cwd", str(REPO), "--format", "json", "--no-policy",
+                              "--secret", "webstack:supabaseAnonKey=env:WEBSTACK_TEST_ANON",
+                              "--secret", f"webstack:supabaseAccessToken=@{tmp_path / 'token'}"])
+    assert code == 0, err
+    assert "ENVMARKER" not in out and "FILEMARKER" not in out
+    code, _, err = run_cli(["preview", "--stack", "prod", "--cwd", str(REPO), "--no-policy",
+                            "--secret", "webstack:supabaseAnonKey=env:WEBSTACK_NOT_SET_ANYWHERE"])
+    assert code == 2 and "WEBSTACK_NOT_SET_ANYWHERE" in err
