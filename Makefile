@@ -50,7 +50,7 @@ lint: $(VENV)/.dev
 typecheck: $(VENV)/.dev
 	$(VENV)/bin/mypy components stackcheck
 
-test: system-deps $(VENV)/.dev lint
+test: system-deps $(VENV)/.dev lint typecheck
 	$(PY) -m pytest -q -p no:cacheprovider
 
 test-fast: $(VENV)/.dev
