@@ -1,8 +1,9 @@
 """Rendered files (nginx.conf, Dockerfile, vercel.json, netlify.toml, SQL…) that components produce.
 
 Components call :func:`emit` with a path relative to the stack's artifact dir. `stackcheck preview --out DIR`
-writes everything emitted to DIR; under the Pulumi CLI the program writes them to `webstack:artifactsDir`
-(default `build/<stack>`), which is also the Docker build context for the self-hosted option.
+writes everything emitted to DIR; under the Pulumi CLI the program writes them to :func:`artifacts_root`:
+$WEBSTACK_ARTIFACTS_DIR, or `build/<stack>` (relative to the project dir). The self-hosted option's Dockerfile
+copies its nginx tree from `<that root>/nginx`, inside the Docker build context (the project dir).
 Pure module: no Pulumi import.
 """
 

@@ -46,6 +46,19 @@ CERT_FILE = "tls/origin.crt"
 KEY_FILE = "tls/origin.key"
 
 
+class NginxBuildArgArgs(TypedDict):
+    """One docker build arg of the image (a variable the Vite build compiles into the bundle)."""
+
+    name: str
+    """The variable's name, declared by an ``ARG`` in the Dockerfile's build stage."""
+    secret: NotRequired[bool]
+    """Register the value as a Pulumi secret (e.g. VITE_SUPABASE_ANON_KEY, public in the bundle but a secret in
+    config). Default false."""
+    value: NotRequired[pulumi.Input[str] | None]
+    """The value. None on a secret = unknown during preview (an offline run that cannot decrypt the stack's
+    secrets). Default: none (allowed on a secret only)."""
+
+
 class NginxSiteArgs(TypedDict):
     """Inputs of :class:`NginxSite`. Every default is stated; optional keys may be left out."""
 
@@ -59,11 +72,8 @@ class NginxSiteArgs(TypedDict):
     """The rendered nginx tree (path relative to nginx.conf → content), uploaded into ``runtimeDir``."""
     originUrl: str
     """How the CDN reaches this origin, e.g. ``https://203.0.113.10`` (exported as an output)."""
-    buildArgs: NotRequired[dict[str, str]]
-    """Plain docker build args: the bundle's public environment (NODE_ENV, VITE_*). Default: none."""
-    secretBuildArgs: NotRequired[dict[str, pulumi.Input[str] | None]]
-    """Build args registered as Pulumi secrets whatever is passed (e.g. VITE_SUPABASE_ANON_KEY); None = a secret
-    whose value is unknown (an offline preview). Names must not repeat ``buildArgs``. Default: none."""
+    buildArgs: NotRequired[list[NginxBuildArgArgs]]
+    """Docker build args: the bundle's environment (NODE_ENV, VITE_*), names unique. Default: none."""
     runtimeDir: NotRequired[str]
     """Mount point of the volume holding config and certificate. Default ``/etc/nginx/runtime``."""
     httpPort: NotRequired[int]
@@ -125,14 +135,7 @@ class NginxSite(pulumi.ComponentResource):
             raise ValueError(f"NginxSite {name}: tls is on but originCertificatePem/originPrivateKeyPem are missing "
                              "(pass the Cloudflare Origin CA certificate and key, or set tls: false)")
 
-        public_args: dict[str, str] = dict(args.get("buildArgs") or {})
-        secret_args = dict(args.get("secretBuildArgs") or {})
-        if set(public_args) & set(secret_args):
-            raise ValueError(f"NginxSite {name}: buildArgs and secretBuildArgs repeat "
-                             f"{', '.join(sorted(set(public_args) & set(secret_args)))}")
-        build_args: dict[str, pulumi.Input[str]] = {**public_args}
-        for arg, value in secret_args.items():
-            build_args[arg] = _unknown_secret() if value is None else pulumi.Output.secret(value)
+        build_args, public_args = _build_args(name, args.get("buildArgs") or [])
 
         # Public build args are part of the tag so a changed flag rebuilds and replaces the container; secret ones
         # are left out (a tag is public) - rotate the anon key together with any other change, or taint the image.
@@ -210,6 +213,25 @@ def _content_tag(files: dict[str, str], dockerfile: str, build_args: dict[str, s
     for arg, value in sorted(build_args.items()):
         digest.update(b"\1" + arg.encode() + b"\0" + value.encode())
     return "webstack-" + digest.hexdigest()[:12]
+
+
+def _build_args(site: str, entries: list[NginxBuildArgArgs]) -> tuple[dict[str, pulumi.Input[str]], dict[str, str]]:
+    """(every build arg, the plain-text ones) - secrets wrapped as Pulumi secrets, unknown ones as unknown."""
+    every: dict[str, pulumi.Input[str]] = {}
+    public: dict[str, str] = {}
+    for entry in entries:
+        arg, value = entry["name"], entry.get("value")
+        if arg in every:
+            raise ValueError(f"NginxSite {site}: build arg {arg} is given twice")
+        if entry.get("secret", False):
+            every[arg] = _unknown_secret() if value is None else pulumi.Output.secret(value)
+        elif value is None:
+            raise ValueError(f"NginxSite {site}: build arg {arg} needs a value unless it is secret")
+        else:
+            every[arg] = value
+            if isinstance(value, str):
+                public[arg] = value
+    return every, public
 
 
 async def _resolved(value: Any) -> Any:
@@ -320,8 +342,8 @@ def nginx_site_args_from_config(cfg: StackConfig, std: Standard, files: dict[str
         "dockerfile": dockerfile,
         "nginxConfig": conf,
         "originUrl": f"{scheme}://{nginx.origin_ipv4}{port}",
-        "buildArgs": public_env,
-        "secretBuildArgs": dict(secret_env),
+        "buildArgs": [*(NginxBuildArgArgs(name=k, value=v) for k, v in public_env.items()),
+                      *(NginxBuildArgArgs(name=k, value=v, secret=True) for k, v in secret_env.items())],
         "httpPort": nginx.http_port,
         "httpsPort": nginx.https_port,
         "publishHttpPort": nginx.publish_http_port,

@@ -100,9 +100,10 @@ def render_dockerfile(spec: DockerfileSpec) -> str:
     if build_env:
         build_env = ("# The bundle's environment (NODE_ENV, VITE_*), passed as build args; set after `npm ci`, which\n"
                      "# would skip the devDependencies under NODE_ENV=production.\n" + build_env)
+    by_hand = " --build-arg NAME=value (each ARG below)" if spec.build_args else ""
     return f"""\
 # Rendered by webstack. Build from the Pulumi project directory:
-#   docker build -f {spec.config_dir}/Dockerfile .
+#   docker build -f {spec.config_dir}/Dockerfile{by_hand} .
 # Stage 1 needs the devDependencies (vite) to build; none of them reach stage 2.
 FROM {spec.node_image} AS build
 WORKDIR /app

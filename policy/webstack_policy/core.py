@@ -8,6 +8,7 @@ known field and still say "can't be known during preview" for the rest (:class:`
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -181,6 +182,18 @@ def is_prod(config: Mapping[str, Any], stack_tags: Mapping[str, str]) -> bool:
     return bool(tag) and str(stack_tags.get(tag, "")).lower() in values
 
 
+def is_preview() -> bool:
+    """Whether the engine runs a preview (dry run): the CLI and stackcheck start the pack with PULUMI_DRY_RUN,
+    which the SDK also copies into the runtime settings. Unset (outside an engine run) counts as a preview."""
+    env = os.environ.get("PULUMI_DRY_RUN")
+    if env is not None:
+        return env.lower() == "true"
+    try:
+        return bool(pulumi.runtime.is_dry_run())
+    except Exception:  # noqa: BLE001 - runtime not configured
+        return True
+
+
 def today() -> _dt.date:
     return _dt.date.today()
 
@@ -210,6 +223,10 @@ class Check:
     @property
     def prod(self) -> bool:
         return is_prod(self.config, self.stack_tags)
+
+    @property
+    def preview(self) -> bool:
+        return is_preview()
 
     def finish(self) -> None:
         """If a deciding value was unknown, say so the way the engine does (an advisory), after the known findings."""

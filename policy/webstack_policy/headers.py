@@ -10,6 +10,7 @@ from pulumi_policy import EnforcementLevel, Severity
 from .core import Check, Meta, is_unknown, resource_policy
 from .csp import grade_csp
 from .header_sources import CLOUDFLARE_RULESET, HeaderSource, sources_of
+from .path_match import HTML_PATHS
 
 REQUIRED_HEADERS = [
     "X-Frame-Options",
@@ -54,6 +55,19 @@ def _check_source(src: HeaderSource, props_type: str, check: Check) -> None:
     cfg = check.config
     for path in src.unknown:
         check.unknown(path)
+    if not src.html:
+        return  # serves none of the HTML paths (e.g. a Vercel route for /assets/ only)
+    undecided_note = ""
+    if src.undecided:
+        if check.preview:
+            for path in src.undecided:
+                check.unknown(path)
+        else:
+            undecided_note = (
+                f" ({', '.join(src.undecided)} could not be evaluated by the policy, so the headers of those rules "
+                "are not counted; use a condition it reads: true, or comparisons of http.request.uri.path)"
+            )
+    unsure = bool(src.unknown) or (bool(src.undecided) and check.preview)
     required = [str(h) for h in cfg["requiredHeaders"]]
     accepted = {k.lower(): [str(v) for v in vals] for k, vals in cfg["acceptedValues"].items()}
     for name in required:
@@ -65,12 +79,16 @@ def _check_source(src: HeaderSource, props_type: str, check: Check) -> None:
             continue
         header = src.headers.get(key)
         if header is None:
-            if not src.unknown:
-                check.fail(f"{src.label} does not set the required header {name}.")
+            if not unsure:
+                check.fail(f"{src.label} does not set the required header {name}.{undecided_note}")
             continue
         value = header.value
         if is_unknown(value):
-            check.unknown(f"{name} value")
+            if header.computed and not check.preview:
+                check.fail(f"{src.label}: {name} is computed by {header.computed}, which the policy cannot "
+                           "evaluate; set a literal value.")
+            else:
+                check.unknown(header.computed or f"{name} value")
             continue
         if not isinstance(value, str) or not value.strip():
             check.fail(f"{src.label} sets {name} to an empty value.")
@@ -89,14 +107,17 @@ def _check_source(src: HeaderSource, props_type: str, check: Check) -> None:
 
 
 def _headers_rule(resource_type: str, props: dict[str, Any], check: Check) -> None:
-    for src in sources_of(resource_type, props):
+    for src in sources_of(resource_type, props, [str(p) for p in check.config["htmlPaths"]]):
         _check_source(src, resource_type, check)
 
 
 SECURITY_HEADERS = resource_policy(
     Meta(
         name="security-headers-required",
-        description="Every response-header source sets the required security headers with accepted values.",
+        description=(
+            "Every response-header source sets the required security headers with accepted values on the HTML "
+            "responses it serves (per path rule, per nginx server/location)."
+        ),
         severity=Severity.HIGH,
         enforcement=EnforcementLevel.MANDATORY,
         remediation=(
@@ -127,6 +148,14 @@ SECURITY_HEADERS = resource_policy(
                 "default": ["camera", "microphone", "geolocation"],
             },
             "requireAlwaysInNginx": {"type": "boolean", "default": True},
+            "htmlPaths": {
+                "type": "array",
+                "items": {"type": "string", "pattern": "^/"},
+                "minItems": 1,
+                "default": list(HTML_PATHS),
+                "description": "request paths whose (HTML) responses must carry the headers: the root and a deep "
+                "client-side route of the single-page app",
+            },
         },
         url="https://owasp.org/www-project-secure-headers/",
         tags=("headers",),

@@ -38,7 +38,8 @@ def _covered(resources: list[StackResource], check: Check) -> None:
     if not hosts:
         return
     extra_health = [str(t) for t in check.config["healthCheckTypes"]]
-    header_resources = [r for r in resources if any(s.headers for s in sources_of(r.type, r.props))]
+    header_resources = [r for r in resources
+                        if any(s.headers and s.html for s in sources_of(r.type, r.props))]
     health_addresses: set[str] = set()
     health_unknown = False
     for r in resources:

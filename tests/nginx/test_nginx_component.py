@@ -15,7 +15,7 @@ from components.config import read_pulumi_config
 from components.program import _nginx
 from components.render.dockerfile_rules import check_dockerfile
 from components.standard import resolve_standard
-from stackcheck.engine import run_program
+from stackcheck.engine import ProgramError, run_program
 from stackcheck.model import ResourceRecord
 from stackcheck.wire import UNKNOWN, is_secret, redact
 from tests.conftest import REPO, run_cli
@@ -142,8 +142,28 @@ def _program_with(make_edge: Any) -> Any:
     return program
 
 
-def test_private_key_stays_secret_in_the_recorded_inputs(artifacts_dir: Path) -> None:
-    result, _ = run_program(REPO, "selfhosted", program=_program_with(_Edge), dry_run=False)
+@pytest.fixture
+def tmp_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A copy of the project's stack files (no app, no build dir): a deployment writes its artifacts in here."""
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("Pulumi.yaml", "Pulumi.selfhosted.yaml"):
+        (project / name).write_text((REPO / name).read_text())
+    (project / "__main__.py").write_text("raise SystemExit('the tests pass program=')\n")
+    monkeypatch.delenv(artifacts.ARTIFACTS_ENV, raising=False)
+    artifacts.reset()
+    yield project
+    artifacts.reset()
+
+
+def _copy_sources(dockerfile: str) -> list[str]:
+    return [line.split()[1] for line in dockerfile.splitlines()
+            if line.startswith("COPY ") and not line.startswith("COPY --from")]
+
+
+def test_private_key_stays_secret_in_the_recorded_inputs(tmp_project: Path) -> None:
+    artifacts_dir = tmp_project / "build" / "selfhosted"
+    result, _ = run_program(tmp_project, "selfhosted", program=_program_with(_Edge), dry_run=False)
     [c] = _by_type(result.resources, CONTAINER)
     [key] = [u for u in c.inputs["uploads"] if u["file"].endswith("origin.key")]
     assert is_secret(key["content"]) and KEY_MARKER in key["content"]["value"]
@@ -171,4 +191,85 @@ def test_the_policy_pack_passes_the_selfhosted_stack(tmp_path: Path) -> None:
     header_violations = [v for v in doc.get("violations", []) if "header" in str(v.get("policy", ""))
                          and v.get("enforcement") == "mandatory"]
     assert header_violations == [], header_violations
+    env_policies = {"node-env-production", "no-secrets-in-client-env", "supabase-url-https"}
+    env_violations = [v for v in doc.get("violations", []) if v.get("policy") in env_policies
+                      and v.get("enforcement") == "mandatory"]
+    assert env_violations == [], env_violations
     assert code == 0, err
+
+
+def test_image_is_built_with_the_public_env_and_the_anon_key_as_a_secret(selfhosted: tuple) -> None:
+    resources, _ = selfhosted
+    [image] = _by_type(resources, IMAGE)
+    build_args = image.inputs["build"]["args"]
+    assert {k: v for k, v in build_args.items() if k != "VITE_SUPABASE_ANON_KEY"} == {
+        "NODE_ENV": "production",
+        "VITE_SUPABASE_URL": "https://bcdefghijklmnopqrstu.supabase.co",  # from supabase.projectRef
+        "VITE_ENABLE_ANALYTICS": "false",
+    }
+    key = build_args["VITE_SUPABASE_ANON_KEY"]
+    assert is_secret(key) and key["value"] in (UNKNOWN, None)  # undecryptable offline, and still a secret
+
+
+def test_a_known_anon_key_stays_a_secret_build_arg(artifacts_dir: Path) -> None:
+    marker = "sb_publishable_buildArgMarkerbuildArgMarker0"
+    result, _ = run_program(REPO, "selfhosted", secret_overrides={"webstack:supabaseAnonKey": marker})
+    [image] = _by_type(result.resources, IMAGE)
+    key = image.inputs["build"]["args"]["VITE_SUPABASE_ANON_KEY"]
+    assert is_secret(key) and key["value"] == marker
+    assert marker not in json.dumps(redact(image.inputs))
+    assert not any(marker in p.read_text() for p in artifacts_dir.rglob("*") if p.is_file())
+
+
+def test_a_changed_public_flag_changes_the_image_tag(artifacts_dir: Path) -> None:
+    def tag(flag: str) -> str:
+        artifacts.reset()
+        env = json.dumps({"NODE_ENV": "production", "VITE_ENABLE_ANALYTICS": flag})
+        result, _ = run_program(REPO, "selfhosted", overrides={"webstack:env": env})
+        [image] = _by_type(result.resources, IMAGE)
+        return str(image.inputs["imageName"])
+
+    assert tag("false") != tag("true")
+
+
+def test_the_dockerfile_copies_from_where_the_tree_is_written(tmp_project: Path) -> None:
+    run_program(tmp_project, "selfhosted", program=_program_with(_Edge), dry_run=False)
+    tree = tmp_project / "build" / "selfhosted" / "nginx"
+    sources = _copy_sources((tree / "Dockerfile").read_text())
+    assert "build/selfhosted/nginx/nginx.conf" in sources
+    for source in sources:
+        if source.startswith("build/"):
+            assert (tmp_project / source).exists(), source
+
+
+def test_an_artifacts_dir_inside_the_project_is_followed(tmp_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(artifacts.ARTIFACTS_ENV, str(tmp_project / "out" / "rendered"))
+    result, _ = run_program(tmp_project, "selfhosted", program=_program_with(_Edge), dry_run=False)
+    dockerfile = (tmp_project / "out" / "rendered" / "nginx" / "Dockerfile").read_text()
+    assert "COPY out/rendered/nginx/nginx.conf /etc/nginx/nginx.conf" in dockerfile
+    assert (tmp_project / "out" / "rendered" / "nginx" / "webstack").is_dir()
+    [image] = _by_type(result.resources, IMAGE)
+    assert image.inputs["build"]["context"] == "."
+    assert image.inputs["build"]["dockerfile"].endswith("out/rendered/nginx/Dockerfile")
+
+
+def test_a_deployment_refuses_an_artifacts_dir_outside_the_build_context(
+        tmp_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(artifacts.ARTIFACTS_ENV, str(tmp_path / "elsewhere"))
+    with pytest.raises(ProgramError, match=r"WEBSTACK_ARTIFACTS_DIR"):
+        run_program(tmp_project, "selfhosted", program=_program_with(_Edge), dry_run=False)
+
+
+def test_with_a_decryptable_anon_key_the_pack_reports_no_violation(tmp_path: Path) -> None:
+    """The pack reads NODE_ENV and the VITE_* values from the Image's build args; offline, only the undecryptable
+    key is reported as unknown (advisory), as on the Vercel stack."""
+    offline = json.loads(run_cli(["preview", "--stack", "selfhosted", "--cwd", str(REPO), "--format", "json",
+                                  "--out", str(tmp_path / "a")])[1])
+    env = [v for v in offline["violations"] if v["policy"] == "no-secrets-in-client-env"]
+    assert [v["enforcement"] for v in env] == ["advisory"]
+    assert ".build.args.VITE_SUPABASE_ANON_KEY" in env[0]["message"]
+    code, out, err = run_cli(["preview", "--stack", "selfhosted", "--cwd", str(REPO), "--format", "json",
+                              "--out", str(tmp_path / "b"),
+                              "--secret", "webstack:supabaseAnonKey=sb_publishable_fixtureFixtureFixture0123"])
+    assert code == 0, err
+    assert json.loads(out)["violations"] == []

@@ -34,11 +34,13 @@ def _variants(base: Path) -> dict[str, dict[str, str]]:
     runbook = resolve_standard(stack_config(profile="runbook", weakeningReason="comparison with the runbook"))
     return {
         "tls": render_nginx(std, NginxSiteSpec(tls=tls, server_names=(SITE,), **common)),
-        "tls+ocsp": render_nginx(std, NginxSiteSpec(tls=ocsp, **common)),
+        "tls+ocsp": render_nginx(std, NginxSiteSpec(tls=ocsp, canonical_host=SITE, **common)),
         "plain": render_nginx(std, NginxSiteSpec(**common)),
-        "runbook-profile": render_nginx(runbook, NginxSiteSpec(tls=tls, listen_ipv6=True, **common)),
+        "runbook-profile": render_nginx(runbook, NginxSiteSpec(tls=tls, listen_ipv6=True, server_names=(SITE,),
+                                                               **common)),
         "container-defaults": render_nginx(std, NginxSiteSpec(
             tls=TlsSpec(certificate=str(pki.cert), certificate_key=str(pki.key)),
+            server_names=(SITE, f"www.{SITE}"),
             **{k: v for k, v in common.items() if k not in ("access_log", "error_log")})),
     }
 
@@ -103,7 +105,8 @@ def _hadolint(text: str, tmp_path: Path) -> list[dict]:
 DOCKERFILE_SPECS = {
     "defaults": DockerfileSpec(),
     "selfhosted": DockerfileSpec(app_dir="app", config_dir="build/selfhosted/nginx", node_version="22",
-                                 nginx_version="1.28", nginx_digest="sha256:" + "0" * 64),
+                                 nginx_version="1.28", nginx_digest="sha256:" + "0" * 64,
+                                 build_args=("NODE_ENV", "VITE_SUPABASE_URL", "VITE_SUPABASE_ANON_KEY")),
     "plain-http": DockerfileSpec(https_port=None, node_version="24", nginx_version="1.29.3"),
 }
 

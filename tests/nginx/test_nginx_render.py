@@ -22,6 +22,7 @@ from components.standard import resolve_standard
 from components.standard.model import RateLimitRule
 
 TLS = TlsSpec(certificate="/etc/nginx/runtime/tls/origin.crt", certificate_key="/etc/nginx/runtime/tls/origin.key")
+NAMES = ("example.org", "www.example.org")
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +31,8 @@ def std():
 
 
 def test_render_is_deterministic_and_one_concern_per_file(std) -> None:
-    first = render_nginx(std, NginxSiteSpec(tls=TLS))
-    assert first == render_nginx(std, NginxSiteSpec(tls=TLS))
+    first = render_nginx(std, NginxSiteSpec(tls=TLS, server_names=NAMES))
+    assert first == render_nginx(std, NginxSiteSpec(tls=TLS, server_names=NAMES))
     includes = set(re.findall(r"include (\S+);", first["nginx.conf"]))
     assert includes == set(first) - {"nginx.conf"}  # every file is used, nothing missing
     for path, text in first.items():
@@ -47,7 +48,7 @@ def test_security_header_lines_cover_the_standard(std) -> None:
 
 
 def test_no_location_can_drop_the_security_headers(std) -> None:
-    files = render_nginx(std, NginxSiteSpec(tls=TLS))
+    files = render_nginx(std, NginxSiteSpec(tls=TLS, server_names=NAMES))
     assert locations_missing_headers(files) == []
     broken = dict(files)
     broken["webstack/location/site.conf"] = files["webstack/location/site.conf"].replace(
@@ -61,7 +62,7 @@ def test_no_location_can_drop_the_security_headers(std) -> None:
 
 
 def test_tls_profile_and_http2(std) -> None:
-    files = render_nginx(std, NginxSiteSpec(tls=TLS))
+    files = render_nginx(std, NginxSiteSpec(tls=TLS, server_names=NAMES))
     tls = files["webstack/tls/intermediate.conf"]
     assert "ssl_protocols TLSv1.2 TLSv1.3;" in tls
     assert "ssl_ecdh_curve X25519:prime256v1:secp384r1;" in tls
@@ -73,17 +74,44 @@ def test_tls_profile_and_http2(std) -> None:
 
 def test_ocsp_stapling_only_with_a_resolver(std) -> None:
     tls = TlsSpec(certificate=TLS.certificate, certificate_key=TLS.certificate_key, resolvers=("1.1.1.1", "9.9.9.9"))
-    files = render_nginx(std, NginxSiteSpec(tls=tls))
+    files = render_nginx(std, NginxSiteSpec(tls=tls, server_names=NAMES))
     assert "resolver 1.1.1.1 9.9.9.9 valid=300s;" in files["webstack/tls/ocsp-stapling.conf"]
     assert "include webstack/tls/ocsp-stapling.conf;" in files["nginx.conf"]
 
 
 def test_redirect_keeps_a_non_standard_public_port(std) -> None:
     tls = TlsSpec(certificate=TLS.certificate, certificate_key=TLS.certificate_key, public_port=8443)
-    assert "https://$host:8443$request_uri" in render_nginx(std, NginxSiteSpec(tls=tls))[
+    assert "https://example.org:8443$request_uri" in render_nginx(std, NginxSiteSpec(tls=tls, server_names=NAMES))[
         "webstack/tls/redirect-to-https.conf"]
-    assert "https://$host$request_uri" in render_nginx(std, NginxSiteSpec(tls=TLS))[
+    assert "https://example.org$request_uri" in render_nginx(std, NginxSiteSpec(tls=TLS, server_names=NAMES))[
         "webstack/tls/redirect-to-https.conf"]
+
+
+def test_redirect_targets_the_canonical_host_never_the_request_host(std) -> None:
+    files = render_nginx(std, NginxSiteSpec(tls=TLS, server_names=NAMES, canonical_host="www.example.org"))
+    redirect = files["webstack/tls/redirect-to-https.conf"]
+    assert "return 301 https://www.example.org$request_uri;" in redirect
+    assert "$host" not in redirect.split("location", 1)[1] and "$http_host" not in redirect
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"tls": TLS},  # no name to redirect to
+    {"tls": TLS, "server_names": ("*.example.org",)},
+    {"server_names": NAMES, "canonical_host": "evil.test"},
+    {"canonical_host": "Example.org"},
+])
+def test_spec_refuses_a_missing_or_foreign_canonical_host(kwargs: dict) -> None:
+    with pytest.raises(ValueError):
+        NginxSiteSpec(**kwargs)
+
+
+def test_site_spec_redirects_to_the_configured_canonical_hostname() -> None:
+    from components.nginx_site import nginx_site_spec
+
+    cfg = stack_config()  # canonicalHost defaults to apex
+    assert nginx_site_spec(cfg, tls=True).redirect_host == cfg.canonical_hostname == "site.test"
+    www = cfg.model_copy(update={"canonical_host": "www"})
+    assert nginx_site_spec(www, tls=True).redirect_host == "www.site.test"
 
 
 def test_real_ip_trusts_only_cloudflare(std) -> None:

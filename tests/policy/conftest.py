@@ -20,13 +20,13 @@ if str(PACK) not in sys.path:
 
 
 @pytest.fixture(scope="session")
-def pack_sessions() -> Iterator[Callable[[str], PolicyPackSession]]:
-    sessions: dict[str, PolicyPackSession] = {}
+def pack_sessions() -> Iterator[Callable[..., PolicyPackSession]]:
+    sessions: dict[tuple[str, bool], PolicyPackSession] = {}
 
-    def get(stack: str) -> PolicyPackSession:
-        if stack not in sessions:
-            sessions[stack] = PolicyPackSession(PACK, project=PROJECT, stack=stack, dry_run=True)
-        return sessions[stack]
+    def get(stack: str, dry_run: bool = True) -> PolicyPackSession:
+        if (stack, dry_run) not in sessions:
+            sessions[stack, dry_run] = PolicyPackSession(PACK, project=PROJECT, stack=stack, dry_run=dry_run)
+        return sessions[stack, dry_run]
 
     yield get
     for s in sessions.values():
@@ -34,17 +34,21 @@ def pack_sessions() -> Iterator[Callable[[str], PolicyPackSession]]:
 
 
 @pytest.fixture(scope="session")
-def pack(pack_sessions: Callable[[str], PolicyPackSession]) -> PolicyPackSession:
+def pack(pack_sessions: Callable[..., PolicyPackSession]) -> PolicyPackSession:
     """The pack judging a non-production stack named ``dev``."""
     return pack_sessions("dev")
 
 
 @pytest.fixture(scope="session")
-def prod_pack(pack_sessions: Callable[[str], PolicyPackSession]) -> PolicyPackSession:
+def prod_pack(pack_sessions: Callable[..., PolicyPackSession]) -> PolicyPackSession:
     """The pack judging a stack named ``prod`` (production by the default stack-name rule)."""
     return pack_sessions("prod")
 
 
+@pytest.fixture(scope="session")
+def applied_pack(pack_sessions: Callable[..., PolicyPackSession]) -> PolicyPackSession:
+    """The pack judging ``dev`` outside preview (``pulumi up``: PULUMI_DRY_RUN=false)."""
+    return pack_sessions("dev", False)
 
 
 @pytest.fixture(scope="session")
