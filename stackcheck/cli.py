@@ -62,14 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-
-
 def cmd_preview(args: argparse.Namespace) -> int:
     project_dir = args.cwd.resolve()
     out: Path | None = args.out.resolve() if args.out else None
-    scratch = tempfile.mkdtemp(prefix="stackcheck-artifacts-")
+    # Without --out, components that must write files during the run (a Docker build context) get a scratch dir.
+    scratch = tempfile.TemporaryDirectory(prefix="stackcheck-artifacts-")
     saved = os.environ.get("WEBSTACK_ARTIFACTS_DIR")
-    os.environ["WEBSTACK_ARTIFACTS_DIR"] = str(out) if out else scratch
+    os.environ["WEBSTACK_ARTIFACTS_DIR"] = str(out) if out else scratch.name
     policies: _PolicyRun | None = None
     try:
         pack = _policy_pack_dir(args, project_dir)
@@ -96,6 +95,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
     finally:
         if policies is not None:
             policies.close()
+        scratch.cleanup()
         if saved is None:
             os.environ.pop("WEBSTACK_ARTIFACTS_DIR", None)
         else:
