@@ -291,16 +291,18 @@ class RecordingMonitor:
         urn = self.make_urn(request.parent, request.type, request.name)
         props = json_format.MessageToDict(request.properties, preserving_proto_field_name=True)
         with self._lock:
-            self.records[urn] = ResourceRecord(urn=urn, type=request.type, name=request.name, custom=True,
-                                               parent=request.parent or self.stack_urn, provider=request.provider,
-                                               inputs=props, outputs=props, id=request.id)
+            record = ResourceRecord(urn=urn, type=request.type, name=request.name, custom=True,
+                                    parent=request.parent or self.stack_urn, provider=request.provider,
+                                    inputs=props, outputs=props, id=request.id)
+            self.records[urn] = record
             self.order.append(urn)
+            if self._on_record is not None:
+                self._on_record(record)
         return resource_pb2.ReadResourceResponse(urn=urn, properties=request.properties)
 
     def Invoke(self, request: Any) -> Any:  # noqa: N802
         from pulumi.runtime.proto import resource_pb2
 
-        raise_msg = f"stackcheck cannot run provider function {request.tok!r} offline"
         if request.tok == "pulumi:pulumi:getResource":
             args = json_format.MessageToDict(request.args)
             rec = self.records.get(args.get("urn", ""))
@@ -308,7 +310,7 @@ class RecordingMonitor:
                 ret = struct_pb2.Struct()
                 ret.update({"urn": rec.urn, "id": rec.id, "state": rec.outputs})
                 return resource_pb2.ResourceInvokeResponse(**{"return": ret})
-        raise RuntimeError(raise_msg)
+        raise RuntimeError(f"stackcheck cannot run provider function {request.tok!r} offline (no provider plugins)")
 
     def Call(self, request: Any) -> Any:  # noqa: N802
         raise RuntimeError(f"stackcheck cannot run method call {request.tok!r} offline")
