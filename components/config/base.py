@@ -19,6 +19,10 @@ _BREAKOUT = re.compile(r"[;{}'\"\\`$]")
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 _HEX32 = re.compile(r"^[0-9a-f]{32}$")
+VERSION_PATTERN = re.compile(r"^\d+(\.\d+){0,2}$")
+"""A pinned version such as 22 or 1.28.0 (no 'latest', no suffix): image tags, runtimes."""
+DIGEST_PATTERN = re.compile(r"^sha256:[0-9a-f]{64}$")
+"""An OCI image digest."""
 _PATH = re.compile(r"^/[A-Za-z0-9._~!*()+,=:@%/-]*\*?$")
 
 
@@ -82,6 +86,26 @@ def _url(value: str) -> str:
     if not host.startswith("[") and not _is_ip(host) and host != "localhost":
         _hostname(host)
     return value
+
+
+def ip_of_version(value: str, version: int, wrong: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """Parse ``value`` as an address of IP ``version``; ``wrong`` is the message when it is not one."""
+    try:
+        ip = ipaddress.ip_address(value)
+    except ValueError:
+        raise ValueError(wrong) from None
+    if ip.version != version:
+        raise ValueError(wrong)
+    return ip
+
+
+_DOCUMENTATION_NETS = [ipaddress.ip_network(n) for n in
+                       ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")]
+
+
+def is_public_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Globally routable, or in the RFC 5737 / RFC 3849 example ranges (so example stacks stay obviously fake)."""
+    return ip.is_global or any(ip in net for net in _DOCUMENTATION_NETS if net.version == ip.version)
 
 
 def _is_ip(value: str) -> bool:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
-from components.config.base import Email, HexId, Hostname, StrictModel
+from components.config.base import Email, HexId, Hostname, StrictModel, ip_of_version, is_public_address
 from components.config.checks import cross_check
 
 if TYPE_CHECKING:
@@ -38,8 +38,6 @@ DEFAULT_CAS: tuple[CaName, ...] = ("letsencrypt.org", "pki.goog")
 HOSTING_CAS = {"vercel": "letsencrypt.org", "netlify": "letsencrypt.org"}
 """The CA each managed host issues its certificates from: a CAA set without it stops renewals on that host."""
 
-_DOCUMENTATION_NETS = [ipaddress.ip_network(n) for n in
-                       ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")]
 _DNS_LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
 _QUOTED_CHUNK = re.compile(r'"((?:[^"\\]|\\.)*)"')
 TXT_MAX_TOTAL = 2048
@@ -72,7 +70,7 @@ DnsName = Annotated[str, AfterValidator(_dns_name)]
 def is_public_ip(text: str) -> bool:
     """Global unicast, or an RFC 5737/3849 documentation address (so example stacks stay obviously fake)."""
     ip = ipaddress.ip_address(text)
-    return ip.is_global or any(ip in net for net in _DOCUMENTATION_NETS if net.version == ip.version)
+    return is_public_address(ip)
 
 
 def _txt_content(value: str) -> str:
@@ -109,12 +107,7 @@ class ExtraRecord(StrictModel):
         kind = info.data.get("type")
         if kind in ("A", "AAAA"):
             version = 4 if kind == "A" else 6
-            try:
-                ip = ipaddress.ip_address(value)
-            except ValueError:
-                raise ValueError(f"an {kind} record needs an IPv{version} address") from None
-            if ip.version != version:
-                raise ValueError(f"an {kind} record needs an IPv{version} address")
+            ip_of_version(value, version, f"an {kind} record needs an IPv{version} address")
         elif kind in ("CNAME", "MX"):
             _dns_name(value)
         elif kind == "TXT":

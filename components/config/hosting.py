@@ -9,11 +9,18 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from components.config.base import Hostname, Ident, SafeText, StrictModel
+from components.config.base import (
+    DIGEST_PATTERN,
+    VERSION_PATTERN,
+    Hostname,
+    Ident,
+    SafeText,
+    StrictModel,
+    ip_of_version,
+    is_public_address,
+)
 
 _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
-_VERSION = re.compile(r"^\d+(\.\d+){0,2}$")
 _CONTEXT_PATH = re.compile(r"^(\.|[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*)$")
 _IMAGE_NAME = re.compile(r"^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$")
 _LOG_SIZE = re.compile(r"^[1-9]\d{0,4}[kmg]$")
@@ -52,31 +59,21 @@ def _repo(value: str) -> str:
 
 
 def _digest(value: str) -> str:
-    if not _DIGEST.match(value):
+    if not DIGEST_PATTERN.match(value):
         raise ValueError("must be an image digest 'sha256:<64 hex>'")
     return value
 
 
 def _version(value: str) -> str:
-    if not _VERSION.match(value):
+    if not VERSION_PATTERN.match(value):
         raise ValueError("must be a version like 22 or 1.28.0 (no 'latest', no suffix)")
     return value
 
 
-_DOCUMENTATION_NETS = [ipaddress.ip_network(n) for n in
-                       ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")]
-"""RFC 5737 / RFC 3849 example ranges: accepted so example stacks stay obviously fake."""
-
-
 def _public(version: int):  # type: ignore[no-untyped-def]
     def check(value: str) -> str:
-        try:
-            ip = ipaddress.ip_address(value)
-        except ValueError:
-            raise ValueError(f"must be an IPv{version} address") from None
-        if ip.version != version:
-            raise ValueError(f"must be an IPv{version} address")
-        if not ip.is_global and not any(ip in net for net in _DOCUMENTATION_NETS if net.version == ip.version):
+        ip = ip_of_version(value, version, f"must be an IPv{version} address")
+        if not is_public_address(ip):
             raise ValueError("must be a public address: Cloudflare cannot proxy to a private, loopback or reserved IP")
         return value
 

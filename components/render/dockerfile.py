@@ -25,12 +25,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from components.config.base import DIGEST_PATTERN, VERSION_PATTERN
+
 NGINX_UID = 101
 """The ``nginx`` user of the official image (uid 101, gid 101)."""
 
 _CONTEXT_PATH = re.compile(r"^(\.|[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*)$")
-_VERSION = re.compile(r"^\d+(\.\d+){0,2}$")
-_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 _ABS = re.compile(r"^/[A-Za-z0-9._/-]*$")
 _ARG_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -61,9 +61,9 @@ class DockerfileSpec:
         if len(set(self.build_args)) != len(self.build_args):
             raise ValueError("build_args must not repeat a name")
         for label in ("node_version", "nginx_version"):
-            if not _VERSION.match(getattr(self, label)):
+            if not VERSION_PATTERN.match(getattr(self, label)):
                 raise ValueError(f"{label} must be a version like 22 or 1.28.0, got {getattr(self, label)!r}")
-        if self.nginx_digest is not None and not _DIGEST.match(self.nginx_digest):
+        if self.nginx_digest is not None and not DIGEST_PATTERN.match(self.nginx_digest):
             raise ValueError("nginx_digest must be sha256:<64 hex>")
         for label in ("app_dir", "config_dir", "output_dir"):
             _check_context_path(label, getattr(self, label))
