@@ -30,6 +30,8 @@ from stackcheck.wire import UNKNOWN, make_secret
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 SECURE_PLACEHOLDER = "stackcheck:unresolved-secure-value"
+"""Also `components.config.stack.SECURE_PLACEHOLDER`: stackcheck runs foreign projects and must not import
+components/, and the library must not depend on stackcheck; a test keeps the two equal."""
 log = logging.getLogger("stackcheck")
 
 
@@ -379,20 +381,26 @@ class RecordingMonitor:
 
 
 class RecordingEngine:
-    """The engine service for ``pulumi.log``: messages are kept (and shown by the CLI)."""
+    """The engine service for ``pulumi.log`` (messages are kept) and the root-resource bookkeeping."""
 
     def __init__(self) -> None:
         self.messages: list[tuple[int, str, str]] = []
+        self.root_urn = ""
 
     def Log(self, request: Any) -> Any:  # noqa: N802
         self.messages.append((request.severity, request.urn, request.message))
         return empty_pb2.Empty()
 
     def GetRootResource(self, request: Any) -> Any:  # noqa: N802
-        raise NotImplementedError
+        from pulumi.runtime.proto import engine_pb2
+
+        return engine_pb2.GetRootResourceResponse(urn=self.root_urn)
 
     def SetRootResource(self, request: Any) -> Any:  # noqa: N802
-        return empty_pb2.Empty()
+        from pulumi.runtime.proto import engine_pb2
+
+        self.root_urn = request.urn
+        return engine_pb2.SetRootResourceResponse()
 
 
 # --------------------------------------------------------------------------------------------------------------------

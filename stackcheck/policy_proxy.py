@@ -13,7 +13,11 @@ On stdout: ``{"ready": pack_info}`` or ``{"error": message}`` once started, then
 from __future__ import annotations
 
 import json
+import os
+import queue
+import subprocess
 import sys
+import threading
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -86,11 +90,6 @@ class PolicyProxy:
     def __init__(self, pack_dir: Path, *, project: str, stack: str, dry_run: bool,
                  config_file: Path | None = None, tags: dict[str, str] | None = None,
                  python: str = sys.executable) -> None:
-        import os
-        import queue
-        import subprocess
-        import threading
-
         root = Path(__file__).resolve().parent.parent
         env = dict(os.environ)
         env["PYTHONPATH"] = str(root) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
@@ -168,6 +167,6 @@ class PolicyProxy:
             self._proc.terminate()
             try:
                 self._proc.wait(timeout=10)
-            except Exception:  # noqa: BLE001
+            except subprocess.TimeoutExpired:
                 self._proc.kill()
                 self._proc.wait()

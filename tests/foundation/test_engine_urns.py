@@ -106,3 +106,20 @@ def test_a_failing_program_reports_its_own_exception():
         run_program(REPO, "prod", program=broken)
     assert isinstance(info.value.original, RuntimeError)
     assert [r.type for r in info.value.resources] == ["pulumi:pulumi:Stack"]
+
+
+def test_the_offline_placeholder_for_secure_values_is_one_value() -> None:
+    from components.config.stack import SECURE_PLACEHOLDER as LIBRARY_SIDE
+    from stackcheck.engine import SECURE_PLACEHOLDER as ENGINE_SIDE
+
+    assert LIBRARY_SIDE == ENGINE_SIDE
+
+
+def test_the_engine_service_keeps_the_root_resource() -> None:
+    from pulumi.runtime.proto import engine_pb2
+
+    from stackcheck.engine import RecordingEngine
+
+    engine = RecordingEngine()
+    engine.SetRootResource(engine_pb2.SetRootResourceRequest(urn=STACK_URN))
+    assert engine.GetRootResource(engine_pb2.GetRootResourceRequest()).urn == STACK_URN
