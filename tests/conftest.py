@@ -1,4 +1,4 @@
-"""Shared test helpers: the repo root, the shared/ dir, and running the stackcheck CLI in-process."""
+"""Shared test helpers: the repo root and running the stackcheck CLI in-process. Tests need nothing outside the repo."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
 
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))

@@ -20,7 +20,8 @@ from typing import Any
 
 import jsonschema
 
-OPENAPI = Path(__file__).resolve().parents[3] / "shared" / "supabase" / "management-api.openapi.json"
+# Vendored in the repo (source and date: tests/fixtures/supabase/README.md).
+OPENAPI = Path(__file__).resolve().parents[1] / "fixtures" / "supabase" / "management-api.openapi.json"
 
 
 def _nullable_to_jsonschema(node: Any) -> Any:

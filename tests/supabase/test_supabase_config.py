@@ -141,3 +141,15 @@ def test_policy_names_must_be_unique_per_table() -> None:
         {"kind": "public_read", "name": "p"}, {"kind": "authenticated_read", "name": "p"}]}]})
     with pytest.raises(ValueError, match="used twice"):
         sqlgen.render_files(db, ["public"])
+
+
+def test_vendored_openapi_document_is_the_one_its_readme_names() -> None:
+    """The contract tests run against the vendored copy; its README records source, date and hash — keep them true."""
+    import hashlib
+    import re
+
+    readme = (OPENAPI.parent / "README.md").read_text()
+    recorded = re.search(r"sha256\s+`([0-9a-f]{64})`", readme)
+    assert recorded, "tests/fixtures/supabase/README.md must record the document's sha256"
+    assert hashlib.sha256(OPENAPI.read_bytes()).hexdigest() == recorded.group(1)
+    assert json.loads(OPENAPI.read_text())["info"]["title"] == "Supabase API (v1)"
