@@ -48,7 +48,7 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 
 typecheck: $(VENV)/.dev
-	$(VENV)/bin/mypy components stackcheck
+	$(VENV)/bin/mypy components stackcheck tools
 
 test: system-deps $(VENV)/.dev lint typecheck
 	$(PY) -m pytest -q -p no:cacheprovider
@@ -60,10 +60,10 @@ bench: system-deps $(VENV)/.dev
 	for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit $$?; done
 
 docs: $(VENV)/.dev
-	$(PY) -m stackcheck.configdoc --write
+	$(PY) -m tools.configdoc --write
 
 schema: $(VENV)/.dev
-	$(PY) -m stackcheck.schema --write
+	$(PY) -m tools.schema --write
 
 clean:
 	rm -rf build .pytest_cache .hypothesis

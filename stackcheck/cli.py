@@ -258,9 +258,10 @@ def _write_reports(result: PreviewResult, out: Path | None) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "audit-db":
-        from stackcheck.audit_db import main as audit_main
-
-        return audit_main(argv[1:])
+        # The database audit is webstack's (Supabase lints), not part of the generic preview: it moved to the library.
+        print("stackcheck: audit-db moved to the webstack library: run `webstack-audit-db` "
+              "(or `python -m components.supabase.audit`) with the same arguments", file=sys.stderr)
+        return EXIT_USAGE
     if argv and argv[0] == "check":
         from stackcheck.check import main as check_main
 

@@ -1,7 +1,7 @@
 """The webstack component package: every public component, hosted for other Pulumi languages.
 
 `package/__main__.py` serves :func:`public_components` through :class:`~components.multilang.provider.WebstackProvider`
-(``pulumi package add <repo>/package``); `stackcheck.schema` writes the same provider's schema to
+(``pulumi package add <repo>/package``); `tools.schema` writes the same provider's schema to
 ``package/schema.json`` and the reference pages under ``docs/reference/``.
 """
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from stackcheck import configdoc
+from tools import configdoc
 
 
 def test_config_reference_is_current() -> None:
-    assert configdoc.DOC.exists(), "docs/config.md missing: run `python -m stackcheck.configdoc --write`"
+    assert configdoc.DOC.exists(), "docs/config.md missing: run `python -m tools.configdoc --write`"
     assert configdoc.DOC.read_text() == configdoc.render(), "docs/config.md is stale: run `make docs`"
 
 

@@ -24,8 +24,8 @@ from package_helpers import REPO, schema
 import components
 from components.multilang import PACKAGE_VERSION, public_components
 from components.multilang.provider import PostponedAnnotationsError, WebstackProvider
-from stackcheck import refdoc
-from stackcheck import schema as schemagen
+from tools import refdoc
+from tools import schema as schemagen
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
-"""`python -m stackcheck audit-db`: findings with level and remediation, exit 1 on ERROR, the DSN never printed."""
+"""`webstack-audit-db` (components.supabase.audit): findings with level and remediation, exit 1 on ERROR, the DSN
+never printed."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import psycopg
 import pytest
 from test_supabase_database import INSECURE, apply
 
-from stackcheck.audit_db import main
+from components.supabase.audit import main
 
 pytestmark = pytest.mark.real_server
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from components.supabase.dsn import check_dsn, dsn_secrets, scrub_dsn
+from tests.conftest import run_cli
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -36,7 +37,7 @@ def test_scrub_removes_password_user_and_their_encodings() -> None:
 
 def test_audit_db_never_prints_a_password_fragment() -> None:
     for dsn in ("postgresql://postgres:ZZLEAKPW%zz@127.0.0.1:1/db", "postgresql://postgres:ZZLEAKPW@127.0.0.1:1/db"):
-        proc = subprocess.run([sys.executable, "-m", "stackcheck", "audit-db", "--dsn", dsn], cwd=REPO,
+        proc = subprocess.run([sys.executable, "-m", "components.supabase.audit", "--dsn", dsn], cwd=REPO,
                               capture_output=True, text=True, timeout=60)
         assert proc.returncode == 2
         assert "ZZLEAKPW" not in proc.stdout + proc.stderr
@@ -47,3 +48,10 @@ def test_keyword_dsns_are_accepted_and_scrubbed() -> None:
     check_dsn(dsn)
     scrubbed = scrub_dsn("auth failed for app_owner with s3cret word", dsn)
     assert "s3cret word" not in scrubbed and "app_owner" not in scrubbed
+
+
+def test_stackcheck_audit_db_points_to_the_library_command() -> None:
+    """stackcheck is the generic preview and imports nothing of the library; the old spelling says where it went."""
+    code, out, err = run_cli(["audit-db", "--dsn", "postgresql://u:ZZLEAKPW@127.0.0.1:1/db"])
+    assert code == 2 and out == ""
+    assert "webstack-audit-db" in err and "ZZLEAKPW" not in err

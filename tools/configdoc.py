@@ -1,6 +1,6 @@
 """Generate docs/config.md — every `webstack:` config key with its type, default and description — from the models.
 
-`python -m stackcheck.configdoc --write` rewrites the file; `--check` exits 1 when it is stale (run by the tests),
+`python -m tools.configdoc --write` rewrites the file; `--check` exits 1 when it is stale (run by the tests),
 so the reference can't drift from the code.
 """
 
@@ -18,7 +18,7 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "config.md"
 
 HEADER = """# Stack configuration reference
 
-Generated from the pydantic models in `components/config/` by `python -m stackcheck.configdoc --write`
+Generated from the pydantic models in `components/config/` by `python -m tools.configdoc --write`
 (the tests fail when this file is stale). Keys live in the `webstack:` namespace of `Pulumi.<stack>.yaml`;
 structured keys are YAML mappings or lists. Unknown keys are errors. Every validation error names the full key
 path (`webstack:hosting.vercel.nodeVersion`), the bad value (unless secret) and what is expected, and is raised
@@ -115,7 +115,7 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m stackcheck.configdoc")
+    parser = argparse.ArgumentParser(prog="python -m tools.configdoc")
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--write", action="store_true")
     group.add_argument("--check", action="store_true")
@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         DOC.write_text(text)
         return 0
     if not DOC.exists() or DOC.read_text() != text:
-        print(f"{DOC} is stale: run `python -m stackcheck.configdoc --write`", file=sys.stderr)
+        print(f"{DOC} is stale: run `python -m tools.configdoc --write`", file=sys.stderr)
         return 1
     return 0
 

@@ -1,4 +1,5 @@
-"""`python -m stackcheck audit-db --dsn DSN` — security lints against a live (Supabase) PostgreSQL database.
+"""`webstack-audit-db --dsn DSN` (or `python -m components.supabase.audit`) — security lints against a live (Supabase)
+PostgreSQL database.
 
 Prints every finding with its level and remediation, then the runbook's ``pg_policies`` listing.
 Exit codes: 0 no ERROR finding; 1 at least one ERROR; 2 usage or connection problem.
@@ -14,6 +15,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from components.supabase.dsn import check_dsn, scrub_dsn
 from components.supabase.lints import Finding, list_policies, run_lints
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
@@ -23,23 +25,17 @@ DSN_ENV = "WEBSTACK_AUDIT_DSN"
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        print(f"stackcheck audit-db: error: {message}", file=sys.stderr)
+        print(f"webstack-audit-db: error: {message}", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="stackcheck audit-db", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = _Parser(prog="webstack-audit-db", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--dsn", default=None, help=f"postgresql:// connection string (default: ${DSN_ENV})")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--schema", dest="schemas", action="append", default=None, metavar="NAME",
                    help="API-exposed schema when the database has no pgrst.db_schemas (repeatable; default public)")
     return p
-
-
-def _scrub(text: str, dsn: str) -> str:
-    from components.supabase.dsn import scrub_dsn
-
-    return scrub_dsn(text, dsn)
 
 
 def audit(conn: Any, schemas: list[str] | None = None) -> tuple[list[Finding], list[dict[str, Any]]]:
@@ -66,26 +62,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(list(argv) if argv is not None else None)
     dsn = args.dsn or os.environ.get(DSN_ENV, "")
     if not dsn:
-        print(f"stackcheck audit-db: error: give --dsn or set {DSN_ENV}", file=sys.stderr)
+        print(f"webstack-audit-db: error: give --dsn or set {DSN_ENV}", file=sys.stderr)
         return EXIT_USAGE
     try:
         import psycopg
     except ImportError:
-        print("stackcheck audit-db: error: needs psycopg (pip install 'psycopg[binary]')", file=sys.stderr)
+        print("webstack-audit-db: error: needs psycopg (pip install 'psycopg[binary]')", file=sys.stderr)
         return EXIT_USAGE
-    from components.supabase.dsn import check_dsn
-
     try:
         check_dsn(dsn)
     except ValueError as exc:
-        print(f"stackcheck audit-db: error: --dsn {exc}", file=sys.stderr)
+        print(f"webstack-audit-db: error: --dsn {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
         with psycopg.connect(dsn, connect_timeout=15, autocommit=True) as conn:
             conn.execute("set default_transaction_read_only = on")
             findings, policies = audit(conn, args.schemas)
     except psycopg.Error as exc:
-        print(f"stackcheck audit-db: error: {_scrub(str(exc).strip(), dsn)}", file=sys.stderr)
+        print(f"webstack-audit-db: error: {scrub_dsn(str(exc).strip(), dsn)}", file=sys.stderr)
         return EXIT_USAGE
     if args.format == "json":
         doc = {"findings": [f.as_dict() for f in findings], "policies": policies,

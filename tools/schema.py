@@ -1,6 +1,6 @@
 """Generate the component package's files offline: schema, reference pages, YAML example.
 
-``python -m stackcheck.schema --write`` rewrites them from the Python classes; ``--check`` (run by the tests) exits 1
+``python -m tools.schema --write`` rewrites them from the Python classes; ``--check`` (run by the tests) exits 1
 naming every stale file, so an Args change that alters — or breaks — the schema fails the build until the
 committed copies are regenerated and reviewed.
 
@@ -33,7 +33,7 @@ def schema_text(schema: dict[str, Any]) -> str:
 
 def generated_files(repo: Path = REPO) -> dict[Path, str]:
     """Every generated file, relative to the repo root → its content."""
-    from stackcheck import refdoc, yaml_example
+    from tools import refdoc, yaml_example
 
     schema = generate_schema()
     files = {SCHEMA_PATH: schema_text(schema)}
@@ -65,7 +65,7 @@ def write(root: Path, files: dict[Path, str]) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m stackcheck.schema", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.schema", description=__doc__.split("\n\n")[0])
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--write", action="store_true", help="regenerate the files")
     group.add_argument("--check", action="store_true", help="exit 1 if any generated file is stale")
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     stale = stale_files(args.root, files)
     for rel in stale:
-        print(f"{rel} is stale: run `make schema` (python -m stackcheck.schema --write) and review the diff",
+        print(f"{rel} is stale: run `make schema` (python -m tools.schema --write) and review the diff",
               file=sys.stderr)
     return 1 if stale else 0
 
