@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STACK ?= prod
 OUT ?= build/$(STACK)
-APT_PACKAGES := nginx wrk postgresql-15 chromium ca-certificates
+APT_PACKAGES := nginx libnginx-mod-http-brotli-static wrk postgresql-15 chromium nodejs ca-certificates
 
 .PHONY: help preview preview-all test test-fast lint typecheck bench schema docs system-deps clean
 
@@ -35,6 +35,8 @@ preview-all: $(VENV)/.runtime
 system-deps:
 	@missing=""; \
 	command -v nginx >/dev/null || missing="$$missing nginx"; \
+	test -e /usr/lib/nginx/modules/ngx_http_brotli_static_module.so || missing="$$missing libnginx-mod-http-brotli-static"; \
+	command -v node >/dev/null || missing="$$missing nodejs"; \
 	command -v wrk >/dev/null || missing="$$missing wrk"; \
 	test -x /usr/lib/postgresql/15/bin/postgres || missing="$$missing postgresql-15"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \

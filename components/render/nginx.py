@@ -102,6 +102,9 @@ class NginxSiteSpec:
     client_max_body_size: str = "1m"  # a static site takes no uploads; small bodies bound memory per request
     listen_ipv6: bool = False
     listen_address: str | None = None  # None: every interface (the container); tests bind 127.0.0.1
+    # Path of ngx_http_brotli_static_module.so when the image carries it (Debian: libnginx-mod-http-brotli-static);
+    # None: the official nginx images have no brotli module, so only the .gz siblings are served (gzip_static).
+    brotli_static_module: str | None = None
 
     def __post_init__(self) -> None:
         if self.listen_address is not None:
@@ -120,6 +123,8 @@ class NginxSiteSpec:
         _check_port("http_port", self.http_port)
         for label in ("root", "state_dir"):
             _check_path(label, getattr(self, label))
+        if self.brotli_static_module is not None:
+            _check_path("brotli_static_module", self.brotli_static_module)
         for label in ("access_log", "error_log"):
             value = getattr(self, label)
             if value != "off":
@@ -248,7 +253,7 @@ def _deny_files() -> str:
 # ----------------------------------------------------------------------------------------------- performance
 
 
-def _compression() -> str:
+def _compression(spec: NginxSiteSpec) -> str:
     types = [
         "application/javascript", "application/json", "application/manifest+json", "application/wasm",
         "application/xml", "image/svg+xml", "image/x-icon", "font/ttf", "font/otf", "text/css",
@@ -262,14 +267,18 @@ def _compression() -> str:
         "gzip_vary on;",
         "gzip_types " + " ".join(types) + ";",
         "",
-        "# A build step may write name.js.gz next to name.js (vite-plugin-compression): serve it as is.",
+        "# The image's build stage writes name.gz / name.br beside each text asset (precompress.mjs): send those",
+        "# as they are, so no request pays for compression; on-the-fly gzip stays for anything not precompressed.",
         "gzip_static on;",
     ]
+    if spec.brotli_static_module is not None:
+        body.append("brotli_static on;")
     return _header_file(
         "Compression",
-        "Compress text responses on the fly (level 5: most of the gain for little CPU) and serve pre-compressed\n"
-        "files where the build produced them. gzip_vary adds 'Vary: Accept-Encoding' so caches keep both forms.\n"
-        "text/html is always compressed by the gzip module and must not be listed.",
+        "Serve the build's pre-compressed siblings (brotli where the module is loaded, else gzip) and compress\n"
+        "anything else on the fly (level 5: most of the gain for little CPU). gzip_vary adds\n"
+        "'Vary: Accept-Encoding' so caches keep both forms. text/html is always compressed by the gzip module\n"
+        "and must not be listed.",
         body,
         "https://nginx.org/en/docs/http/ngx_http_gzip_static_module.html",
     )
@@ -611,6 +620,7 @@ def _main(std: Standard, spec: NginxSiteSpec) -> str:
         f"# ports with a read-only root filesystem: no `user` directive, all writable state under {spec.state_dir}.",
         "# Each concern lives in its own include under " + INCLUDE_DIR + "/ (why is written at the top of each).",
         "",
+        *([f"load_module {spec.brotli_static_module};", ""] if spec.brotli_static_module else []),
         f"worker_processes {spec.worker_processes};",
         f"worker_rlimit_nofile {spec.worker_connections * 2};",
         f"pid {spec.state_dir}/nginx.pid;",
@@ -672,7 +682,7 @@ def render_nginx(std: Standard, spec: NginxSiteSpec) -> dict[str, str]:
         inc("security/deny-files.conf"): _deny_files(),
         inc("limits/request-limits.conf"): _request_limits(spec),
         inc("web_performance/static-files.conf"): _file_cache(),
-        inc("web_performance/compression.conf"): _compression(),
+        inc("web_performance/compression.conf"): _compression(spec),
         inc("web_performance/cache-control-map.conf"): _cache_control_map(std),
         inc("web_performance/cache-control.conf"): _cache_control_header(),
         inc("rate_limits/zones.conf"): _rate_limit_zones(std),
