@@ -7,13 +7,14 @@ STACK ?= prod
 OUT ?= build/$(STACK)
 APT_PACKAGES := nginx libnginx-mod-http-brotli-static wrk postgresql-15 chromium nodejs ca-certificates
 
-.PHONY: help preview preview-all test test-fast lint typecheck bench schema docs system-deps clean
+.PHONY: help preview preview-all test test-fast lint typecheck bench schema docs system-deps clean policy-corpus
 
 help:
 	@echo "make preview      offline preview of STACK=$(STACK) (artifacts + reports in $(OUT))"
 	@echo "make preview-all  preview prod, selfhosted and netlify"
 	@echo "make test         install everything the tests need, lint, run the whole suite"
 	@echo "make bench        benchmarks (ratios measured side by side)"
+	@echo "make policy-corpus  run the foreign-stack corpus through the pack (tests/foreign; ARGS=-v lists every case)"
 	@echo "make schema       regenerate package/schema.json, docs/reference/ and examples/yaml (component package)"
 
 $(VENV)/.runtime: requirements.txt policy/requirements.txt
@@ -57,6 +58,9 @@ test: system-deps $(VENV)/.dev lint typecheck
 
 test-fast: $(VENV)/.dev
 	$(PY) -m pytest -q -m "not real_server and not slow"
+
+policy-corpus: $(VENV)/.runtime
+	$(PY) tests/foreign/corpus.py $(ARGS)
 
 bench: system-deps $(VENV)/.dev
 	for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit $$?; done

@@ -46,3 +46,14 @@ def _fresh_artifacts():
 
     artifacts.reset()
     yield
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Show the foreign-stack corpus figures (tests/foreign) in every run that included it, xdist or not: the test
+    stores its report as a user property, which travels from the worker with the test report."""
+    for reports in terminalreporter.stats.values():
+        for rep in reports:
+            for key, value in getattr(rep, "user_properties", ()) or ():
+                if key == "policy_corpus" and getattr(rep, "when", "call") == "call":
+                    terminalreporter.section("policy corpus (tests/foreign)")
+                    terminalreporter.write_line(str(value))

@@ -1,0 +1,41 @@
+import pulumi
+import pulumi_docker as docker
+
+NGINX_CONF = r"""
+limit_req_zone $binary_remote_addr zone=perip:10m rate=20r/s;
+server {
+    listen 8080 default_server;
+    server_tokens off;
+    root /usr/share/nginx/html;
+
+    sub_filter_once off;
+    sub_filter "__CSP_NONCE__" $request_id;
+
+    add_header Content-Security-Policy "default-src 'self'; script-src 'nonce-$request_id' 'strict-dynamic'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'" always;
+    add_header Strict-Transport-Security "max-age=63072000; includeSubDomains; preload" always;
+    add_header X-Content-Type-Options nosniff always;
+    add_header Referrer-Policy same-origin always;
+    add_header Permissions-Policy "camera=(), microphone=(), geolocation=(), interest-cohort=()" always;
+
+    location / {
+        limit_req zone=perip burst=40;
+        try_files $uri /index.html;
+    }
+}
+"""
+
+docker.Container("web",
+    image='nginxinc/nginx-unprivileged:1.27.3-alpine@sha256:5b9e6b1b2c8f0a4a0c6c1e5e7f6d2a9b3c4d5e6f708192a3b4c5d6e7f8091a2b',
+    read_only=True,
+    user="101:101",
+    capabilities={"drops": ["ALL"]},
+    security_opts=["no-new-privileges:true"],
+    tmpfs={"/tmp": "rw,size=16m", "/var/cache/nginx": "rw,size=64m", "/var/run": "rw,size=1m"},
+    memory=256,
+    healthcheck={"tests": ["CMD", "wget", "-qO-", "http://127.0.0.1:8080/healthz"], "interval": "30s",
+                 "timeout": "3s", "retries": 3},
+    envs=["NODE_ENV=production"],
+    ports=[{"internal": 8080, "external": 8080, "ip": "127.0.0.1"}],
+    uploads=[{"file": "/etc/nginx/conf.d/default.conf", "content": NGINX_CONF}],
+    restart="unless-stopped",
+)
