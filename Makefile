@@ -54,7 +54,7 @@ typecheck: $(VENV)/.dev
 	$(VENV)/bin/mypy components stackcheck tools
 
 test: system-deps $(VENV)/.dev lint typecheck
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider --durations=10
 
 test-fast: $(VENV)/.dev
 	$(PY) -m pytest -q -m "not real_server and not slow"
