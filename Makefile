@@ -49,6 +49,7 @@ system-deps:
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
+	PYTHONPATH=policy $(VENV)/bin/lint-imports --no-cache  # layer contracts in pyproject.toml
 
 typecheck: $(VENV)/.dev
 	$(VENV)/bin/mypy components stackcheck tools

@@ -3,8 +3,8 @@
 import pulumi
 
 from components import artifacts
-from components.config import read_pulumi_config
 from components.program import build_stack, export_all
+from components.stack_config import read_pulumi_config
 
 config = read_pulumi_config(pulumi.get_project(), pulumi.get_stack())
 export_all(build_stack(config))

@@ -13,7 +13,6 @@ import pulumi
 import pulumi_cloudflare as cloudflare
 import pulumi_tls as tls
 
-from components.config.cloudflare import web_records_proxied
 from components.config.stack import StackConfig
 from components.render import cloudflare as render
 from components.standard.model import CacheRule, RateLimitRule, Standard
@@ -349,7 +348,7 @@ def cloudflare_edge_args_from_config(cfg: StackConfig, std: Standard) -> Cloudfl
     """The component's args for this stack: records for its hosting option, the standard's rules, origin TLS for
     nginx, a health check on prod."""
     cf = cfg.cloudflare
-    proxied = web_records_proxied(cfg)
+    proxied = cfg.cloudflare.web_records_proxied
     args: CloudflareEdgeArgs = {
         "zone_id": cf.zone_id,
         "domain": cfg.domain,

@@ -11,8 +11,9 @@ from typing import Any
 
 import yaml
 
-from components.config import SECURE_PLACEHOLDER, StackConfig, load_stack_config
+from components.config import SECURE_PLACEHOLDER, StackConfig
 from components.multilang.wire import args_to_wire
+from components.stack_config import load_stack_config
 
 STACK = "prod"
 HEADER = """\

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 _BREAKOUT = re.compile(r"[;{}'\"\\`$]")
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
@@ -33,12 +33,12 @@ class StrictModel(BaseModel):
 
 
 def _no_control(value: str) -> str:
-    if _CONTROL.search(value):
+    if CONTROL_CHARS.search(value):
         raise ValueError("must not contain control characters (CR, LF, NUL, TAB)")
     return value
 
 
-def _safe_text(value: str) -> str:
+def safe_text(value: str) -> str:
     """Free text that will be written into generated files: printable, no context-breaking characters."""
     _no_control(value)
     if not value.isascii():
@@ -136,7 +136,7 @@ def _url_path(value: str) -> str:
     return value
 
 
-SafeText = Annotated[str, AfterValidator(_safe_text)]
+SafeText = Annotated[str, AfterValidator(safe_text)]
 """Free text written into generated files."""
 Hostname = Annotated[str, AfterValidator(_hostname)]
 """A lower-case fully qualified DNS name."""

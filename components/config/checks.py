@@ -1,54 +1,49 @@
-"""Cross-section rules of the stack config (each raises a ConfigError naming the key).
+"""Cross-section rules of the stack config: the checks that need more than one section (the domain and the
+hosting option, Cloudflare and the rate limits, Supabase and the environment).
 
-Each area of the standard adds its rules here as a function taking the StackConfig and returning problems as
-(config key, message). Values of secret keys never appear in messages.
+Each rule is a plain function of the validated :class:`StackConfig` returning problems as (config key, message);
+values of secret keys never appear in messages. They are listed explicitly in :data:`CONFIG_RULES` (no
+registration on import) and run after the typed validation by whoever loads the config — with the standard's
+rules after them (:data:`components.stack_config.RULES`). To add a rule: write the function here and list it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
 
 from components.config.base import ConfigError
+from components.config.cloudflare import CHALLENGE_ACTIONS, HOSTING_CAS, KNOWN_CAS
+from components.config.stack import StackConfig
 
-if TYPE_CHECKING:
-    from components.config.stack import StackConfig
-
-Check = Callable[["StackConfig"], list[tuple[str, str]]]
-_CHECKS: list[Check] = []
-
-
-def cross_check(fn: Check) -> Check:
-    _CHECKS.append(fn)
-    return fn
+Problem = tuple[str, str]
+"""(config key such as ``webstack:cloudflare.caa``, what is wrong and what to do)."""
+Rule = Callable[[StackConfig], list[Problem]]
 
 
-def run_cross_checks(cfg: StackConfig) -> None:
-    import components.standard.checks  # noqa: F401  (registers the standard's rules)
-    from components.standard import env as _env_rules  # noqa: F401  (registers the environment rules)
-
-    problems: list[tuple[str, str]] = []
-    for check in _CHECKS:
-        problems += check(cfg)
+def check_rules(cfg: StackConfig, rules: Iterable[Rule]) -> StackConfig:
+    """Run every rule; raise one ConfigError with all their problems (in rule order), else return ``cfg``."""
+    problems: list[Problem] = []
+    for rule in rules:
+        problems += rule(cfg)
     if problems:
         raise ConfigError(problems)
+    return cfg
 
 
-@cross_check
-def _hosting_matches_domain(cfg: StackConfig) -> list[tuple[str, str]]:
+def hosting_matches_domain(cfg: StackConfig) -> list[Problem]:
+    """Origin hostnames (nginx, Cloudflare origin certificate) lie inside the site's zone."""
     problems = []
     if cfg.hosting.nginx is not None:
         for host in cfg.hosting.nginx.origin_hostnames:
-            if host != cfg.domain and not host.endswith("." + cfg.domain):
+            if not _in_zone(host, cfg.domain):
                 problems.append(("webstack:hosting.nginx.originHostnames", f"{host!r} is not in {cfg.domain!r}"))
     for host in cfg.cloudflare.origin_hostnames:
-        if host != cfg.domain and not host.endswith("." + cfg.domain):
+        if not _in_zone(host, cfg.domain):
             problems.append(("webstack:cloudflare.originHostnames", f"{host!r} is not in {cfg.domain!r}"))
     return problems
 
 
-@cross_check
-def _origin_tls_matches_strict_ssl(cfg: StackConfig) -> list[tuple[str, str]]:
+def origin_tls_matches_strict_ssl(cfg: StackConfig) -> list[Problem]:
     """Cloudflare's SSL mode is always strict: a plain-HTTP origin would answer every request with error 526.
 
     Non-production stacks may still serve plain HTTP (a staging origin reached through a tunnel, a local test).
@@ -59,3 +54,60 @@ def _origin_tls_matches_strict_ssl(cfg: StackConfig) -> list[tuple[str, str]]:
                  "strict, which needs a valid certificate at the origin (webstack issues a Cloudflare Origin CA "
                  "certificate)")]
     return []
+
+
+def _in_zone(name: str, zone: str) -> bool:
+    return name == zone or name.endswith("." + zone)
+
+
+def cloudflare_matches_stack(cfg: StackConfig) -> list[Problem]:
+    """Cloudflare settings that depend on the domain, the hosting option or the rate limits."""
+    cf = cfg.cloudflare
+    key = "webstack:cloudflare"
+    problems: list[Problem] = []
+    web_names = set(cfg.hostnames)
+    for i, rec in enumerate(cf.extra_records):
+        where = f"{key}.extraRecords[{i}]"
+        if not _in_zone(rec.name.removeprefix("*."), cfg.domain):
+            problems.append((f"{where}.name", f"{rec.name!r} is outside the zone {cfg.domain!r}"))
+        if rec.name in web_names and rec.type in ("A", "AAAA", "CNAME"):
+            problems.append((f"{where}.name", f"{rec.name!r} is the site's own hostname; its {rec.type} records "
+                             "come from webstack:hosting — remove this record"))
+    if cfg.hosting.provider == "nginx" and cf.proxied is False:
+        problems.append((f"{key}.proxied", "must be true for nginx hosting: the origin presents a Cloudflare Origin "
+                         "CA certificate that only Cloudflare trusts, and DNS-only records expose the origin IP"))
+    needed = HOSTING_CAS.get(cfg.hosting.provider)
+    if needed and needed not in cf.caa:
+        problems.append((f"{key}.caa", f"{cfg.hosting.provider} issues certificates from {KNOWN_CAS[needed]}: add "
+                         f"{needed!r} or renewals on {cfg.hosting.provider} fail"))
+    if cf.healthcheck.notification_email and not cf.account_id:
+        problems.append((f"{key}.accountId", "required when healthcheck.notificationEmail is set: Cloudflare "
+                         "notification policies belong to an account"))
+    for i, limit in enumerate(cfg.rate_limits):
+        if limit.action in CHALLENGE_ACTIONS and limit.mitigation_timeout != 0:
+            problems.append((f"webstack:rateLimits[{i}].mitigationTimeout", f"must be 0 with action "
+                             f"{limit.action!r}: Cloudflare applies challenges per request, without a timeout"))
+    return problems
+
+
+def supabase_auth_matches_environment(cfg: StackConfig) -> list[Problem]:
+    """Production stacks redirect only to https:// URLs, and rate-limit anonymous sign-ins explicitly."""
+    problems = []
+    if cfg.is_prod:
+        for i, url in enumerate(cfg.supabase.auth.extra_redirect_urls):
+            if not url.startswith("https://"):
+                problems.append((f"webstack:supabase.auth.extraRedirectUrls[{i}]",
+                                 f"{url!r}: production stacks redirect only to https:// URLs"))
+        if cfg.supabase.auth.anonymous_sign_ins and cfg.supabase.auth.rate_limits.anonymous_users is None:
+            problems.append(("webstack:supabase.auth.rateLimits.anonymousUsers",
+                             "anonymous sign-ins on production need an explicit rate limit"))
+    return problems
+
+
+CONFIG_RULES: tuple[Rule, ...] = (
+    hosting_matches_domain,
+    origin_tls_matches_strict_ssl,
+    cloudflare_matches_stack,
+    supabase_auth_matches_environment,
+)
+"""The config's own cross-section rules, in the order their problems are reported."""

@@ -3,22 +3,19 @@
 Every record value that Cloudflare would reject (or accept and then serve wrongly) fails here, naming its key:
 TTLs outside 1 | 60..86400, proxied records that are not A/AAAA/CNAME, proxied private IPs (Cloudflare cannot
 reach them and the record would black-hole traffic), TXT strings over the DNS limits, MX without a priority.
-Rules that need the rest of the stack (names inside the zone, the hosting option) are cross-checks at the end.
+Rules that need the rest of the stack (names inside the zone, the hosting option) live in
+:mod:`components.config.checks`.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
 from components.config.base import Email, HexId, Hostname, StrictModel, ip_of_version, is_public_address
-from components.config.checks import cross_check
-
-if TYPE_CHECKING:
-    from components.config.stack import StackConfig
 
 KNOWN_CAS = {
     "letsencrypt.org": "Let's Encrypt",
@@ -191,42 +188,7 @@ class CloudflareConfig(StrictModel):
     origin_certificate: OriginCertificateConfig = Field(
         default_factory=lambda: OriginCertificateConfig.model_validate({}), alias="originCertificate")
 
-
-def web_records_proxied(cfg: StackConfig) -> bool:
-    """Whether the site's apex/www records are proxied (the config's explicit choice, else true)."""
-    return True if cfg.cloudflare.proxied is None else cfg.cloudflare.proxied
-
-
-def _in_zone(name: str, zone: str) -> bool:
-    return name == zone or name.endswith("." + zone)
-
-
-@cross_check
-def cloudflare_matches_stack(cfg: StackConfig) -> list[tuple[str, str]]:
-    """Cloudflare settings that depend on the domain, the hosting option or the rate limits."""
-    cf = cfg.cloudflare
-    key = "webstack:cloudflare"
-    problems: list[tuple[str, str]] = []
-    web_names = set(cfg.hostnames)
-    for i, rec in enumerate(cf.extra_records):
-        where = f"{key}.extraRecords[{i}]"
-        if not _in_zone(rec.name.removeprefix("*."), cfg.domain):
-            problems.append((f"{where}.name", f"{rec.name!r} is outside the zone {cfg.domain!r}"))
-        if rec.name in web_names and rec.type in ("A", "AAAA", "CNAME"):
-            problems.append((f"{where}.name", f"{rec.name!r} is the site's own hostname; its {rec.type} records "
-                             "come from webstack:hosting — remove this record"))
-    if cfg.hosting.provider == "nginx" and cf.proxied is False:
-        problems.append((f"{key}.proxied", "must be true for nginx hosting: the origin presents a Cloudflare Origin "
-                         "CA certificate that only Cloudflare trusts, and DNS-only records expose the origin IP"))
-    needed = HOSTING_CAS.get(cfg.hosting.provider)
-    if needed and needed not in cf.caa:
-        problems.append((f"{key}.caa", f"{cfg.hosting.provider} issues certificates from {KNOWN_CAS[needed]}: add "
-                         f"{needed!r} or renewals on {cfg.hosting.provider} fail"))
-    if cf.healthcheck.notification_email and not cf.account_id:
-        problems.append((f"{key}.accountId", "required when healthcheck.notificationEmail is set: Cloudflare "
-                         "notification policies belong to an account"))
-    for i, limit in enumerate(cfg.rate_limits):
-        if limit.action in CHALLENGE_ACTIONS and limit.mitigation_timeout != 0:
-            problems.append((f"webstack:rateLimits[{i}].mitigationTimeout", f"must be 0 with action "
-                             f"{limit.action!r}: Cloudflare applies challenges per request, without a timeout"))
-    return problems
+    @property
+    def web_records_proxied(self) -> bool:
+        """Whether the site's apex/www records are proxied (the config's explicit choice, else true)."""
+        return True if self.proxied is None else self.proxied

@@ -16,13 +16,13 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, RootModel
 
-from components.config.base import _CONTROL
+from components.config.base import CONTROL_CHARS
 
 _NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
 def _env_name(name: str) -> str:
-    if _CONTROL.search(name) or not name or len(name) > 128 or not name[0].isalpha() or not name.isupper() \
+    if CONTROL_CHARS.search(name) or not name or len(name) > 128 or not name[0].isalpha() or not name.isupper() \
             or not set(name) <= _NAME_CHARS:
         raise ValueError("variable names must be UPPER_SNAKE_CASE (A-Z, 0-9, _), starting with a letter")
     return name

@@ -1,7 +1,8 @@
-"""Read the `webstack:` namespace of Pulumi stack config into a :class:`StackConfig`, or fail with every problem.
+"""Read the `webstack:` namespace of Pulumi stack config into a typed :class:`StackConfig`, or fail with every problem.
 
 Runs before any resource is registered. Structured keys arrive from Pulumi as JSON strings; secret keys are read
-as plain values only to validate them and never appear in an error.
+as plain values only to validate them and never appear in an error. This is the typed validation of each section;
+the cross-section rules run after it (:func:`components.stack_config.load_stack_config` does both).
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ def _known_keys() -> dict[str, str]:
     return {(f.alias or name): name for name, f in StackConfig.model_fields.items() if name not in ("project", "stack")}
 
 
-def load_stack_config(
+def parse_stack_config(
     raw: Mapping[str, Any], *, project: str, stack: str, secret_keys: set[str] | frozenset[str] = frozenset()
 ) -> StackConfig:
-    """``raw`` maps full keys (``webstack:domain``) to values (strings, or already-decoded objects)."""
+    """The typed config (no cross-section rules). ``raw`` maps full keys (``webstack:domain``) to values (strings,
+    or already-decoded objects); ``secret_keys`` are the full keys Pulumi holds as secrets."""
     problems: list[tuple[str, str]] = []
     known = _known_keys()
     data: dict[str, Any] = {"project": project, "stack": stack}
@@ -49,10 +51,6 @@ def load_stack_config(
                 problems.append((full_key, "must be a structured object (YAML mapping/list), got a plain string"))
                 continue
         data[key] = value
-    for key in SECRET_KEYS:
-        full = f"{NAMESPACE}:{key}"
-        if key in data and full not in secret_keys and key not in secret_short:
-            pass  # Pulumi tells us which keys are secret; plain values of secret keys are still accepted offline.
     if problems:
         raise ConfigError(problems)
     try:
@@ -95,12 +93,13 @@ def _format_loc(loc: list[str]) -> str:
     return out
 
 
-def read_pulumi_config(project: str, stack: str) -> StackConfig:
-    """Load from the running Pulumi program's config (works under the CLI and under stackcheck)."""
+def pulumi_config_values() -> tuple[dict[str, Any], frozenset[str]]:
+    """The running Pulumi program's config (full key -> value) and which keys are secret (works under the CLI and
+    under stackcheck)."""
     from pulumi.runtime import config as rc
 
     raw: dict[str, Any] = {}
     raw.update(rc.get_config_env())
     raw.update(rc.CONFIG.get())
     secret_keys = set(rc.get_config_secret_keys_env()) | set(rc._SECRET_KEYS.get())
-    return load_stack_config(raw, project=project, stack=stack, secret_keys=frozenset(secret_keys))
+    return raw, frozenset(secret_keys)

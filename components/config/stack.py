@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator
 
 from components.config.base import Hostname, Ident, StrictModel
 from components.config.cloudflare import CloudflareConfig
+from components.config.dsn import check_dsn
 from components.config.env import EnvConfig, EnvName
 from components.config.hosting import HostingConfig
 from components.config.standard import HeadersConfig, RateLimit
@@ -87,8 +88,6 @@ class StackConfig(StrictModel):
     @field_validator("supabase_db_url")
     @classmethod
     def _db_url_shape(cls, value: SecretStr | None) -> SecretStr | None:
-        from components.supabase.dsn import check_dsn
-
         plain = secret_value(value)
         if plain is not None:
             check_dsn(plain)
@@ -106,13 +105,6 @@ class StackConfig(StrictModel):
     def hostnames(self) -> list[str]:
         """Every public web hostname of the site (apex and www)."""
         return [self.domain, f"www.{self.domain}"]
-
-    @model_validator(mode="after")
-    def _cross_checks(self) -> StackConfig:
-        from components.config.checks import run_cross_checks
-
-        run_cross_checks(self)
-        return self
 
 
 def secret_value(secret: SecretStr | None) -> str | None:

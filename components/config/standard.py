@@ -15,8 +15,13 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, field_validator
 
 from components.config.base import HttpsUrl, SafeText, StrictModel, UrlPath
-from components.standard.csp import config_source, is_broad, validate_source
-from components.standard.model import check_header_name, check_header_value
+from components.config.http_syntax import (
+    check_header_name,
+    check_header_value,
+    config_source,
+    is_broad,
+    validate_source,
+)
 
 MANAGED_HEADERS = frozenset({
     "content-security-policy", "content-security-policy-report-only", "strict-transport-security",

@@ -288,28 +288,3 @@ class SupabaseConfig(StrictModel):
     def api_url(self) -> str:
         assert self.url is not None
         return self.url
-
-
-def _register_cross_checks() -> None:
-    from typing import TYPE_CHECKING
-
-    from components.config.checks import cross_check
-
-    if TYPE_CHECKING:
-        from components.config.stack import StackConfig
-
-    @cross_check
-    def _supabase_redirects(cfg: StackConfig) -> list[tuple[str, str]]:
-        problems = []
-        if cfg.is_prod:
-            for i, url in enumerate(cfg.supabase.auth.extra_redirect_urls):
-                if not url.startswith("https://"):
-                    problems.append((f"webstack:supabase.auth.extraRedirectUrls[{i}]",
-                                     f"{url!r}: production stacks redirect only to https:// URLs"))
-            if cfg.supabase.auth.anonymous_sign_ins and cfg.supabase.auth.rate_limits.anonymous_users is None:
-                problems.append(("webstack:supabase.auth.rateLimits.anonymousUsers",
-                                 "anonymous sign-ins on production need an explicit rate limit"))
-        return problems
-
-
-_register_cross_checks()

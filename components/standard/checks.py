@@ -1,16 +1,14 @@
-"""Cross-checks of the web-security standard against a stack config (registered on import).
-
-Each returns (config key, message) pairs; the loader turns them into one ConfigError before anything is registered.
+"""The standard's rules for a stack config: the header set builds, and production stacks give a reason for every
+weakening. Plain functions listed in :data:`STANDARD_RULES`; run after the config's own rules (see
+:data:`components.stack_config.RULES`), before anything is registered.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from components.config.checks import cross_check
-
-if TYPE_CHECKING:
-    from components.config.stack import StackConfig
+from components.config.checks import Problem, Rule
+from components.config.stack import StackConfig
+from components.standard.env import environment_rules
+from components.standard.resolve import ONE_YEAR, StandardConfigError, resolve_standard
 
 _RUNBOOK_IGNORED = {
     "csp": "csp", "api_origins": "apiOrigins", "hsts_max_age": "hstsMaxAge", "hsts_preload": "hstsPreload",
@@ -20,11 +18,8 @@ _RUNBOOK_IGNORED = {
 }
 
 
-@cross_check
-def standard_resolves(cfg: StackConfig) -> list[tuple[str, str]]:
+def standard_resolves(cfg: StackConfig) -> list[Problem]:
     """The header set must build, and prod stacks must give a reason for every weakening."""
-    from components.standard.resolve import ONE_YEAR, StandardConfigError, resolve_standard
-
     problems = _setting_combinations(cfg)
     if problems:
         return problems
@@ -42,11 +37,9 @@ def standard_resolves(cfg: StackConfig) -> list[tuple[str, str]]:
     return problems
 
 
-def _setting_combinations(cfg: StackConfig) -> list[tuple[str, str]]:
-    from components.standard.resolve import ONE_YEAR
-
+def _setting_combinations(cfg: StackConfig) -> list[Problem]:
     h = cfg.headers
-    problems: list[tuple[str, str]] = []
+    problems: list[Problem] = []
     if h.profile == "runbook":
         for field in sorted(h.model_fields_set & set(_RUNBOOK_IGNORED)):
             problems.append((f"webstack:headers.{_RUNBOOK_IGNORED[field]}",
@@ -61,3 +54,7 @@ def _setting_combinations(cfg: StackConfig) -> list[tuple[str, str]]:
         problems.append(("webstack:headers.hstsPreload",
                          "the HSTS preload list requires max-age of at least 31536000 (one year)"))
     return problems
+
+
+STANDARD_RULES: tuple[Rule, ...] = (standard_resolves, environment_rules)
+"""The standard's rules, in the order their problems are reported."""

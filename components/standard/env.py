@@ -17,14 +17,11 @@ import binascii
 import json
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-from components.config.base import _CONTROL, _safe_text
-from components.config.checks import cross_check
-from components.config.stack import secret_value
-
-if TYPE_CHECKING:
-    from components.config.stack import StackConfig
+from components.config.base import CONTROL_CHARS, safe_text
+from components.config.checks import Problem
+from components.config.stack import StackConfig, secret_value
 
 BROWSER_PREFIX = "VITE_"
 SECRET_NAME = re.compile(r"SECRET|TOKEN|PASSWORD|PASSWD|PRIVATE|SERVICE_ROLE|CREDENTIAL", re.IGNORECASE)
@@ -147,7 +144,7 @@ def _anon_key_problems(cfg: StackConfig) -> list[tuple[str, str]]:
     if value is None:
         return []
     key = "webstack:supabaseAnonKey"
-    if value != value.strip() or _CONTROL.search(value):
+    if value != value.strip() or CONTROL_CHARS.search(value):
         return [(key, "must not contain whitespace or control characters")]
     kind = supabase_key_kind(value)
     if kind in ("anon", "publishable"):
@@ -168,7 +165,7 @@ def _plain_env_problems(cfg: StackConfig) -> list[tuple[str, str]]:
                                     "webstack:supabaseAnonKey (pulumi config set --secret webstack:supabaseAnonKey …)"))
             continue
         try:
-            _safe_text(value)
+            safe_text(value)
         except ValueError as exc:
             problems.append((where, f"{name} {exc}"))
             continue
@@ -234,7 +231,7 @@ def _secret_env_problems(cfg: StackConfig) -> list[tuple[str, str]]:
         elif name in reserved or name in cfg.env.root:
             problems.append((key, "is already defined by webstack:env or the Supabase settings; keep one definition"))
         value = secret_value(secret)
-        if value is not None and _CONTROL.search(value):
+        if value is not None and CONTROL_CHARS.search(value):
             problems.append((key, "must not contain control characters (CR, LF, NUL, TAB)"))
     return problems
 
@@ -256,8 +253,7 @@ def _install_problems(cfg: StackConfig) -> list[tuple[str, str]]:
     return []
 
 
-@cross_check
-def environment_rules(cfg: StackConfig) -> list[tuple[str, str]]:
+def environment_rules(cfg: StackConfig) -> list[Problem]:
     """NODE_ENV on production, an https Supabase URL, and no secret in a browser-visible variable."""
     return (_node_env_problems(cfg) + _supabase_url_problems(cfg) + _anon_key_problems(cfg)
             + _plain_env_problems(cfg) + _flag_problems(cfg) + _secret_env_problems(cfg) + _install_problems(cfg))

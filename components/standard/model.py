@@ -7,54 +7,14 @@ Pure data (no Pulumi import). Every edge renderer (nginx, Cloudflare, Vercel, Ne
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from components.config.http_syntax import check_header, check_header_name, check_header_value
 from components.standard.csp import Csp
 
 STANDARD_VERSION = "2026.11"
 """Bumped whenever a default changes; shown in reports so a team sees why a preview diff appeared."""
-
-# A strict subset of RFC 9110 tokens: '#', quotes and '$' are legal in a token but start a comment, a string or a
-# variable in nginx (and '#' a comment in `_headers`), and no real header name needs them.
-_HEADER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,63}$")
-_UNSAFE_IN_VALUE = re.compile(r"[^\x20-\x7e]|[\\`${}]")
-MAX_HEADER_VALUE = 4096
-
-
-def check_header_name(name: str) -> None:
-    """Raise ValueError unless ``name`` is letters, digits and '-' (so it cannot smuggle ':', a line break, a
-    comment or a quote into any target)."""
-    if not isinstance(name, str) or not _HEADER_NAME.match(name):
-        raise ValueError(f"header name {name!r} must be a token of letters, digits and '-' (starting with a letter, "
-                         "at most 64 characters)")
-
-
-def check_header_value(name: str, value: str) -> None:
-    """Raise ValueError unless ``value`` is safe in every rendering target.
-
-    Printable ASCII only (no CR/LF/NUL, so no header injection), and none of backslash, backtick, ``$``, ``{``
-    or ``}``: nginx expands ``$var`` inside add_header values and the others have meaning in at least one target
-    file format. Double quotes are allowed (Reporting-Endpoints needs them); renderers escape them.
-    """
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"header {name}: value must be a non-empty string")
-    bad = _UNSAFE_IN_VALUE.search(value)
-    if bad:
-        char = bad.group(0)
-        what = "a control or non-ASCII character" if not ("\x20" <= char <= "\x7e") else repr(char)
-        raise ValueError(f"header {name}: value must not contain {what} (printable ASCII only; no \\ ` $ {{ }})")
-    if value != value.strip():
-        raise ValueError(f"header {name}: value must not start or end with whitespace")
-    if len(value) > MAX_HEADER_VALUE:
-        raise ValueError(f"header {name}: value is longer than {MAX_HEADER_VALUE} characters")
-
-
-def check_header(name: str, value: str) -> None:
-    """Header names must be tokens; values printable ASCII without CR/LF/NUL (no header injection)."""
-    check_header_name(name)
-    check_header_value(name, value)
 
 
 @dataclass(frozen=True)
@@ -150,11 +110,3 @@ class Standard:
             if rule.asset_class == asset_class:
                 return rule
         raise KeyError(asset_class)
-
-    def hsts_value(self) -> str:
-        value = f"max-age={self.hsts_max_age}"
-        if self.hsts_include_subdomains:
-            value += "; includeSubDomains"
-        if self.hsts_preload:
-            value += "; preload"
-        return value

@@ -17,8 +17,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from components.standard.csp import Csp, CspError
-from components.standard.model import CacheRule, RateLimitRule, Standard, Weakening, check_header
+from components.config.http_syntax import CspError, check_header
+from components.standard.csp import Csp
+from components.standard.model import CacheRule, RateLimitRule, Standard, Weakening
 
 if TYPE_CHECKING:
     from components.config.stack import StackConfig

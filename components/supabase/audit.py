@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from components.supabase.dsn import check_dsn, scrub_dsn
+from components.config.dsn import check_dsn, scrub_dsn
 from components.supabase.lints import Finding, list_policies, run_lints
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2

@@ -337,7 +337,7 @@ def apply_with_dsn(dsn: str, sql: str) -> None:
         import psycopg
     except ImportError:  # pragma: no cover - depends on the environment
         raise DatabaseApplyError("applying over a DSN needs psycopg: pip install 'psycopg[binary]'") from None
-    from components.supabase.dsn import check_dsn, scrub_dsn
+    from components.config.dsn import check_dsn, scrub_dsn
 
     try:
         check_dsn(dsn)

@@ -8,7 +8,8 @@ from typing import Any
 import yaml
 
 from components import artifacts
-from components.config import SECURE_PLACEHOLDER, StackConfig, load_stack_config
+from components.config import SECURE_PLACEHOLDER, StackConfig
+from components.stack_config import load_stack_config
 from stackcheck.engine import run_program
 from stackcheck.model import PreviewResult
 from tests.conftest import REPO

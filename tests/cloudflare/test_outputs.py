@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from components.cloudflare_edge import CloudflareEdge, cloudflare_edge_args_from_config
-from components.config import read_pulumi_config
+from components.stack_config import read_pulumi_config
 from components.standard import resolve_standard
 from stackcheck.wire import is_secret
 from tests.cloudflare.stack_config import run_stack

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from components.config import SECURE_PLACEHOLDER, ConfigError, StackConfig, load_stack_config
+from components.config import SECURE_PLACEHOLDER, ConfigError, StackConfig
+from components.stack_config import load_stack_config
 from stackcheck.model import PreviewResult, ResourceRecord
 
 REPO = Path(__file__).resolve().parents[2]

@@ -11,9 +11,9 @@ import pulumi
 import pytest
 
 from components import artifacts
-from components.config import read_pulumi_config
 from components.program import _nginx
 from components.render.dockerfile_rules import check_dockerfile
+from components.stack_config import read_pulumi_config
 from components.standard import resolve_standard
 from stackcheck.engine import ProgramError, run_program
 from stackcheck.model import ResourceRecord

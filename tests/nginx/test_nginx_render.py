@@ -192,7 +192,7 @@ def _hosting(**nginx: object) -> dict:
 def test_bad_nginx_settings_fail_at_the_config_boundary(field: str, value: object, key: str) -> None:
     import json
 
-    from components.config.loader import load_stack_config
+    from components.stack_config import load_stack_config
 
     raw = {
         "webstack:domain": "site.test", "webstack:environment": "development",
@@ -210,7 +210,7 @@ def test_equal_ports_are_refused() -> None:
     with pytest.raises(ConfigError, match="httpPort and httpsPort must differ"):
         import json
 
-        from components.config.loader import load_stack_config
+        from components.stack_config import load_stack_config
 
         load_stack_config({
             "webstack:domain": "site.test", "webstack:environment": "development",

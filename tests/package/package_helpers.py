@@ -10,8 +10,9 @@ from typing import Any
 import pulumi
 
 from components import artifacts
-from components.config import StackConfig, read_pulumi_config
+from components.config import StackConfig
 from components.multilang.provider import WebstackProvider
+from components.stack_config import read_pulumi_config
 from components.standard import Standard, resolve_standard
 from stackcheck.engine import run_program
 from stackcheck.model import PreviewResult, ResourceRecord

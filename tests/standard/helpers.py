@@ -7,8 +7,8 @@ from typing import Any
 
 import yaml
 
-from components.config.loader import load_stack_config
 from components.config.stack import SECURE_PLACEHOLDER, StackConfig
+from components.stack_config import load_stack_config
 from tests.conftest import REPO
 
 

@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from components.config import ConfigError
-from components.standard.csp import Csp, CspError, config_source
-from components.standard.model import check_header
+from components.config.http_syntax import CspError, check_header, config_source
+from components.standard.csp import Csp
 from tests.standard.helpers import load
 
 CASES: dict[str, tuple[dict, str, str]] = {

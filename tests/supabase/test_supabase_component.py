@@ -14,8 +14,9 @@ import yaml
 
 from components import artifacts
 from components.config.base import ConfigError
-from components.config.loader import STRUCTURED_KEYS, load_stack_config
+from components.config.loader import STRUCTURED_KEYS
 from components.config.stack import SECURE_PLACEHOLDER, StackConfig
+from components.stack_config import load_stack_config
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "sbp_0123456789abcdef0123456789abcdef01234567"

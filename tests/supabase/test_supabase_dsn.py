@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from components.supabase.dsn import check_dsn, dsn_secrets, scrub_dsn
+from components.config.dsn import check_dsn, dsn_secrets, scrub_dsn
 from tests.conftest import run_cli
 
 REPO = Path(__file__).resolve().parents[2]
