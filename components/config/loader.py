@@ -94,12 +94,19 @@ def _format_loc(loc: list[str]) -> str:
 
 
 def pulumi_config_values() -> tuple[dict[str, Any], frozenset[str]]:
-    """The running Pulumi program's config (full key -> value) and which keys are secret (works under the CLI and
-    under stackcheck)."""
-    from pulumi.runtime import config as rc
+    """The running Pulumi program's config (full key -> value) and which keys are secret, through the SDK's public
+    ``pulumi.runtime`` config API only.
 
-    raw: dict[str, Any] = {}
-    raw.update(rc.get_config_env())
-    raw.update(rc.CONFIG.get())
-    secret_keys = set(rc.get_config_secret_keys_env()) | set(rc._SECRET_KEYS.get())
+    The language host hands a program its config as ``PULUMI_CONFIG`` (all keys, so unknown ``webstack:`` keys are
+    reported) and ``PULUMI_CONFIG_SECRET_KEYS``; a component provider gets it through ``set_all_config``, which
+    ``get_config``/``is_config_secret`` read. Works under the CLI, under stackcheck and under mocks.
+    """
+    from pulumi import runtime
+
+    raw: dict[str, Any] = dict(runtime.get_config_env())
+    for key in _known_keys():
+        value = runtime.get_config(f"{NAMESPACE}:{key}")
+        if value is not None:
+            raw[f"{NAMESPACE}:{key}"] = value
+    secret_keys = set(runtime.get_config_secret_keys_env()) | {key for key in raw if runtime.is_config_secret(key)}
     return raw, frozenset(secret_keys)

@@ -15,6 +15,7 @@ LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
 def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
+    assert LINT_IMPORTS.exists(), "import-linter is missing: pip install -r requirements-dev.txt (make test does)"
     env = {**os.environ, "PYTHONPATH": str(root / "policy")}
     return subprocess.run([str(LINT_IMPORTS), "--no-cache", "--no-logo"], cwd=root, env=env, capture_output=True,
                           text=True, timeout=120)

@@ -1,0 +1,78 @@
+"""The engine's fast run loop uses Pulumi SDK internals: it runs only on the SDK versions it was tested with, and
+the public `pulumi.runtime.run_in_stack` fallback registers the same resources with the same outputs."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from stackcheck import engine
+
+PROGRAM = '''
+import pulumi
+
+
+class Site(pulumi.ComponentResource):
+    def __init__(self, name, opts=None):
+        super().__init__("acme:web:Site", name, None, opts)
+        self.bucket = pulumi.CustomResource("acme:storage:Bucket", f"{name}-bucket",
+                                            {"acl": "private", "tags": {"team": "web"}},
+                                            pulumi.ResourceOptions(parent=self))
+        self.register_outputs({})
+
+
+site = Site("shop")
+pulumi.CustomResource("acme:dns:Record", "www", {"name": "www", "ttl": 300},
+                      pulumi.ResourceOptions(depends_on=[site.bucket]))
+pulumi.export("region", pulumi.Config().require("region"))
+
+
+async def main():
+    pulumi.CustomResource("acme:dns:Record", "late", {"name": "late", "ttl": 60})
+    return {"late": "registered"}
+
+
+pulumi.run(main)
+'''
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "Pulumi.yaml").write_text("name: guarded\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  guarded:region: eu-west-1\n")
+    (tmp_path / "__main__.py").write_text(PROGRAM)
+    return tmp_path
+
+
+def test_fast_path_only_on_tested_sdk_versions() -> None:
+    low, high = engine.FAST_RUN_SDK
+    assert engine.fast_run_supported(f"{low[0]}.{low[1]}.0")
+    assert not engine.fast_run_supported(f"{low[0]}.{low[1] - 1}.9")
+    assert not engine.fast_run_supported(f"{high[0]}.{high[1]}.0")
+    assert not engine.fast_run_supported("4.0.0") and not engine.fast_run_supported("unknown")
+
+
+def test_installed_sdk_takes_the_fast_path() -> None:
+    """requirements.txt pins an SDK inside the tested range (pyproject's range is the same)."""
+    assert engine.fast_run_supported(engine._sdk_version())
+
+
+def _snapshot(project: Path) -> tuple[list[tuple[str, str, object, str | None]], dict[str, object]]:
+    result, _ = engine.run_program(project, "dev")
+    resources = [(r.urn, r.type, r.inputs, r.parent) for r in result.resources]
+    return resources, dict(result.outputs)
+
+
+def test_public_fallback_gives_the_same_preview(project: Path, monkeypatch: pytest.MonkeyPatch,
+                                                caplog: pytest.LogCaptureFixture) -> None:
+    fast = _snapshot(project)
+    monkeypatch.setattr(engine, "_sdk_version", lambda: "9.0.0")
+    with caplog.at_level(logging.INFO, logger="stackcheck"):
+        public = _snapshot(project)
+    assert "outside the tested range" in caplog.text
+    assert public == fast
+    resources, outputs = fast
+    assert outputs == {"region": "eu-west-1", "late": "registered"}
+    assert {urn.rsplit("::", 1)[1] for urn, *_ in resources} >= {"shop", "shop-bucket", "www", "late"}
