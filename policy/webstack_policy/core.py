@@ -8,6 +8,7 @@ known field and still say "can't be known during preview" for the rest (:class:`
 from __future__ import annotations
 
 import datetime as _dt
+import fnmatch
 import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -127,12 +128,27 @@ SUPPRESSIONS_SCHEMA: dict[str, Any] = {
     "default": [],
 }
 
+PROD_STACK_NAMES = [
+    "prod", "production", "prd", "live",
+    "prod-*", "prod_*", "*-prod", "*_prod", "production-*", "production_*", "*-production", "*_production",
+    "prd-*", "*-prd", "live-*", "*-live",
+]
+NOT_PROD_STACK_NAMES = ["pre-prod*", "preprod*", "pre_prod*", "non-prod*", "nonprod*", "*-nonprod", "*-non-prod",
+                        "not-prod*", "*-preprod", "*-pre-prod"]
+PROD_TAG_VALUES = ["prod", "production", "prd", "live", "prod-*", "production-*", "*-prod", "*-production"]
+
 PROD_SCHEMA: dict[str, dict[str, Any]] = {
     "prodStackNames": {
         "type": "array",
         "items": {"type": "string"},
-        "default": ["prod", "production"],
-        "description": "stack names treated as production",
+        "default": PROD_STACK_NAMES,
+        "description": "stack names treated as production: case-insensitive globs (prod-eu, production-us, live …)",
+    },
+    "notProdStackNames": {
+        "type": "array",
+        "items": {"type": "string"},
+        "default": NOT_PROD_STACK_NAMES,
+        "description": "globs that are never production even when prodStackNames matches (pre-prod, nonprod …)",
     },
     "prodTagName": {
         "type": "string",
@@ -142,7 +158,8 @@ PROD_SCHEMA: dict[str, dict[str, Any]] = {
     "prodTagValues": {
         "type": "array",
         "items": {"type": "string"},
-        "default": ["prod", "production"],
+        "default": PROD_TAG_VALUES,
+        "description": "case-insensitive globs for the prodTagName tag's value",
     },
 }
 
@@ -168,18 +185,37 @@ def config_with_defaults(policy_schema: PolicyConfigSchema | None, given: Mappin
     return out
 
 
-def is_prod(config: Mapping[str, Any], stack_tags: Mapping[str, str]) -> bool:
-    """Production is decided by the stack name (``prodStackNames``) or a stack tag (``prodTagName``)."""
+def _glob_hit(value: str, patterns: Sequence[Any]) -> str | None:
+    text = value.lower()
+    return next((str(p) for p in patterns if fnmatch.fnmatchcase(text, str(p).lower())), None)
+
+
+def prod_decision(config: Mapping[str, Any], stack_tags: Mapping[str, str]) -> tuple[bool, str]:
+    """Whether the stack is production, and which rule decided it (said in every production-aware message).
+
+    The stack name is matched against ``prodStackNames`` globs (minus ``notProdStackNames``), then the stack tag
+    ``prodTagName`` against ``prodTagValues``."""
     try:
         stack = pulumi.get_stack()
     except Exception:  # noqa: BLE001 - outside an engine run the stack is unknown: not production
         stack = ""
-    names = [n.lower() for n in config.get("prodStackNames", ["prod", "production"])]
-    if stack.lower() in names:
-        return True
-    tag = config.get("prodTagName", "environment")
-    values = [v.lower() for v in config.get("prodTagValues", ["prod", "production"])]
-    return bool(tag) and str(stack_tags.get(tag, "")).lower() in values
+    tag = str(config.get("prodTagName", "environment") or "")
+    tag_value = str(stack_tags.get(tag, "")) if tag else ""
+    by_name = _glob_hit(stack, config.get("prodStackNames", PROD_STACK_NAMES)) if stack else None
+    excluded = _glob_hit(stack, config.get("notProdStackNames", NOT_PROD_STACK_NAMES)) if stack else None
+    if by_name is not None and excluded is None:
+        return True, f"production: stack name '{stack}' matches prodStackNames '{by_name}'"
+    by_tag = _glob_hit(tag_value, config.get("prodTagValues", PROD_TAG_VALUES)) if tag_value else None
+    if by_tag is not None:
+        return True, f"production: stack tag {tag}={tag_value} matches prodTagValues '{by_tag}'"
+    if excluded is not None:
+        return False, f"not production: stack name '{stack}' matches notProdStackNames '{excluded}'"
+    return False, f"not production: stack name '{stack}' matches no prodStackNames and no {tag} tag marks it"
+
+
+def is_prod(config: Mapping[str, Any], stack_tags: Mapping[str, str]) -> bool:
+    """Production is decided by the stack name (``prodStackNames``) or a stack tag (``prodTagName``)."""
+    return prod_decision(config, stack_tags)[0]
 
 
 def is_preview() -> bool:
@@ -213,8 +249,11 @@ class Check:
     stack_tags: Mapping[str, str]
     urn: str | None = None
     unknown_paths: list[str] = field(default_factory=list)
+    prod_aware: bool = False  # messages say which rule made the stack production (or not)
 
     def fail(self, message: str, urn: str | None = None) -> None:
+        if self.prod_aware:
+            message = f"{message} [{self.prod_reason}]"
         self.report(message, urn or self.urn)
 
     def unknown(self, path: str) -> None:
@@ -222,7 +261,12 @@ class Check:
 
     @property
     def prod(self) -> bool:
-        return is_prod(self.config, self.stack_tags)
+        return prod_decision(self.config, self.stack_tags)[0]
+
+    @property
+    def prod_reason(self) -> str:
+        """Which rule made this stack production (or not), for messages of production-aware policies."""
+        return prod_decision(self.config, self.stack_tags)[1]
 
     @property
     def preview(self) -> bool:
@@ -280,6 +324,7 @@ def resource_policy(
             config_with_defaults(cfg_schema, args.get_config()),
             args.stack_tags,
             urn=args.urn,
+            prod_aware=meta.prod,
         )
         rule(args.resource_type, _plain_once(args.props), check)
         check.finish()
@@ -324,7 +369,8 @@ def stack_policy(meta: Meta, rule: StackRule) -> StackValidationPolicy:
             )
             for r in args.resources
         ]
-        check = Check(report_violation, config_with_defaults(cfg_schema, args.get_config()), args.stack_tags)
+        check = Check(report_violation, config_with_defaults(cfg_schema, args.get_config()), args.stack_tags,
+                      prod_aware=meta.prod)
         rule(resources, check)
         check.finish()
 

@@ -18,10 +18,11 @@ VERCEL_ENVS = "vercel:index/projectEnvironmentVariables:ProjectEnvironmentVariab
 VERCEL_SHARED_ENV = "vercel:index/sharedEnvironmentVariable:SharedEnvironmentVariable"
 VERCEL_PROJECT = "vercel:index/project:Project"
 DOCKER_CONTAINER = "docker:index/container:Container"
+DOCKER_SERVICE = "docker:index/service:Service"
 DOCKER_IMAGE = "docker:index/image:Image"
 DOCKER_REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage"
 VERCEL_TYPES = [VERCEL_ENV, VERCEL_ENVS, VERCEL_SHARED_ENV, VERCEL_PROJECT]
-ENV_TYPES = [*VERCEL_TYPES, DOCKER_CONTAINER, DOCKER_IMAGE, DOCKER_REMOTE_IMAGE]
+ENV_TYPES = [*VERCEL_TYPES, DOCKER_CONTAINER, DOCKER_SERVICE, DOCKER_IMAGE, DOCKER_REMOTE_IMAGE]
 
 CLIENT_PREFIXES = ["VITE_", "NEXT_PUBLIC_", "REACT_APP_", "PUBLIC_", "NUXT_PUBLIC_", "GATSBY_"]
 SECRET_NAME_PATTERN = r"SECRET|TOKEN|PASSWORD|PASSWD|PRIVATE|SERVICE_ROLE|CREDENTIAL"  # noqa: S105 - a pattern
@@ -35,12 +36,27 @@ class EnvVar:
     where: str  # e.g. "variables[2]" — a location, never a value
     list_key: str | None = None  # for remediation: props[list_key][index]
     index: int | None = None
+    targets: Any = None  # Vercel: environments the variable reaches (None: every one / not a concept)
+
+    def reaches_production(self) -> bool:
+        """A Vercel variable targeted at development/preview only never reaches the production deployment."""
+        if not isinstance(self.targets, list) or not self.targets:
+            return True
+        return any(is_unknown(t) or str(t).lower() == "production" for t in self.targets)
+
+
+def _value(item: dict[str, Any]) -> Any:
+    """``value``, or the write-only ``value_wo`` (pulumiverse-vercel 5.x) when that is what was given."""
+    value = item.get("value")
+    return item.get("valueWo") if value is None and item.get("valueWo") is not None else value
 
 
 def env_vars(resource_type: str, props: dict[str, Any]) -> list[EnvVar]:
     out: list[EnvVar] = []
     if resource_type in (VERCEL_ENV, VERCEL_SHARED_ENV):
-        out.append(EnvVar(props.get("key"), props.get("value"), props.get("sensitive", False), "key"))
+        where = "valueWo" if props.get("value") is None and props.get("valueWo") is not None else "key"
+        out.append(EnvVar(props.get("key"), _value(props), props.get("sensitive", False), where,
+                          targets=props.get("targets")))
     elif resource_type in (VERCEL_ENVS, VERCEL_PROJECT):
         list_key = "variables" if resource_type == VERCEL_ENVS else "environments"
         items = props.get(list_key)
@@ -51,7 +67,8 @@ def env_vars(resource_type: str, props: dict[str, Any]) -> list[EnvVar]:
                 out.append(EnvVar(UNKNOWN, UNKNOWN, UNKNOWN, f"{list_key}[{i}]"))
             elif isinstance(item, dict):
                 sensitive = item.get("sensitive", False)
-                out.append(EnvVar(item.get("key"), item.get("value"), sensitive, f"{list_key}[{i}]", list_key, i))
+                out.append(EnvVar(item.get("key"), _value(item), sensitive, f"{list_key}[{i}]", list_key, i,
+                                  targets=item.get("targets", item.get("target"))))
     elif resource_type == DOCKER_CONTAINER:
         envs = props.get("envs")
         if is_unknown(envs):
@@ -62,6 +79,13 @@ def env_vars(resource_type: str, props: dict[str, Any]) -> list[EnvVar]:
             elif isinstance(entry, str):
                 key, sep, value = entry.partition("=")
                 out.append(EnvVar(key, value if sep else None, None, f"envs[{i}]"))
+    elif resource_type == DOCKER_SERVICE:
+        envs = get(props, "taskSpec", "containerSpec", "env")
+        if is_unknown(envs):
+            out.append(EnvVar(UNKNOWN, UNKNOWN, None, "taskSpec.containerSpec.env"))
+        elif isinstance(envs, dict):
+            for key, value in envs.items():
+                out.append(EnvVar(key, value, None, f"taskSpec.containerSpec.env.{key}"))
     elif resource_type in (DOCKER_IMAGE, DOCKER_REMOTE_IMAGE):
         path = ("build", "args") if resource_type == DOCKER_IMAGE else ("build", "buildArgs")
         args = get(props, *path)
@@ -124,7 +148,7 @@ def _node_env(resource_type: str, props: dict[str, Any], check: Check) -> None:
     for var in env_vars(resource_type, props):
         if is_unknown(var.key):
             check.unknown(var.where)
-        elif var.key == "NODE_ENV":
+        elif var.key == "NODE_ENV" and var.reaches_production():
             if is_unknown(var.value):
                 check.unknown(f"{var.where} value")
             elif var.value != "production":
@@ -162,7 +186,8 @@ def _supabase_url(resource_type: str, props: dict[str, Any], check: Check) -> No
         value = str(var.value).strip()
         if value.startswith("https://"):
             continue
-        if not check.prod and check.config["allowLocalHttpOffProd"] and _LOCAL.match(value):
+        off_prod = not check.prod or not var.reaches_production()
+        if off_prod and check.config["allowLocalHttpOffProd"] and _LOCAL.match(value):
             continue
         check.fail(f"{var.key} ({var.where}) is not an https:// URL.")
 

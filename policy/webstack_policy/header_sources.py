@@ -18,6 +18,7 @@ Pure: no Pulumi import; values may be :data:`core.UNKNOWN`.
 
 from __future__ import annotations
 
+import base64
 import json
 import tomllib
 from collections.abc import Callable, Sequence
@@ -52,6 +53,9 @@ class HeaderSource:
     unknown: list[str] = field(default_factory=list)  # paths that could not be read during preview
     undecided: list[str] = field(default_factory=list)  # rule conditions this reader cannot evaluate
     html: bool = True  # False: serves none of the HTML paths (required headers are not asked of it)
+    conditional: dict[str, Header] = field(default_factory=dict)  # set by rules whose condition is undecided
+    dropped: dict[str, str] = field(default_factory=dict)  # lower-case name -> why an outer level's header is lost
+    problems: list[str] = field(default_factory=list)  # the source itself is broken (nginx include cycle)
 
     def add(self, name: Any, value: Any, *, always: bool = True, computed: str | None = None) -> None:
         if not isinstance(name, str):
@@ -97,6 +101,10 @@ def _by_path(kind: str, label: str, rules: list[_Rule], paths: Sequence[str],
             hit = rule.matches(path)
             if hit is None and rule.where not in undecided:
                 undecided.append(rule.where)
+            if hit is None:
+                for op in rule.ops:
+                    if op.op != "remove":
+                        src.conditional[op.name.lower()] = Header(op.name, op.value, True, op.computed)
             if not hit:
                 continue
             for op in rule.ops:
@@ -212,18 +220,24 @@ def _vercel_route(props: dict[str, Any], paths: Sequence[str]) -> HeaderSource:
     transforms = get(route, "transforms")
     if is_unknown(transforms):
         src.unknown.append("route.transforms")
-    for t in as_list(transforms):
+    for i, t in enumerate(as_list(transforms)):
         if get(t, "type") != "response.headers":
             continue
         op = get(t, "op")
-        key = get(t, "target", "key")
+        target, args = _json_field(get(t, "target")), _json_field(get(t, "args"))
+        if is_unknown(target) or is_unknown(args):
+            src.unknown.append(f"route.transforms[{i}]")
+            continue
+        key = get(target, "key") if isinstance(target, dict) else target
         if isinstance(key, dict):  # a key matcher ({eq: "..."}) names the header too
             key = key.get("eq")
         if op == "delete" and isinstance(key, str):
             src.removed.add(key.lower())
         elif op in ("set", "append") or is_unknown(op):
-            args = get(t, "args")
-            src.add(key, args[0] if isinstance(args, list) and args else args)
+            value = args[0] if isinstance(args, list) and args else args
+            if isinstance(value, dict):  # {"value": "..."} as some write it
+                value = value.get("value")
+            src.add(key, value)
     pattern = get(route, "src")
     if is_unknown(pattern):
         src.unknown.append("route.src")
@@ -234,10 +248,23 @@ def _vercel_route(props: dict[str, Any], paths: Sequence[str]) -> HeaderSource:
         src.label = f"{label} (for {', '.join(matched)})"
     elif None in hits:
         src.undecided.append("route.src" if not _conditional(route) else "route.has/missing")
-        src.headers, src.removed = {}, set()  # not counted where the route may not apply
+        src.conditional, src.headers, src.removed = src.headers, {}, set()  # not counted where it may not apply
     else:
         src.html = False
     return src
+
+
+def _json_field(value: Any) -> Any:
+    """pulumiverse-vercel 5.x passes a transform's ``target`` and ``args`` as JSON documents (strings); older
+    versions and vercel.json as objects. A string that is not JSON is the value itself."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text[:1] in ('{', '[', '"'):
+            try:
+                return json.loads(text)
+            except ValueError:
+                return value
+    return value
 
 
 def _conditional(block: Any) -> bool:
@@ -250,16 +277,23 @@ def _conditional(block: Any) -> bool:
 
 
 def _regex_rule_matches(pattern: Any, block: Any, path: str) -> bool | None:
+    """A route ``src``: a regex (legacy routes) or path-to-regexp syntax (``/:path*``, project routing rules);
+    it matches when either reading matches."""
     if not isinstance(pattern, str):
         return None
-    hit = regex_fullmatch(pattern, path)
+    as_regex = regex_fullmatch(pattern, path)
+    as_source = vercel_source_matches(pattern, path) if ":" in pattern or "(" in pattern else None
+    hit: bool | None = True if True in (as_regex, as_source) else (None if as_regex is None and as_source is None
+                                                                    else False)
     return None if hit and _conditional(block) else hit
 
 
 # ------------------------------------------------------------------------------------------------ files
 
 _PATH_KEYS = ("file", "path", "filename", "name")
-_CONTENT_KEYS = ("content", "contents", "text", "source")
+_CONTENT_KEYS = ("content", "contents", "text")
+_BASE64_KEYS = ("contentBase64", "content_base64")
+# docker ``uploads[].source`` is a path on the machine running Pulumi, not the content: such a file is not read.
 _HOST_FILES = ("_headers", "netlify.toml", "vercel.json")
 
 
@@ -290,11 +324,21 @@ def _walk_files(value: Any) -> list[tuple[str, Any]]:
     found: list[tuple[str, Any]] = []
     if isinstance(value, dict):
         path = next((value[k] for k in _PATH_KEYS if isinstance(value.get(k), str)), None)
-        content_key = next((k for k in _CONTENT_KEYS if k in value), None)
+        content_key = next((k for k in _CONTENT_KEYS if k in value and value[k] is not None), None)
+        b64_key = next((k for k in _BASE64_KEYS if k in value and value[k] is not None), None)
         if path is not None and content_key is not None:
             content = value[content_key]
             if isinstance(content, str) or is_unknown(content):
                 found.append((path, content))
+        elif path is not None and b64_key is not None:
+            encoded = value[b64_key]
+            if is_unknown(encoded):
+                found.append((path, UNKNOWN))
+            elif isinstance(encoded, str):
+                try:
+                    found.append((path, base64.b64decode(encoded, validate=False).decode("utf-8")))
+                except (ValueError, UnicodeDecodeError):
+                    pass
         for v in value.values():
             found.extend(_walk_files(v))
     elif isinstance(value, list):
@@ -313,9 +357,32 @@ def parse_nginx(files: dict[str, Any]) -> list[HeaderSource]:
         src = HeaderSource("nginx", f"nginx {shown}", unknown=list(config.unknown))
         for h in scope.defining.add_headers if scope.defining is not None else []:
             src.add(h.name, h.value, always=h.always)
+        if scope.defining is not None:
+            src.dropped = _dropped_by(scope.defining, src)
         out.append(src)
     if not out and config.unknown:
         out.append(HeaderSource("nginx", "nginx configuration uploaded to the container", unknown=config.unknown))
+    if config.problems:
+        first = out[0] if out else HeaderSource("nginx", "nginx configuration uploaded to the container", html=False)
+        first.problems.extend(config.problems)
+        if not out:
+            out.append(first)
+    return out
+
+
+def _dropped_by(defining: Any, src: HeaderSource) -> dict[str, str]:
+    """Headers an enclosing level sets that this block loses because it has ``add_header`` lines of its own."""
+    out: dict[str, str] = {}
+    outer = defining.parent
+    while outer is not None:
+        for h in outer.add_headers:
+            key = h.name.lower()
+            if key not in src.headers and key not in out:
+                where = outer.label() if outer.kind in ("server", "location", "if") else f"the {outer.kind} level"
+                out[key] = (f" {where} sets it, but {defining.label()} has add_header directives of its own, and "
+                            "nginx inherits add_header only into levels that have none: repeat the security headers "
+                            "there (or include a shared snippet).")
+        outer = outer.parent
     return out
 
 

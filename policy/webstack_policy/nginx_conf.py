@@ -20,6 +20,7 @@ from .core import is_unknown
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r"}
 _JUDGED = ("server", "location", "if")
 _MAX_INCLUDE_DEPTH = 16
+_MAX_TOKENS = 200_000  # total tokens inlined across includes: bounds the work on include fan-out
 
 
 @dataclass
@@ -64,6 +65,34 @@ class Block:
 
     def _first(self, directive: str) -> list[str] | None:
         return next((args for name, args in self.directives if name == directive and args), None)
+
+    def directive(self, name: str) -> list[str] | None:
+        """The arguments of this block's own last ``name`` directive (nginx: the last one wins), or None."""
+        found = None
+        for n, args in self.directives:
+            if n == name:
+                found = args
+        return found
+
+    def inherited(self, name: str) -> list[str] | None:
+        """``name`` from this block or the nearest enclosing level that sets it."""
+        block: Block | None = self
+        while block is not None:
+            value = block.directive(name)
+            if value is not None:
+                return value
+            block = block.parent
+        return None
+
+    def serves_non_html(self) -> bool:
+        """Answers itself (``return 2xx …``, ``stub_status``) with a non-HTML ``default_type``: e.g. a
+        ``text/plain`` health endpoint. The HTML page headers are not asked of it."""
+        answers = any(n == "return" and args and args[0].isdigit() and not args[0].startswith("3")
+                      for n, args in self.directives) or any(n == "stub_status" for n, _ in self.directives)
+        if not answers:
+            return False
+        content_type = self.inherited("default_type")
+        return content_type is not None and bool(content_type) and "html" not in content_type[0].lower()
 
     def redirects_only(self) -> bool:
         """An unconditional ``return 3xx``/``return URL`` here answers every request with a redirect."""
@@ -137,6 +166,8 @@ class NginxConfig:
         self.unknown: list[str] = []
         self.included: set[str] = set()
         self.roots: list[Block] = []
+        self.problems: list[str] = []  # include cycles, work bound reached
+        self._tokens = 0
         parsed = {path: self._parse_file(path) for path in files if not is_unknown(files[path])}
         for path, content in files.items():
             if is_unknown(content):
@@ -147,10 +178,16 @@ class NginxConfig:
 
     def _parse_file(self, path: str) -> Block:
         root = Block("main", [], path)
-        self._fill(root, Tokenizer(self.files[path]).tokens(), path, posixpath.dirname(path), 0)
+        self._fill(root, self._tokens_of(path), path, posixpath.dirname(path), (path,))
         return root
 
-    def _fill(self, root: Block, tokens: list[str | tuple[str]], path: str, prefix: str, depth: int) -> None:
+    def _tokens_of(self, path: str) -> list[str | tuple[str]]:
+        tokens = Tokenizer(self.files[path]).tokens()
+        self._tokens += len(tokens)
+        return tokens
+
+    def _fill(self, root: Block, tokens: list[str | tuple[str]], path: str, prefix: str,
+              chain: tuple[str, ...]) -> None:
         stack = [root]
         words: list[str] = []
         for tok in tokens:
@@ -160,7 +197,7 @@ class NginxConfig:
                 continue
             if tok[0] == ";" and words:
                 if words[0] == "include" and len(words) > 1:
-                    self._include(current, words[1], prefix, depth)
+                    self._include(current, words[1], prefix, chain)
                 else:
                     current.directives.append((words[0], words[1:]))
             elif tok[0] == "{" and words:
@@ -171,16 +208,31 @@ class NginxConfig:
                 stack.pop()
             words = []
 
-    def _include(self, into: Block, pattern: str, prefix: str, depth: int) -> None:
-        """Inline uploaded files at the include's level; files that come with the image are not ours to read."""
-        if depth >= _MAX_INCLUDE_DEPTH:
+    def _include(self, into: Block, pattern: str, prefix: str, chain: tuple[str, ...]) -> None:
+        """Inline uploaded files at the include's level; files that come with the image are not ours to read.
+
+        A file that is already being included on this chain is a cycle (nginx itself fails to start on one: the
+        include nests until it runs out of open files): reported, not followed. The total inlined tokens are
+        bounded, so a fan-out of globbed includes cannot make a preview run for minutes."""
+        if len(chain) >= _MAX_INCLUDE_DEPTH:
+            self._problem(f"includes nest deeper than {_MAX_INCLUDE_DEPTH} levels ({' -> '.join(chain)})")
             return
         for target in self._resolve(pattern, prefix):
             self.included.add(target)
+            if target in chain:
+                self._problem(f"include cycle: {' -> '.join((*chain, target))} (nginx refuses to start)")
+                continue
             content = self.files[target]
             if is_unknown(content):
                 continue  # already listed in self.unknown
-            self._fill(into, Tokenizer(content).tokens(), target, prefix, depth + 1)
+            if self._tokens > _MAX_TOKENS:
+                self._problem(f"the includes expand to more than {_MAX_TOKENS} tokens; the rest was not read")
+                return
+            self._fill(into, self._tokens_of(target), target, prefix, (*chain, target))
+
+    def _problem(self, text: str) -> None:
+        if text not in self.problems:
+            self.problems.append(text)
 
     def _resolve(self, pattern: str, prefix: str) -> list[str]:
         full = pattern if pattern.startswith("/") else posixpath.join(prefix, pattern)
@@ -214,7 +266,7 @@ class NginxConfig:
     def _walk(self, block: Block, inherited: Block | None, scopes: dict[int, HeaderScope]) -> None:
         if block.kind not in ("http", *_JUDGED):
             return  # events, map, types, upstream…: no add_header context
-        if block.redirects_only():
+        if block.redirects_only() or block.serves_non_html():
             return
         defining = block if block.add_headers else inherited
         if block.kind in _JUDGED:

@@ -39,10 +39,10 @@ def test_disabled_policy_does_not_run(pack: PolicyPackSession) -> None:
 
 
 def test_all_sets_every_level_and_specific_entries_win(pack: PolicyPackSession) -> None:
-    record = container(user="root", healthcheck=None)
-    result = judge(pack, record, config={"all": "advisory", "container-healthcheck": "mandatory"})
+    record = container(user="root", memory=None)
+    result = judge(pack, record, config={"all": "advisory", "container-memory-limit": "mandatory"})
     assert result.assert_has_violation("container-non-root-user").enforcement == "advisory"
-    assert result.assert_has_violation("container-healthcheck").enforcement == "mandatory"
+    assert result.assert_has_violation("container-memory-limit").enforcement == "mandatory"
 
 
 def test_suppression_with_reason_marks_violation_suppressed(pack: PolicyPackSession) -> None:

@@ -45,7 +45,7 @@ def test_netlify_headers_on_other_paths_fail(pack: PolicyPackSession, pattern: s
 
 
 def test_netlify_joins_a_header_repeated_by_two_matching_rules(pack: PolicyPackSession) -> None:
-    body = netlify_headers("/*") + "/\n  X-Frame-Options: DENY\n"
+    body = netlify_headers("/*") + "/\n  X-Content-Type-Options: nosniff\n"
     result = judge(pack, file_resource("dist/_headers", body))
     result.assert_has_violation(HEADERS, contains="(for /)")  # "DENY, DENY" is not an accepted value
 
