@@ -10,7 +10,7 @@ from typing import Any
 from pulumi_policy import EnforcementLevel, Severity
 
 from .core import UNKNOWN, Check, Meta, StackResource, get, is_unknown, resource_policy, stack_policy
-from .csp import grade_csp
+from .csp import directives, grade_csp
 from .header_sources import CLOUDFLARE_RULESET, Header, HeaderSource, sources_of
 from .path_match import HTML_PATHS
 
@@ -310,12 +310,21 @@ def _csp_rule(resource_type: str, props: dict[str, Any], check: Check) -> None:
             check.unknown("Content-Security-Policy value")
             continue
         grade = grade_csp(header.value if isinstance(header.value, str) else None)
-        if grade.modifier < minimum:
+        forbid_eval = check.prod and cfg["prodForbidUnsafeEval"]
+        if forbid_eval and grade.modifier >= minimum and "'unsafe-eval'" in _script_sources(header.value):
+            check.fail(f"{src.label}: Content-Security-Policy allows 'unsafe-eval' in script-src, which production "
+                       "forbids (prodForbidUnsafeEval).")
+        elif grade.modifier < minimum:
             where = "production" if check.prod else "this stack"
             check.fail(
                 f"{src.label}: Content-Security-Policy grades {grade.text}, below the minimum {minimum:+d} "
                 f"for {where}."
             )
+
+
+def _script_sources(value: Any) -> list[str]:
+    parsed = directives(value) or {}
+    return parsed.get("script-src", parsed.get("default-src", []))
 
 
 CSP_GRADE = resource_policy(
@@ -332,8 +341,14 @@ CSP_GRADE = resource_policy(
         config={
             "prodMinimumModifier": {
                 "type": "integer",
-                "default": -10,
-                "description": "production: lowest accepted Observatory score modifier (unsafe-inline is -20)",
+                "default": 0,
+                "description": "production: lowest accepted Observatory score modifier (0: the Observatory's passing "
+                "results; 'unsafe-eval' is -10, 'unsafe-inline' in scripts -20)",
+            },
+            "prodForbidUnsafeEval": {
+                "type": "boolean",
+                "default": True,
+                "description": "production: 'unsafe-eval' in script-src fails whatever the minimum modifier",
             },
             "minimumModifier": {
                 "type": "integer",

@@ -36,7 +36,16 @@ def _setting_policy(meta: Meta, setting_id: str, judge: SettingRule):
 def _equals(expected: str, label: str) -> SettingRule:
     def judge(value: Any, check: Check) -> None:
         if value != expected:
-            check.fail(f"{label} is not '{expected}'.")
+            check.fail(f"{label} (value) is not '{expected}'.")
+
+    return judge
+
+
+def _one_of(expected: tuple[str, ...], label: str) -> SettingRule:
+    """Cloudflare API values: tls_1_3 is on, off or zrt (TLS 1.3 with 0-RTT)."""
+    def judge(value: Any, check: Check) -> None:
+        if value not in expected:
+            check.fail(f"{label} (value) is not one of {', '.join(repr(e) for e in expected)}.")
 
     return judge
 
@@ -87,11 +96,11 @@ TLS_1_3 = _setting_policy(
         description="Cloudflare offers TLS 1.3.",
         severity=Severity.MEDIUM,
         enforcement=EnforcementLevel.MANDATORY,
-        remediation="Set ZoneSetting tls_1_3 to 'on'.",
+        remediation="Set ZoneSetting tls_1_3 to 'on' (or 'zrt': TLS 1.3 with 0-RTT).",
         tags=("tls",),
     ),
     "tls_1_3",
-    _equals("on", "tls_1_3"),
+    _one_of(("on", "zrt"), "tls_1_3"),
 )
 
 ALWAYS_HTTPS = _setting_policy(

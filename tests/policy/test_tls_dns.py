@@ -18,11 +18,15 @@ def test_complete_profile_passes(pack: PolicyPackSession) -> None:
 
 
 @pytest.mark.parametrize(("policy", "sid", "value", "text"), [
-    ("cloudflare-ssl-strict", "ssl", "flexible", "SSL mode is not 'strict'"),
+    ("cloudflare-ssl-strict", "ssl", "flexible", "SSL mode (value) is not 'strict'"),
     ("cloudflare-min-tls-version", "min_tls_version", "1.0", "below 1.2"),
-    ("cloudflare-tls-1-3", "tls_1_3", "off", "tls_1_3 is not 'on'"),
-    ("cloudflare-always-use-https", "always_use_https", "off", "always_use_https is not 'on'"),
+    ("cloudflare-tls-1-3", "tls_1_3", "off", "tls_1_3 (value) is not one of 'on', 'zrt'"),
+    ("cloudflare-always-use-https", "always_use_https", "off", "always_use_https (value) is not 'on'"),
 ])
+def test_tls_1_3_with_0rtt_passes(pack: PolicyPackSession) -> None:
+    judge(pack, setting("tls_1_3", "zrt")).assert_no_violations("cloudflare-tls-1-3")
+
+
 def test_weak_settings_fail(pack: PolicyPackSession, policy: str, sid: str, value: str, text: str) -> None:
     judge(pack, setting(sid, value)).assert_has_violation(policy, contains=text, level="mandatory")
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from components.standard import resolve_standard
-from components.standard.observatory import grade
 from tests.conftest import REPO, run_cli
 from tests.standard.helpers import load
+from tests.standard.observatory import grade
 
 SUPABASE_REFS = {"prod": "abcdefghijklmnopqrst", "selfhosted": "bcdefghijklmnopqrstu",
                  "netlify": "cdefghijklmnopqrstuv"}

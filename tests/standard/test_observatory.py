@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from components.standard.observatory import (
+from tests.standard.observatory import (
     MODIFIERS,
     csp_test,
     grade,

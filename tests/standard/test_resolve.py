@@ -7,9 +7,9 @@ import pytest
 from components.config import ConfigError
 from components.standard import STANDARD_VERSION, resolve_standard
 from components.standard.csp import parse
-from components.standard.observatory import grade
 from components.standard.resolve import RUNBOOK_HEADERS
 from tests.standard.helpers import load
+from tests.standard.observatory import grade
 
 REASON = "vendor widget needs it until 2027-01"
 

@@ -1,5 +1,9 @@
 """The Mozilla (MDN) HTTP Observatory's header tests and scoring, as a pure function of response headers.
 
+Test-only code (issue 15): it grades what the renderers produce. The CSP test is the policy pack's own grader
+(``policy/webstack_policy/csp.py``: the one CSP grader of the repo), so the library's tests and the pack agree on
+every policy; the other seven header tests and the score arithmetic live here.
+
 Written from the published rules, not copied:
 
 * MDN, "HTTP Observatory — tests and scoring": https://developer.mozilla.org/en-US/observatory/docs/tests_and_scoring
@@ -24,27 +28,28 @@ fail, as JavaScript's ``parseInt`` yields NaN there).
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+
+_PACK = Path(__file__).resolve().parents[2] / "policy"
+if str(_PACK) not in sys.path:
+    sys.path.insert(0, str(_PACK))
+
+from webstack_policy.csp import MODIFIERS as CSP_MODIFIERS  # noqa: E402
+from webstack_policy.csp import CspParseError, parse_csp  # noqa: E402
+from webstack_policy.csp import csp_test as _pack_csp_test  # noqa: E402
+
+__all__ = ["MODIFIERS", "CspParseError", "Report", "TestResult", "csp_test", "grade", "grade_for_score",
+           "hsts_test", "parse_csp", "referrer_policy_test", "structured_field_token"]
 
 ALGORITHM_VERSION = 6
 MINIMUM_SCORE_FOR_EXTRA_CREDIT = 90
 
 MODIFIERS: dict[str, int] = {
-    # content-security-policy
-    "csp-implemented-with-no-unsafe-default-src-none": 10,
-    "csp-implemented-with-no-unsafe": 5,
-    "csp-implemented-with-unsafe-inline-in-style-src-only": 0,
-    "csp-implemented-but-duplicate-directives": 0,
-    "csp-implemented-with-insecure-scheme-in-passive-content-only": -10,
-    "csp-implemented-with-unsafe-eval": -10,
-    "csp-implemented-with-unsafe-inline": -20,
-    "csp-implemented-with-insecure-scheme": -20,
-    "csp-header-invalid": -25,
-    "csp-not-implemented": -25,
-    "csp-not-implemented-but-reporting-enabled": -25,
+    **CSP_MODIFIERS,
     # strict-transport-security
     "hsts-preloaded": 5,
     "hsts-implemented-max-age-at-least-six-months": 0,
@@ -101,13 +106,6 @@ TESTS = (
 )
 
 SIX_MONTHS = 15_552_000  # the scanner's threshold: 180 days, as many sites use it instead of 15768000
-_BROAD = frozenset({"ftp:", "http:", "https:", "*", "http://*", "http://*.*", "https://*", "https://*.*"})
-_UNSAFE_INLINE = frozenset({"'unsafe-inline'", "data:"})
-_BROAD_OR_INLINE = _BROAD | _UNSAFE_INLINE
-_PASSIVE = ("img-src", "media-src")
-_NONCE_HASH_PREFIXES = ("'sha256-", "'sha384-", "'sha512-", "'nonce-")
-_SHORTEST_POLICY = len("img-src") - 1
-_ALLOWED_DUPLICATES = frozenset({"report-uri", "report-to"})
 _REFERRER_GOOD = ("no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin")
 _REFERRER_BAD = ("origin", "origin-when-cross-origin", "unsafe-url", "no-referrer-when-downgrade")
 
@@ -203,171 +201,14 @@ class _Headers:
         return values[0] if values else None
 
 
-# ------------------------------------------------------------------------------------------------------------ CSP
-
-
-class CspParseError(ValueError):
-    pass
-
-
-@dataclass
-class _Source:
-    source: str
-    index: int
-    keep: bool
-
-
-def parse_csp(policies: list[str]) -> dict[str, set[str]]:
-    """The scanner's CSP parser: one or more policies combined into the sources all of them allow.
-
-    Directives and sources are lower-cased; a source-list directive without sources means 'none'; a repeated
-    directive makes the header invalid (except report-uri/report-to, recorded under ``"_duplicates"``).
-    """
-    cleaned = [re.sub(r"[\r\n]", "", p).strip() for p in policies]
-    for policy in cleaned:
-        if not policy or len(policy) < _SHORTEST_POLICY:
-            raise CspParseError(f"invalid policy {policy!r}")
-    combined: dict[str, list[_Source]] = {}
-    duplicates: set[str] = set()
-    for index, policy in enumerate(cleaned):
-        seen: set[str] = set()
-        for entry in policy.split(";"):
-            tokens = entry.strip().split()
-            if not tokens:
-                continue
-            directive = tokens[0].lower()
-            if directive in seen:
-                if directive not in _ALLOWED_DUPLICATES:
-                    raise CspParseError(f"duplicate directive {directive} in policy {index}")
-                duplicates.add(directive)
-                continue  # the first occurrence is the one that applies
-            seen.add(directive)
-            keep = index == 0
-            values = [_Source(t.strip().lower(), index, keep) for t in tokens[1:]]
-            if not values and directive.endswith("-src"):
-                values = [_Source("'none'", index, keep)]
-            sources = values if index == 0 else [*combined.get(directive, []), *values]
-            sources.sort(key=lambda s: s.source)
-            for i in range(1, len(sources)):
-                cur, prev = sources[i], sources[i - 1]
-                if cur.index == prev.index and cur.source.startswith(prev.source):
-                    cur.keep = False  # e.g. https://a.example/foo is already covered by https://a.example/
-                if cur.index != prev.index and _path_part_match(prev.source, cur.source):
-                    cur.keep = True  # a source counts when every policy allows it
-            combined[directive] = [s for s in sources if s.keep]
-            if index == 0 and len(cleaned) > 1:
-                for s in combined[directive]:
-                    s.keep = False
-    out = {d: ({s.source for s in srcs} or {"'none'"}) for d, srcs in combined.items()}
-    if duplicates:
-        out["_duplicates"] = duplicates
-    return out
-
-
-def _path_part_match(a: str, b: str) -> bool:
-    if not a:
-        return True
-    if a == "/" and not b:
-        return True
-    exact = not a.endswith("/")
-    parts_a, parts_b = a.split("/"), b.split("/")
-    if len(parts_a) > len(parts_b) or (exact and len(parts_a) != len(parts_b)):
-        return False
-    if not exact:
-        parts_a.pop()
-    return all(unquote(x) == unquote(y) for x, y in zip(parts_a, parts_b, strict=False))
+# ---------------------------------------------------------------------------------------------- the tests
 
 
 def csp_test(values: list[str], report_only: str | None = None) -> TestResult:
-    name = "content-security-policy"
-    policies = [p.strip() for v in values for p in v.split(",")]
-    if not policies:
-        missing = "csp-not-implemented-but-reporting-enabled" if report_only else "csp-not-implemented"
-        return TestResult(name, missing, False)
-    try:
-        csp = parse_csp(policies)
-    except CspParseError:
-        return TestResult(name, "csp-header-invalid", False)
+    """The pack's CSP grader, as one of this report's tests."""
+    found = _pack_csp_test(values, report_only)
+    return TestResult("content-security-policy", found.result, found.passed, found.data, found.details)
 
-    result: str | None = None
-    flags: dict[str, bool] = {}
-
-    def directive(key: str, *fallbacks: str) -> set[str]:
-        # The same set object is shared with the parsed policy on purpose: the scanner mutates these lists in place.
-        for k in (key, *fallbacks):
-            if k in csp:
-                return csp[k]
-        return {"*"}
-
-    base_uri = directive("base-uri")
-    frame_ancestors = directive("frame-ancestors")
-    form_action = directive("form-action")
-    object_src = directive("object-src", "default-src")
-    script_src = directive("script-src", "default-src")
-    style_src = directive("style-src", "default-src")
-
-    for sources in (script_src, style_src):
-        if _has_nonce_or_hash(sources):
-            sources.discard("'unsafe-inline'")  # browsers ignore 'unsafe-inline' next to a nonce or hash
-    flags["strictDynamic"] = False
-    if "'strict-dynamic'" in script_src:
-        if _has_nonce_or_hash(script_src):
-            for source in list(script_src):
-                if source.startswith(tuple(_BROAD)) or source in ("'self'", "'unsafe-inline'"):
-                    script_src.discard(source)
-            flags["strictDynamic"] = True
-        else:
-            result = "csp-header-invalid"  # 'strict-dynamic' without a nonce or hash blocks every script
-
-    active = [s for d, srcs in csp.items() if d not in _PASSIVE and d != "script-src" for s in srcs]
-    active += list(script_src)
-    passive = [s for d in _PASSIVE for s in (csp.get(d) or csp.get("default-src") or set())]
-
-    def first(candidate: str) -> None:
-        nonlocal result
-        if result is None:
-            result = candidate
-
-    flags["unsafeInline"] = bool(script_src & _BROAD_OR_INLINE or object_src & _BROAD)
-    if flags["unsafeInline"]:
-        first("csp-implemented-with-unsafe-inline")
-    flags["insecureSchemeActive"] = any(s.startswith(("http:", "ftp:")) for s in active)
-    if flags["insecureSchemeActive"]:
-        first("csp-implemented-with-insecure-scheme")
-    flags["unsafeEval"] = "'unsafe-eval'" in script_src | style_src
-    if flags["unsafeEval"]:
-        first("csp-implemented-with-unsafe-eval")
-    flags["insecureSchemePassive"] = any(s.startswith(("http:", "ftp:")) for s in passive)
-    if flags["insecureSchemePassive"]:
-        first("csp-implemented-with-insecure-scheme-in-passive-content-only")
-    flags["unsafeInlineStyle"] = bool(style_src & _BROAD_OR_INLINE)
-    if flags["unsafeInlineStyle"]:
-        first("csp-implemented-with-unsafe-inline-in-style-src-only")
-    flags["defaultNone"] = csp.get("default-src") == {"'none'"}
-    first("csp-implemented-with-no-unsafe-default-src-none" if flags["defaultNone"]
-          else "csp-implemented-with-no-unsafe")
-    flags["antiClickjacking"] = not frame_ancestors & _BROAD
-    flags["insecureBaseUri"] = bool(base_uri & _BROAD_OR_INLINE)
-    flags["insecureFormAction"] = bool(form_action & _BROAD)
-    flags["unsafeObjects"] = bool(object_src & _BROAD)
-
-    assert result is not None
-    passed = result in (
-        "csp-implemented-with-no-unsafe", "csp-implemented-with-no-unsafe-default-src-none",
-        "csp-implemented-with-unsafe-inline-in-style-src-only",
-        "csp-implemented-with-insecure-scheme-in-passive-content-only",
-    )
-    if passed and "_duplicates" in csp:
-        result = "csp-implemented-but-duplicate-directives"
-    data = {d: sorted(srcs) for d, srcs in csp.items() if d != "_duplicates"}
-    return TestResult(name, result, passed, data, flags)
-
-
-def _has_nonce_or_hash(sources: set[str]) -> bool:
-    return any(s.startswith(_NONCE_HASH_PREFIXES) for s in sources)
-
-
-# ---------------------------------------------------------------------------------------------- the other tests
 
 
 def hsts_test(value: str | None, *, preloaded: bool = False) -> TestResult:
