@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from . import container, dns, env, headers, stack, supabase, tls
+from . import container, delivery, dns, env, headers, stack, supabase, tls
 
 PACK_NAME = "webstack-standards"
 
@@ -19,4 +19,5 @@ def all_policies() -> list[Policy]:
         *container.POLICIES,
         *supabase.POLICIES,
         *stack.POLICIES,
+        *delivery.POLICIES,
     ]

@@ -23,6 +23,11 @@ class _Host:
 
 
 _HOST = _Host()
+# The policy asks about the SPA's HTML responses: a rule conditioned on the response being HTML applies to them.
+_RESPONSE_FIELDS: dict[str, Any] = {
+    "http.response.content_type.media_type": "text/html",
+    "http.response.code": 200.0,
+}
 _HOST_FIELDS = {"http.host", "http.request.full_uri", "http.x_forwarded_for"}
 _WORD_OPS = {"eq", "ne", "lt", "le", "gt", "ge", "contains", "matches", "wildcard", "in"}
 _SYMBOL_OPS = {"==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge", "~": "matches"}
@@ -74,8 +79,8 @@ def _tokenize(text: str) -> list[tuple[str, Any]]:
 
 
 class _Parser:
-    def __init__(self, tokens: list[tuple[str, Any]], path: str) -> None:
-        self.tokens, self.i, self.path = tokens, 0, path
+    def __init__(self, tokens: list[tuple[str, Any]], path: str, host: str | None = None) -> None:
+        self.tokens, self.i, self.path, self.host = tokens, 0, path, host
 
     def peek(self) -> tuple[str, Any] | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -184,7 +189,15 @@ class _Parser:
 
     def field(self, name: str) -> Any:
         if name in _HOST_FIELDS:
-            return _HOST
+            if self.host is None:
+                return _HOST
+            if name == "http.host":
+                return self.host
+            if name == "http.request.full_uri":
+                return f"https://{self.host}{self.path}"
+            return None
+        if name in _RESPONSE_FIELDS:
+            return _RESPONSE_FIELDS[name]
         if name in ("http.request.uri.path", "raw.http.request.uri.path", "http.request.uri",
                     "raw.http.request.uri"):
             return self.path
@@ -234,10 +247,11 @@ def _compare(op: str, left: Any, right: Any, strict: bool) -> Tri:
         return None
 
 
-def evaluate(expression: str, path: str) -> Tri:
-    """Whether ``expression`` matches a GET of ``path``; None when this reader cannot tell."""
+def evaluate(expression: str, path: str, host: str | None = None) -> Tri:
+    """Whether ``expression`` matches a GET of ``path`` answered with an HTML page; None when this reader cannot
+    tell. Without ``host`` any condition on the host counts as matching; with it, the host is compared."""
     try:
-        parser = _Parser(_tokenize(expression), path)
+        parser = _Parser(_tokenize(expression), path, host)
         result = parser.expression()
         if parser.peek() is not None:
             return None

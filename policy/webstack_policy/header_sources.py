@@ -320,6 +320,18 @@ def _files(props: dict[str, Any], paths: Sequence[str]) -> list[HeaderSource]:
     return out
 
 
+def nginx_files(props: dict[str, Any]) -> dict[str, Any]:
+    """The nginx configuration files carried in a resource's inputs (path -> content or UNKNOWN)."""
+    out: dict[str, Any] = {}
+    for path, content in _walk_files(props):
+        lower = path.lower()
+        base = lower.rsplit("/", 1)[-1]
+        if (lower.endswith(".conf") or ("nginx" in lower and base not in _HOST_FILES)) and (
+                isinstance(content, str) or is_unknown(content)):
+            out[path] = content
+    return out
+
+
 def _walk_files(value: Any) -> list[tuple[str, Any]]:
     found: list[tuple[str, Any]] = []
     if isinstance(value, dict):

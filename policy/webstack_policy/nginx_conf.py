@@ -280,5 +280,58 @@ class NginxConfig:
         scopes.setdefault(key, HeaderScope(defining, [])).blocks.append(block)
 
 
+def servers(config: NginxConfig) -> list[Block]:
+    """Every ``server`` block of the site configs (top level of a conf.d file, or inside ``http``)."""
+    out: list[Block] = []
+
+    def walk(block: Block) -> None:
+        for child in block.children:
+            if child.kind == "server":
+                out.append(child)
+            elif child.kind == "http":
+                walk(child)
+
+    for root in config.roots:
+        walk(root)
+    return out
+
+
+def locations(block: Block) -> list[Block]:
+    """Every ``location`` inside ``block``, nested ones too."""
+    out: list[Block] = []
+    for child in block.children:
+        if child.kind == "location":
+            out.append(child)
+            out.extend(locations(child))
+    return out
+
+
+def match_location(server: Block, path: str) -> Block:
+    """The location nginx picks for ``path`` (nginx's order: ``=`` exact, the longest prefix — final with ``^~`` —,
+    then the first matching regex in config order, else that longest prefix); the server when none matches."""
+    import re
+
+    tops = [c for c in server.children if c.kind == "location" and c.args]
+    best: Block | None = None
+    best_len = -1
+    for loc in tops:
+        modifier, pattern = (loc.args[0], loc.args[1]) if len(loc.args) > 1 else ("", loc.args[0])
+        if modifier == "=" and pattern == path:
+            return loc
+        if modifier in ("", "^~") and path.startswith(pattern) and len(pattern) > best_len:
+            best, best_len = loc, len(pattern)
+    if best is not None and best.args[0] == "^~":
+        return best
+    for loc in tops:
+        if len(loc.args) > 1 and loc.args[0] in ("~", "~*"):
+            try:
+                flags = re.IGNORECASE if loc.args[0] == "~*" else 0
+                if re.search(loc.args[1], path, flags):
+                    return loc
+            except re.error:
+                continue
+    return best if best is not None else server
+
+
 def _has(block: Block, kind: str) -> bool:
     return any(c.kind == kind for c in block.children)

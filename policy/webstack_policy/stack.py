@@ -8,9 +8,11 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, Severity
 
+from . import cf_expression
 from .core import Check, Meta, StackResource, as_list, as_number, get, is_unknown, resource_policy, stack_policy
 from .dns import DNS_RECORD, WEB_TYPES
 from .header_sources import sources_of
+from .path_match import HTML_PATHS
 
 HEALTHCHECK = "cloudflare:index/healthcheck:Healthcheck"
 VERCEL_DOMAIN = "vercel:index/projectDomain:ProjectDomain"
@@ -67,18 +69,19 @@ def _host(address: str) -> str:
 
 
 def _headers_reach(host: str, header_resources: list[StackResource]) -> bool:
-    """A Cloudflare ruleset reaches a host when a header rule's expression is ``true`` or names the host;
-    origin-side sources (Vercel routes, nginx, Netlify files) serve every hostname pointed at them."""
+    """A Cloudflare ruleset reaches a host when a header rule's expression matches a request for it (evaluated
+    with the host; an expression the policy cannot evaluate counts as reaching it); origin-side sources (Vercel
+    routes, nginx, Netlify files) serve every hostname pointed at them."""
     for r in header_resources:
         if r.type != RULESET:
             return True
         for rule in as_list(r.props.get("rules")):
             expression = get(rule, "expression")
-            if not isinstance(get(rule, "actionParameters", "headers"), dict):
+            if not isinstance(get(rule, "actionParameters", "headers"), dict) or get(rule, "enabled") is False:
                 continue
             if is_unknown(expression) or expression is None:
                 return True
-            if expression.strip().lower() == "true" or host in expression.lower():
+            if any(cf_expression.evaluate(str(expression), path, host) is not False for path in HTML_PATHS):
                 return True
     return False
 

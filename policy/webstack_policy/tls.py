@@ -8,7 +8,18 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from .core import UNKNOWN, Check, Meta, StackResource, as_number, get, is_unknown, resource_policy, stack_policy
+from .core import (
+    UNKNOWN,
+    Check,
+    Meta,
+    StackResource,
+    as_list,
+    as_number,
+    get,
+    is_unknown,
+    resource_policy,
+    stack_policy,
+)
 
 ZONE_SETTING = "cloudflare:index/zoneSetting:ZoneSetting"
 CLOUDFLARE_PREFIX = "cloudflare:"
@@ -175,6 +186,21 @@ def zone_key(props: dict[str, Any]) -> Any:
     return UNKNOWN if is_unknown(zone) else zone
 
 
+def _sends_hsts(r: StackResource) -> bool:
+    """A response-header ruleset that sets Strict-Transport-Security for every request (security-headers-required
+    grades its value) stands in for the security_header setting."""
+    if r.type != "cloudflare:index/ruleset:Ruleset" or r.props.get("phase") != "http_response_headers_transform":
+        return False
+    for rule in as_list(r.props.get("rules")):
+        headers = get(rule, "actionParameters", "headers")
+        if get(rule, "enabled") is False or not isinstance(headers, dict):
+            continue
+        for name, spec in headers.items():
+            if name.lower() == "strict-transport-security" and get(spec, "operation") in ("set", "add"):
+                return True
+    return False
+
+
 def _zone_complete(resources: list[StackResource], check: Check) -> None:
     required = [str(s) for s in check.config["requiredSettings"]]
     zones: dict[Any, list[StackResource]] = {}
@@ -190,6 +216,8 @@ def _zone_complete(resources: list[StackResource], check: Check) -> None:
             sid = r.props.get("settingId")
             if isinstance(sid, str):
                 declared.setdefault(zone, set()).add(sid)
+        elif _sends_hsts(r):
+            declared.setdefault(zone, set()).add("security_header")  # HSTS from a transform rule (graded there)
     if UNKNOWN in zones:
         # Zone ids computed by another resource: judge the stack's Cloudflare resources as one zone.
         merged: set[str] = set().union(*declared.values()) if declared else set()

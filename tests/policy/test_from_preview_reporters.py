@@ -64,7 +64,8 @@ def test_check_with_suppressions_and_tags(cli: Cli, tmp_path: Path) -> None:
     config.write_text(json.dumps({
         "csp-observatory-grade": {"suppressions": [{"urn": "*::headers", "reason": "migrating to nonces, #12"}]},
         "cloudflare-ssl-strict": "advisory", "supabase-url-https": "advisory",
-        "cloudflare-zone-tls-complete": "advisory", "public-hostnames-covered": "advisory"}))
+        "cloudflare-zone-tls-complete": "advisory", "public-hostnames-covered": "advisory",
+        "rate-limit-required": "advisory"}))
     code, out, err = cli(["check", "--from-preview", str(FIXTURE), "--policy-pack", str(PACK),
                           "--policy-config", str(config), "--format", "markdown"])
     assert code == 0, out + err

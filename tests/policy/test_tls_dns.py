@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from fixtures_good import ZONE_SETTING, caa, dns, header_ruleset, zone_settings
+from fixtures_good import GOOD_HEADERS, ZONE_SETTING, caa, dns, header_ruleset, zone_settings
 from policy_helpers import UNKNOWN, judge, make_secret, resource
 
 from stackcheck.analyzer import PolicyPackSession
@@ -17,16 +17,16 @@ def test_complete_profile_passes(pack: PolicyPackSession) -> None:
     judge(pack, header_ruleset(), *zone_settings()).assert_no_violations()
 
 
+def test_tls_1_3_with_0rtt_passes(pack: PolicyPackSession) -> None:
+    judge(pack, setting("tls_1_3", "zrt")).assert_no_violations("cloudflare-tls-1-3")
+
+
 @pytest.mark.parametrize(("policy", "sid", "value", "text"), [
     ("cloudflare-ssl-strict", "ssl", "flexible", "SSL mode (value) is not 'strict'"),
     ("cloudflare-min-tls-version", "min_tls_version", "1.0", "below 1.2"),
     ("cloudflare-tls-1-3", "tls_1_3", "off", "tls_1_3 (value) is not one of 'on', 'zrt'"),
     ("cloudflare-always-use-https", "always_use_https", "off", "always_use_https (value) is not 'on'"),
 ])
-def test_tls_1_3_with_0rtt_passes(pack: PolicyPackSession) -> None:
-    judge(pack, setting("tls_1_3", "zrt")).assert_no_violations("cloudflare-tls-1-3")
-
-
 def test_weak_settings_fail(pack: PolicyPackSession, policy: str, sid: str, value: str, text: str) -> None:
     judge(pack, setting(sid, value)).assert_has_violation(policy, contains=text, level="mandatory")
 
@@ -71,9 +71,16 @@ def test_secret_setting_value_not_echoed(pack: PolicyPackSession) -> None:
 
 
 def test_zone_without_profile_fails_stack_policy(pack: PolicyPackSession) -> None:
-    result = judge(pack, header_ruleset(), *zone_settings()[:2])
+    no_hsts = {k: v for k, v in GOOD_HEADERS.items() if k != "Strict-Transport-Security"}
+    result = judge(pack, header_ruleset(no_hsts), *zone_settings()[:2])
     result.assert_has_violation("cloudflare-zone-tls-complete", urn_name="headers",
                                 contains="tls_1_3, always_use_https, security_header")
+
+
+def test_hsts_from_a_transform_rule_stands_in_for_security_header(pack: PolicyPackSession) -> None:
+    result = judge(pack, header_ruleset(), *zone_settings()[:2])
+    result.assert_has_violation("cloudflare-zone-tls-complete", urn_name="headers",
+                                contains="tls_1_3, always_use_https.")
 
 
 def test_zone_profile_with_unknown_zone_ids_is_judged_as_one_zone(pack: PolicyPackSession) -> None:
