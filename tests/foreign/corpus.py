@@ -350,7 +350,8 @@ def report(run: CorpusRun) -> str:
     lines = [
         f"policy corpus: detected {s.detected}/{s.insecure} insecure, false positives {s.false_positives}/{s.clean}"
         f" ({100 * s.detection_rate:.1f} % detected, {100 * s.false_positive_rate:.1f} % false alarms;"
-        f" {len(run.outcomes)} cases, {s.errors} without a verdict, {run.seconds:.1f} s)",
+        f" {len(run.outcomes)} cases, {s.errors} without a verdict, {run.seconds:.1f} s wall,"
+        f" programs {sum(o.program_seconds for o in run.outcomes):.1f} s summed)",
     ]
     misses = [o for o in run.outcomes if o.case.verdict == "violation" and not o.detected and not o.error]
     alarms = [o for o in run.outcomes if o.false_alarm]

@@ -4,7 +4,7 @@ import pulumi_cloudflare as cloudflare
 zone_id = pulumi.Config().require("zoneId")
 HOST = "store.example.net"
 
-for sid, val in [("ssl", "strict"), ("min_tls_version", "1.2"), ("tls_1_3", "zrt"), ("always_use_https", "on")]:
+for sid, val in [("ssl", "strict"), ("min_tls_version", "1.2"), ("tls_1_3", "on"), ("always_use_https", "on")]:
     cloudflare.ZoneSetting(sid.replace("_", "-"), zone_id=zone_id, setting_id=sid, value=val)
 cloudflare.ZoneSetting("hsts", zone_id=zone_id, setting_id="security_header", value={
     "strict_transport_security": {"enabled": True, "max_age": 63072000, "include_subdomains": True,

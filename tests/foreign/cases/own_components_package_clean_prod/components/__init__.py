@@ -1,0 +1,3 @@
+from components.static_site import StaticSite
+
+__all__ = ["StaticSite"]
