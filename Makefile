@@ -10,7 +10,7 @@ APT_PACKAGES := nginx libnginx-mod-http-brotli-static wrk postgresql-15 chromium
 .PHONY: help preview preview-all test test-fast lint typecheck bench schema docs system-deps clean policy-corpus
 
 help:
-	@echo "make preview      offline preview of STACK=$(STACK) (artifacts + reports in $(OUT))"
+	@echo "make preview      install the project into $(VENV) (stackcheck command) and preview STACK=$(STACK) (artifacts + reports in $(OUT))"
 	@echo "make preview-all  preview prod, selfhosted and netlify"
 	@echo "make test         install everything the tests need, lint, run the whole suite"
 	@echo "make bench        benchmarks (ratios measured side by side)"
@@ -26,11 +26,17 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-preview: $(VENV)/.runtime
-	$(PY) -m stackcheck preview --stack $(STACK) --out $(OUT)
+# The project itself, installed editable: `stackcheck` and `webstack-audit-db` become commands of the venv, and
+# `stackcheck preview` judges any Pulumi Python project with this checkout's pack (run it from that project).
+$(VENV)/.installed: $(VENV)/.runtime pyproject.toml
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
+	touch $@
 
-preview-all: $(VENV)/.runtime
-	for s in prod selfhosted netlify; do $(PY) -m stackcheck preview --stack $$s --out build/$$s >/dev/null || exit $$?; echo "$$s: ok"; done
+preview: $(VENV)/.installed
+	$(VENV)/bin/stackcheck preview --stack $(STACK) --out $(OUT)
+
+preview-all: $(VENV)/.installed
+	for s in prod selfhosted netlify; do $(VENV)/bin/stackcheck preview --stack $$s --out build/$$s >/dev/null || exit $$?; echo "$$s: ok"; done
 
 # Real servers used by the tests (nginx, PostgreSQL, Chromium, wrk) come from Debian; installed when missing.
 system-deps:

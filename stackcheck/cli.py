@@ -18,6 +18,9 @@ from stackcheck.engine import ProgramError, UsageError, run_program
 from stackcheck.model import PreviewResult, ResourceRecord
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
+BUNDLED_PACK = Path(__file__).resolve().parent.parent / "policy"
+"""The pack of the checkout stackcheck runs from (`make preview` installs it editable), judged by default when the
+project has no ./policy of its own: `stackcheck preview` works from inside any Pulumi Python project."""
 FORMATS = ("text", "json", "sarif", "markdown")
 
 
@@ -54,7 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "env:NAME (read from the environment) or @PATH (read from a file), which keeps it out of "
                         "`ps` and shell history")
     p.add_argument("--policy-pack", type=Path, default=None,
-                   help="policy pack directory (default: ./policy if it has PulumiPolicy.yaml)")
+                   help="policy pack directory (default: ./policy if it has PulumiPolicy.yaml, else the pack that "
+                        "ships with stackcheck)")
     p.add_argument("--policy-config", type=Path, default=None, help="Pulumi policy config JSON file")
     p.add_argument("--no-policy", action="store_true", help="skip the policy pack")
     p.add_argument("--stack-tag", dest="tags", action="append", type=key_value, default=[], metavar="KEY=VALUE",
@@ -216,8 +220,10 @@ def _policy_pack_dir(args: argparse.Namespace, project_dir: Path) -> Path | None
         return None
     if args.policy_pack is not None:
         return args.policy_pack.resolve()
-    default = project_dir / "policy"
-    return default if (default / "PulumiPolicy.yaml").exists() else None
+    for default in (project_dir / "policy", BUNDLED_PACK):
+        if (default / "PulumiPolicy.yaml").exists():
+            return default
+    return None
 
 
 def _has_mandatory(result: PreviewResult) -> bool:
