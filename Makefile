@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STACK ?= prod
 OUT ?= build/$(STACK)
-APT_PACKAGES := nginx libnginx-mod-http-brotli-static wrk postgresql-15 chromium nodejs ca-certificates
+APT_PACKAGES := nginx libnginx-mod-http-brotli-static wrk postgresql-15 chromium nodejs docker.io ca-certificates
 
 .PHONY: help preview preview-all test test-fast lint typecheck bench schema docs system-deps clean policy-corpus
 
@@ -47,6 +47,7 @@ system-deps:
 	command -v wrk >/dev/null || missing="$$missing wrk"; \
 	test -x /usr/lib/postgresql/15/bin/postgres || missing="$$missing postgresql-15"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	test -x /usr/sbin/dockerd || missing="$$missing docker.io"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO=sudo; fi; \

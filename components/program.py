@@ -79,13 +79,7 @@ def _netlify(cfg: StackConfig, std: Standard) -> dict[str, Any]:
 
 def _nginx(cfg: StackConfig, std: Standard, edge: Any) -> dict[str, Any]:
     """The hardened nginx container; origin TLS from the edge's Origin CA certificate when it issues one."""
-    from components.nginx_site import (
-        NginxSite,
-        docker_context,
-        nginx_site_args_from_config,
-        render_site_files,
-        require_buildable_context,
-    )
+    from components.nginx_site import NginxSite, nginx_site_args_from_config, resolve_site
 
     assert cfg.hosting.nginx is not None
     cert = getattr(edge, "origin_certificate_pem", None)
@@ -94,18 +88,26 @@ def _nginx(cfg: StackConfig, std: Standard, edge: Any) -> dict[str, Any]:
     if cfg.hosting.nginx.origin_tls and not tls:
         pulumi.log.warn("webstack:hosting.nginx.originTls is on but the Cloudflare edge issued no Origin CA "
                         "certificate: the origin serves plain HTTP only")
-    if not pulumi.runtime.is_dry_run():
-        require_buildable_context(cfg.stack)
-    config_dir = docker_context(cfg.stack)
-    files = render_site_files(cfg, std, tls=tls, config_dir=config_dir)
-    for rel, content in files.items():
+    args = nginx_site_args_from_config(cfg, tls=tls, certificate=cert, private_key=key)
+    # The Docker build reads the rendered tree from the build context when the image is created, so it is on disk
+    # before the component registers the image: build/<stack>/ under the project dir (the Dockerfile's COPY paths).
+    site_files = resolve_site("web", args, cfg.stack).files
+    for rel, content in site_files.items():
         artifacts.emit(rel, content)
-    tree = artifacts.materialize("nginx", cfg.stack)
-    args = nginx_site_args_from_config(cfg, std, files, build_context=".",
-                                       dockerfile=str(tree / "Dockerfile"), tls=tls, certificate=cert,
-                                       private_key=key)
+    if not pulumi.runtime.is_dry_run():
+        _write_build_context_files(f"build/{cfg.stack}", site_files)
     site = NginxSite("web", args)
     return {"originUrl": site.origin_url, "imageRef": site.image_ref, "containerId": site.container_id}
+
+
+def _write_build_context_files(root: str, files: dict[str, str]) -> None:
+    from pathlib import Path
+
+    for rel, content in files.items():
+        dest = Path(root) / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if not dest.exists() or dest.read_text(encoding="utf-8") != content:
+            dest.write_text(content, encoding="utf-8")
 
 
 def export_all(outputs: dict[str, Any]) -> None:

@@ -139,6 +139,12 @@ class NetlifyHosting(StrictModel):
     node_version: Version = Field("22", alias="nodeVersion")
 
 
+def _host_dir(value: str) -> str:
+    if not re.fullmatch(r"(/[A-Za-z0-9_.-]+){2,}", value) or ".." in value.split("/"):
+        raise ValueError("must be an absolute path at least two levels deep, without '..'")
+    return value
+
+
 class NginxHosting(StrictModel):
     """Option C: the app served by nginx in a hardened Docker container behind Cloudflare.
 
@@ -170,6 +176,14 @@ class NginxHosting(StrictModel):
     log_max_size: Annotated[str, AfterValidator(_log_size)] = Field("10m", alias="logMaxSize")
     log_max_files: int = Field(3, alias="logMaxFiles", ge=1, le=100)
     origin_hostnames: list[Hostname] = Field(default_factory=list, alias="originHostnames")
+    network_mode: Literal["bridge", "host"] = Field(
+        "bridge", alias="networkMode", description="bridge publishes the ports; host binds nginx on listenAddress")
+    listen_address: Annotated[str, AfterValidator(_ip_literal)] | None = Field(
+        None, alias="listenAddress", description="IP address nginx binds (default: every interface)")
+    tls_host_dir: Annotated[str, AfterValidator(_host_dir)] | None = Field(
+        None, alias="tlsHostDir",
+        description="root-only dir on the Docker host for the origin certificate and key "
+                    "(default /var/lib/webstack/<project>-<stack>-web)")
 
     @model_validator(mode="after")
     def _ports_differ(self) -> NginxHosting:

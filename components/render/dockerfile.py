@@ -15,6 +15,15 @@ Pure module. What it fixes in the runbook's Option C:
   environment variable, which is all Vite reads (``process.env``); no ``ENV`` is needed, and none reaches the
   runtime stage. After ``npm ci`` because NODE_ENV=production there would make npm skip the devDependencies.
 
+Base images are build arguments (``NODE_IMAGE``, ``NGINX_IMAGE``) whose defaults are the pinned official images,
+so ``docker build`` with no arguments builds what a user deploys while a test (or an air-gapped mirror) substitutes
+its own with ``--build-arg NGINX_IMAGE=…``. The rendered nginx configuration is baked into the runtime stage
+(``/etc/nginx``, root-owned, read-only to the server); only the origin certificate and key arrive at run time,
+in a read-only mount at :data:`TLS_DIR` (see docs/nginx.md).
+
+Stages are rendered one function each; the runtime copies the site from :attr:`DockerfileSpec.dist_stage`, so a
+stage between build and runtime (e.g. precompressing assets) is one more function and a changed ``dist_stage``.
+
 The Docker build context is the Pulumi project directory; ``app_dir`` (the Vite project) and ``config_dir`` (the
 rendered nginx tree) are paths inside it. :func:`render_dockerignore` keeps host ``node_modules`` (wrong
 platform binaries), ``.env`` files and VCS data out of the context.
@@ -29,6 +38,10 @@ from components.config.base import DIGEST_PATTERN, VERSION_PATTERN
 
 NGINX_UID = 101
 """The ``nginx`` user of the official image (uid 101, gid 101)."""
+TLS_DIR = "/etc/nginx/tls"
+"""Where the container finds the origin certificate and key: a read-only mount, never part of the image."""
+CONF_DIR = "/etc/nginx"
+"""Where the rendered configuration is baked into the image (``nginx.conf`` + ``webstack/``)."""
 
 _CONTEXT_PATH = re.compile(r"^(\.|[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*)$")
 _ABS = re.compile(r"^/[A-Za-z0-9._/-]*$")
@@ -36,7 +49,7 @@ _ARG_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def _check_context_path(label: str, value: str) -> None:
-    if not _CONTEXT_PATH.match(value) or ".." in value.split("/"):
+    if not _CONTEXT_PATH.fullmatch(value) or ".." in value.split("/"):
         raise ValueError(f"{label} must be a relative path inside the build context without '..', got {value!r}")
 
 
@@ -53,10 +66,11 @@ class DockerfileSpec:
     https_port: int | None = 8443
     health_path: str = "/healthz"
     build_args: tuple[str, ...] = ()  # names of the build-time variables (values arrive as docker build args)
+    dist_stage: str = "build"  # the stage the runtime copies the built site from (``/app/<output_dir>``)
 
     def __post_init__(self) -> None:
         for name in self.build_args:
-            if not _ARG_NAME.match(name):
+            if not _ARG_NAME.fullmatch(name):
                 raise ValueError(f"build arg {name!r} is not an environment variable name")
         if len(set(self.build_args)) != len(self.build_args):
             raise ValueError("build_args must not repeat a name")
@@ -67,7 +81,9 @@ class DockerfileSpec:
             raise ValueError("nginx_digest must be sha256:<64 hex>")
         for label in ("app_dir", "config_dir", "output_dir"):
             _check_context_path(label, getattr(self, label))
-        if not _ABS.match(self.web_root) or not _ABS.match(self.health_path):
+        if not re.fullmatch(r"[a-z][a-z0-9_-]{0,62}", self.dist_stage):
+            raise ValueError(f"dist_stage must be a stage name, got {self.dist_stage!r}")
+        if not _ABS.fullmatch(self.web_root) or not _ABS.fullmatch(self.health_path):
             raise ValueError("web_root and health_path must be absolute paths")
         for port in (self.http_port, self.https_port):
             if port is not None and not 1024 <= port <= 65535:
@@ -92,37 +108,63 @@ def healthcheck_command(spec: DockerfileSpec) -> list[str]:
     return ["wget", "-q", "-O", "/dev/null", f"http://127.0.0.1:{spec.http_port}{spec.health_path}"]
 
 
-def render_dockerfile(spec: DockerfileSpec) -> str:
+BASE_IMAGE_ARGS = ("NODE_IMAGE", "NGINX_IMAGE")
+"""The build arguments that choose the base images (defaults: the pinned official images)."""
+
+
+def _header(spec: DockerfileSpec) -> str:
+    by_hand = " --build-arg NAME=value (each ARG of the build stage)" if spec.build_args else ""
+    return f"""\
+# Rendered by webstack. Build from the Pulumi project directory:
+#   docker build -f {spec.config_dir}/Dockerfile{by_hand} .
+# The base images are build arguments whose defaults are the pinned official images; override them only to use a
+# mirror of the same images (--build-arg NGINX_IMAGE=registry.example/nginx:{spec.nginx_version}-alpine@sha256:…).
+ARG NODE_IMAGE={spec.node_image}
+ARG NGINX_IMAGE={spec.nginx_image}
+"""
+
+
+def _build_stage(spec: DockerfileSpec) -> str:
     app = spec.app_dir
-    ports = " ".join(str(p) for p in (spec.http_port, spec.https_port) if p is not None)
-    health = ", ".join(f'"{part}"' for part in healthcheck_command(spec))
     build_env = "".join(f"ARG {name}\n" for name in spec.build_args)
     if build_env:
         build_env = ("# The bundle's environment (NODE_ENV, VITE_*), passed as build args; set after `npm ci`, which\n"
                      "# would skip the devDependencies under NODE_ENV=production.\n" + build_env)
-    by_hand = " --build-arg NAME=value (each ARG below)" if spec.build_args else ""
     return f"""\
-# Rendered by webstack. Build from the Pulumi project directory:
-#   docker build -f {spec.config_dir}/Dockerfile{by_hand} .
-# Stage 1 needs the devDependencies (vite) to build; none of them reach stage 2.
-FROM {spec.node_image} AS build
+# Stage 1 needs the devDependencies (vite) to build; none of them reach the runtime stage.
+FROM ${{NODE_IMAGE}} AS build
 WORKDIR /app
 COPY {_in(app, "package.json")} {_in(app, "package-lock.json")} ./
 RUN npm ci --no-audit --no-fund
 COPY {app}/ ./
 {build_env}RUN npm run build
+"""
 
-# Stage 2: the static files and the rendered configuration, served as uid {NGINX_UID} on unprivileged ports.
-FROM {spec.nginx_image} AS runtime
-COPY --from=build /app/{spec.output_dir}/ {spec.web_root}/
-COPY {spec.config_dir}/nginx.conf /etc/nginx/nginx.conf
-COPY {spec.config_dir}/webstack/ /etc/nginx/webstack/
-USER {NGINX_UID}:{NGINX_UID}
+
+def _runtime_stage(spec: DockerfileSpec) -> str:
+    ports = " ".join(str(p) for p in (spec.http_port, spec.https_port) if p is not None)
+    health = ", ".join(f'"{part}"' for part in healthcheck_command(spec))
+    tls = ""
+    if spec.https_port is not None:
+        tls = (f"# The origin certificate and key are not in the image: the container mounts them read-only at "
+               f"{TLS_DIR}.\n")
+    return f"""\
+# Runtime: the static files and the rendered configuration (root-owned, read-only to the server), served as uid
+# {NGINX_UID} on unprivileged ports; the container runs with a read-only root filesystem.
+FROM ${{NGINX_IMAGE}} AS runtime
+COPY --from={spec.dist_stage} /app/{spec.output_dir}/ {spec.web_root}/
+COPY {spec.config_dir}/nginx.conf {CONF_DIR}/nginx.conf
+COPY {spec.config_dir}/webstack/ {CONF_DIR}/webstack/
+{tls}USER {NGINX_UID}:{NGINX_UID}
 EXPOSE {ports}
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 CMD [{health}]
 STOPSIGNAL SIGQUIT
 CMD ["nginx", "-g", "daemon off;"]
 """
+
+
+def render_dockerfile(spec: DockerfileSpec) -> str:
+    return "\n".join([_header(spec), _build_stage(spec), _runtime_stage(spec)])
 
 
 def render_dockerignore(spec: DockerfileSpec) -> str:

@@ -37,9 +37,19 @@ class Finding:
     message: str
 
 
+_ARG_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _expand(value: str, defaults: dict[str, str]) -> str:
+    """``${NAME}``/``$NAME`` replaced by a global ARG's default; an ARG without one stays as written."""
+    return _ARG_REF.sub(lambda m: defaults.get(m.group(1) or m.group(2), m.group(0)), value)
+
+
 def parse_dockerfile(text: str) -> list[Stage]:
-    """Split into stages (instructions before the first FROM, i.e. global ARGs, are ignored)."""
+    """Split into stages. Global ARGs (before the first FROM) only matter to FROM lines: their defaults are
+    substituted there, so a base image chosen by a build argument is judged by the image a plain build uses."""
     stages: list[Stage] = []
+    global_args: dict[str, str] = {}
     pending = ""
     start = 0
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -57,8 +67,12 @@ def parse_dockerfile(text: str) -> list[Stage]:
         pending = ""
         keyword, _, args = full.partition(" ")
         ins = Instruction(start, keyword.upper(), args.strip())
-        if ins.keyword == "FROM":
-            parts = [p for p in ins.args.split() if not p.startswith("--")]
+        if ins.keyword == "ARG" and not stages:
+            arg_name, sep, default = ins.args.partition("=")
+            if sep:
+                global_args[arg_name.strip()] = default.strip().strip('"')
+        elif ins.keyword == "FROM":
+            parts = [_expand(p, global_args) for p in ins.args.split() if not p.startswith("--")]
             name = parts[2] if len(parts) >= 3 and parts[1].lower() == "as" else None
             stages.append(Stage(parts[0] if parts else "", name, number))
         elif stages:

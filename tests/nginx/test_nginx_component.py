@@ -15,14 +15,14 @@ from components.program import _nginx
 from components.render.dockerfile_rules import check_dockerfile
 from components.stack_config import read_pulumi_config
 from components.standard import resolve_standard
-from stackcheck.engine import ProgramError, run_program
+from stackcheck.engine import run_program
 from stackcheck.model import ResourceRecord
 from stackcheck.wire import UNKNOWN, is_secret, redact
 from tests.conftest import REPO, run_cli
 
 CONTAINER = "docker:index/container:Container"
 IMAGE = "docker:index/image:Image"
-VOLUME = "docker:index/volume:Volume"
+COMMAND = "command:local:Command"
 COMPONENT = "webstack:index:NginxSite"
 KEY_MARKER = "PRIVATE-KEY-MARKER-must-stay-secret"
 
@@ -49,7 +49,7 @@ def test_component_and_children_are_registered_under_it(selfhosted: tuple) -> No
     resources, _ = selfhosted
     [site] = _by_type(resources, COMPONENT)
     assert not site.custom and site.name == "web"
-    for type_ in (IMAGE, VOLUME, CONTAINER):
+    for type_ in (IMAGE, COMMAND, CONTAINER):
         [child] = _by_type(resources, type_)
         assert child.parent == site.urn
         assert child.name.startswith("web-")
@@ -76,9 +76,11 @@ def test_container_is_hardened_with_every_option(selfhosted: tuple) -> None:
     assert i["logDriver"] == "json-file"
     assert i["logOpts"] == {"max-size": "10m", "max-file": "3"}
     assert sorted((p["internal"], p["external"]) for p in i["ports"]) == [(8080, 80), (8443, 443)]
-    assert i["volumes"][0]["containerPath"] == "/etc/nginx/runtime"
-    assert i["command"] == ["nginx", "-c", "/etc/nginx/runtime/nginx.conf", "-g", "daemon off;"]
-    assert not i.get("privileged")
+    assert i["volumes"] == [{"hostPath": "/var/lib/webstack/webstack-selfhosted-web/tls",
+                             "containerPath": "/etc/nginx/tls", "readOnly": True}]
+    assert i["command"] == ["nginx", "-g", "daemon off;"]
+    assert "uploads" not in i  # refused by the daemon on a read-only root filesystem (issue 12)
+    assert not i.get("privileged") and "envs" not in i
 
 
 def test_image_feeds_the_container_and_is_never_latest(selfhosted: tuple) -> None:
@@ -88,25 +90,43 @@ def test_image_feeds_the_container_and_is_never_latest(selfhosted: tuple) -> Non
     name = image.inputs["imageName"]
     assert name.startswith("example-web:webstack-") and not name.endswith(":latest")
     assert image.inputs["skipPush"] is True
-    assert image.inputs["build"]["dockerfile"].endswith("nginx/Dockerfile")
     assert c.inputs["image"] == UNKNOWN  # computed from Image.repo_digest / image_name during preview
     assert image.urn in c.dependencies
     assert image.urn in c.property_dependencies.get("image", [])
 
 
-def test_rendered_config_and_origin_certificate_are_uploaded(selfhosted: tuple) -> None:
+def test_image_paths_are_relative_to_the_project_so_every_checkout_builds_the_same_image(selfhosted: tuple) -> None:
     resources, _ = selfhosted
+    [image] = _by_type(resources, IMAGE)
+    assert image.inputs["build"]["context"] == "."
+    assert image.inputs["build"]["dockerfile"] == "build/selfhosted/nginx/Dockerfile"
+
+
+def test_the_configuration_is_in_the_image_and_the_key_reaches_the_host_through_the_setup_step(
+        selfhosted: tuple) -> None:
+    resources, _ = selfhosted
+    [tls] = _by_type(resources, COMMAND)
     [c] = _by_type(resources, CONTAINER)
-    uploads = {u["file"]: u for u in c.inputs["uploads"]}
-    headers = uploads["/etc/nginx/runtime/webstack/security/security-headers.conf"]["content"]
+    assert tls.urn in c.dependencies
+    assert is_secret(tls.inputs["stdin"])  # the key: a secret, fed to the script's stdin, nowhere else
+    assert "ORIGIN_CERTIFICATE_PEM" in tls.inputs["environment"]
+    create = tls.inputs["create"]
+    assert "umask 077" in create and "chmod 0400" in create and "chmod 0700" in create
+    assert "/var/lib/webstack/webstack-selfhosted-web" in create
+    assert "rm -rf" in tls.inputs["delete"]
+    assert [lab["label"] for lab in c.inputs["labels"]] == ["webstack.site", "webstack.origin-certificate-sha256"]
+
+
+def test_the_component_outputs_its_rendered_files(selfhosted: tuple) -> None:
+    resources, _ = selfhosted
+    [site] = _by_type(resources, COMPONENT)
+    files = site.outputs["files"]
+    assert {"nginx/Dockerfile", "nginx/Dockerfile.dockerignore", "nginx/nginx.conf"} <= set(files)
+    headers = files["nginx/webstack/security/security-headers.conf"]
     assert "add_header Content-Security-Policy" in headers and "always;" in headers
-    assert "/etc/nginx/runtime/nginx.conf" in uploads
-    key = uploads["/etc/nginx/runtime/tls/origin.key"]
-    assert is_secret(key["content"]) or key["content"] == UNKNOWN
-    assert key["permissions"] == "0400" and key["owner"] == "101"
-    assert "/etc/nginx/runtime/tls/origin.crt" in uploads
-    conf = uploads["/etc/nginx/runtime/nginx.conf"]["content"]
-    assert "listen 8443 ssl http2 default_server;" in conf
+    assert "listen 8443 ssl http2 default_server;" in files["nginx/nginx.conf"]
+    assert "ssl_certificate_key /etc/nginx/tls/origin.key;" in files["nginx/nginx.conf"]
+    assert "COPY build/selfhosted/nginx/nginx.conf /etc/nginx/nginx.conf" in files["nginx/Dockerfile"]
 
 
 def test_outputs_are_exported(selfhosted: tuple) -> None:
@@ -118,7 +138,9 @@ def test_outputs_are_exported(selfhosted: tuple) -> None:
 def test_emitted_dockerfile_passes_the_project_rules(selfhosted: tuple, artifacts_dir: Path) -> None:
     dockerfile = (artifacts_dir / "nginx" / "Dockerfile").read_text()
     assert check_dockerfile(dockerfile) == []
-    assert "FROM node:22-alpine AS build" in dockerfile and "FROM nginx:1.28-alpine AS runtime" in dockerfile
+    # The base images are build arguments defaulting to the pinned official images (tests substitute local ones).
+    assert "ARG NODE_IMAGE=node:22-alpine\n" in dockerfile and "ARG NGINX_IMAGE=nginx:1.28-alpine\n" in dockerfile
+    assert "FROM ${NODE_IMAGE} AS build" in dockerfile and "FROM ${NGINX_IMAGE} AS runtime" in dockerfile
     assert (artifacts_dir / "nginx" / "nginx.conf").exists()
 
 
@@ -164,10 +186,12 @@ def _copy_sources(dockerfile: str) -> list[str]:
 def test_private_key_stays_secret_in_the_recorded_inputs(tmp_project: Path) -> None:
     artifacts_dir = tmp_project / "build" / "selfhosted"
     result, _ = run_program(tmp_project, "selfhosted", program=_program_with(_Edge), dry_run=False)
-    [c] = _by_type(result.resources, CONTAINER)
-    [key] = [u for u in c.inputs["uploads"] if u["file"].endswith("origin.key")]
-    assert is_secret(key["content"]) and KEY_MARKER in key["content"]["value"]
-    assert KEY_MARKER not in json.dumps(redact(c.inputs))
+    [tls] = _by_type(result.resources, COMMAND)
+    assert is_secret(tls.inputs["stdin"]) and KEY_MARKER in tls.inputs["stdin"]["value"]
+    for record in result.resources:
+        assert KEY_MARKER not in json.dumps(redact(record.inputs)), record.urn
+        if record.type != COMMAND:
+            assert KEY_MARKER not in json.dumps(record.inputs), record.urn
     assert not any(KEY_MARKER in p.read_text() for p in artifacts_dir.rglob("*") if p.is_file())
 
 
@@ -175,7 +199,7 @@ def test_without_an_origin_certificate_the_origin_serves_http_only(artifacts_dir
     result, engine = run_program(REPO, "selfhosted", program=_program_with(None))
     [c] = _by_type(result.resources, CONTAINER)
     assert [(p["internal"], p["external"]) for p in c.inputs["ports"]] == [(8080, 80)]
-    assert not any(u["file"].endswith(".key") for u in c.inputs["uploads"])
+    assert "volumes" not in c.inputs and not _by_type(result.resources, COMMAND)
     assert not (artifacts_dir / "nginx" / "webstack" / "tls").exists()
     assert any("originTls" in message for _, _, message in engine.messages)
     assert result.outputs["originUrl"] == "http://203.0.113.10"
@@ -242,22 +266,13 @@ def test_the_dockerfile_copies_from_where_the_tree_is_written(tmp_project: Path)
             assert (tmp_project / source).exists(), source
 
 
-def test_an_artifacts_dir_inside_the_project_is_followed(tmp_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(artifacts.ARTIFACTS_ENV, str(tmp_project / "out" / "rendered"))
-    result, _ = run_program(tmp_project, "selfhosted", program=_program_with(_Edge), dry_run=False)
-    dockerfile = (tmp_project / "out" / "rendered" / "nginx" / "Dockerfile").read_text()
-    assert "COPY out/rendered/nginx/nginx.conf /etc/nginx/nginx.conf" in dockerfile
-    assert (tmp_project / "out" / "rendered" / "nginx" / "webstack").is_dir()
-    [image] = _by_type(result.resources, IMAGE)
-    assert image.inputs["build"]["context"] == "."
-    assert image.inputs["build"]["dockerfile"].endswith("out/rendered/nginx/Dockerfile")
-
-
-def test_a_deployment_refuses_an_artifacts_dir_outside_the_build_context(
+def test_the_dockerfile_names_the_project_tree_whatever_the_artifacts_dir(
         tmp_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(artifacts.ARTIFACTS_ENV, str(tmp_path / "elsewhere"))
-    with pytest.raises(ProgramError, match=r"WEBSTACK_ARTIFACTS_DIR"):
-        run_program(tmp_project, "selfhosted", program=_program_with(_Edge), dry_run=False)
+    result, _ = run_program(tmp_project, "selfhosted", program=_program_with(_Edge), dry_run=False)
+    [image] = _by_type(result.resources, IMAGE)
+    assert image.inputs["build"]["dockerfile"] == "build/selfhosted/nginx/Dockerfile"
+    assert (tmp_project / "build" / "selfhosted" / "nginx" / "Dockerfile").is_file()
 
 
 def test_with_a_decryptable_anon_key_the_pack_reports_no_violation(tmp_path: Path) -> None:

@@ -9,7 +9,6 @@ from nginx_support import stack_config
 from components.nginx_site import bundle_env, render_site_files
 from components.render.dockerfile import DockerfileSpec, render_dockerfile
 from components.render.dockerfile_rules import check_dockerfile, parse_dockerfile
-from components.standard import resolve_standard
 
 NAMES = ("NODE_ENV", "VITE_SUPABASE_URL", "VITE_ENABLE_ANALYTICS", "VITE_SUPABASE_ANON_KEY")
 
@@ -52,7 +51,7 @@ def test_bundle_env_is_node_env_and_every_vite_variable_with_the_key_apart() -> 
 
 def test_rendered_site_dockerfile_declares_the_bundle_env_and_passes_the_rules() -> None:
     cfg = stack_config()
-    dockerfile = render_site_files(cfg, resolve_standard(cfg), tls=True)["nginx/Dockerfile"]
+    dockerfile = render_site_files(cfg, tls=True)["nginx/Dockerfile"]
     build, _ = _positions(dockerfile)
     public, secret = bundle_env(cfg)
     assert [line for line in build if line.startswith("ARG")] == [f"ARG {n}" for n in (*public, *secret)]

@@ -7,6 +7,7 @@ import re
 import pytest
 from nginx_support import stack_config
 
+from components.config import StackConfig
 from components.config.base import ConfigError
 from components.nginx_site import render_site_files
 from components.render.nginx import (
@@ -106,12 +107,16 @@ def test_spec_refuses_a_missing_or_foreign_canonical_host(kwargs: dict) -> None:
 
 
 def test_site_spec_redirects_to_the_configured_canonical_hostname() -> None:
-    from components.nginx_site import nginx_site_spec
+    from components.nginx_site import nginx_site_args_from_config, resolve_site
+
+    def redirect_host(cfg: StackConfig) -> str | None:
+        args = nginx_site_args_from_config(cfg, tls=True, certificate="c", private_key="k")
+        return resolve_site("web", args, cfg.stack).spec.redirect_host
 
     cfg = stack_config()  # canonicalHost defaults to apex
-    assert nginx_site_spec(cfg, tls=True).redirect_host == cfg.canonical_hostname == "site.test"
+    assert redirect_host(cfg) == cfg.canonical_hostname == "site.test"
     www = cfg.model_copy(update={"canonical_host": "www"})
-    assert nginx_site_spec(www, tls=True).redirect_host == "www.site.test"
+    assert redirect_host(www) == "www.site.test"
 
 
 def test_real_ip_trusts_only_cloudflare(std) -> None:
@@ -164,14 +169,15 @@ def test_tls_spec_refuses_hostname_resolvers() -> None:
 
 def test_site_files_for_the_container(std) -> None:
     cfg = stack_config()
-    files = render_site_files(cfg, std, tls=True)
+    files = render_site_files(cfg, tls=True)
     assert {"nginx/Dockerfile", "nginx/Dockerfile.dockerignore", "nginx/nginx.conf"} <= set(files)
     conf = files["nginx/nginx.conf"]
-    assert "ssl_certificate /etc/nginx/runtime/tls/origin.crt;" in conf
+    assert "ssl_certificate /etc/nginx/tls/origin.crt;" in conf
+    assert "ssl_certificate_key /etc/nginx/tls/origin.key;" in conf
     assert "pid /tmp/nginx.pid;" in conf
     assert "server_name site.test www.site.test;" in conf
     assert "**/node_modules" in files["nginx/Dockerfile.dockerignore"]
-    plain = render_site_files(cfg, std, tls=False)
+    plain = render_site_files(cfg, tls=False)
     assert "ssl" not in plain["nginx/nginx.conf"] and "EXPOSE 8080\n" in plain["nginx/Dockerfile"]
 
 
