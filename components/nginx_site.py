@@ -126,9 +126,9 @@ class NginxSiteArgs(TypedDict):
     tls: NotRequired[bool]
     """Serve HTTPS with the origin certificate (then the certificate and key are required). Default true."""
     origin_certificate_pem: NotRequired[pulumi.Input[str] | None]
-    """Origin certificate (PEM), e.g. the Cloudflare Origin CA certificate. Required with ``tls``."""
+    """Origin certificate (PEM), e.g. the Cloudflare Origin CA certificate. Required with ``tls``. Default: none."""
     origin_private_key_pem: NotRequired[pulumi.Input[str] | None]
-    """Its private key (PEM). Treated as a secret whatever is passed. Required with ``tls``."""
+    """Its private key (PEM). Treated as a secret whatever is passed. Required with ``tls``. Default: none."""
     tls_host_dir: NotRequired[str]
     """Root-only directory on the Docker host holding ``tls/origin.crt`` and ``tls/origin.key``. Default
     ``/var/lib/webstack/<container_name>``."""

@@ -56,11 +56,9 @@ def _netlify(cfg: StackConfig, std: Standard) -> Any:
 
 
 def _nginx(cfg: StackConfig, std: Standard) -> Any:
-    from components.nginx_site import nginx_site_args_from_config, render_site_files
+    from components.nginx_site import nginx_site_args_from_config
 
-    files = render_site_files(cfg, std, tls=True)
-    return nginx_site_args_from_config(cfg, std, files, build_context=".", dockerfile="build/nginx/Dockerfile",
-                                       tls=True, certificate=TEST_CERT, private_key=TEST_KEY)
+    return nginx_site_args_from_config(cfg, tls=True, certificate=TEST_CERT, private_key=TEST_KEY)
 
 
 def _supabase(cfg: StackConfig, std: Standard) -> Any:

@@ -61,7 +61,7 @@ def test_hosted_construct_registers_what_the_native_call_does(case: str) -> None
 
 def test_hosted_nginx_site_takes_the_certificate_from_another_components_output() -> None:
     """The YAML wiring `originCertificatePem: ${edge.originCertificatePem}`: outputs pass validation untouched and the
-    key still reaches the container as a secret upload."""
+    key still reaches the setup step's stdin as a secret (and nothing of it the container)."""
     from package_helpers import _nginx
 
     def program() -> None:
@@ -79,9 +79,9 @@ def test_hosted_nginx_site_takes_the_certificate_from_another_components_output(
 
     result, _ = run("selfhosted", program)
     (container,) = [r for r in result.resources if r.type == "docker:index/container:Container"]
-    uploads = {u["file"]: u for u in container.inputs["uploads"]}
-    key_upload = next(u for f, u in uploads.items() if f.endswith("origin.key"))
-    assert isinstance(key_upload["content"], dict), "the private key must arrive as a secret (or unknown) value"
+    (step,) = [r for r in result.resources if r.type == "command:local:Command"]
+    assert isinstance(step.inputs["stdin"], dict), "the private key must arrive as a secret (or unknown) value"
+    assert "uploads" not in container.inputs
     assert TEST_KEY not in repr(container.inputs) and TEST_CERT not in repr(container.inputs)
     (cert,) = [r for r in result.resources if r.type == "cloudflare:index/originCaCertificate:OriginCaCertificate"]
     assert unwrap(cert.inputs["hostnames"]) == ["example.org"]

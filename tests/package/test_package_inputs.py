@@ -118,8 +118,7 @@ def test_other_components_name_their_inputs_too() -> None:
                                  "VercelSite")
     assert errors == {"environment[0].sensitive": "expected a boolean (true or false), got a string",
                       "environment[0].targets": "expected a list, got a string"}
-    _, errors = construct_errors({"imageName": "web", "buildContext": ".", "dockerfile": "Dockerfile",
-                                  "nginxConfig": {"nginx.conf": "events {}"}, "originUrl": "https://192.0.2.1",
+    _, errors = construct_errors({"hostnames": ["example.org"], "originAddress": "192.0.2.1",
                                   "httpPort": "8080"}, "NginxSite")
     assert errors == {"httpPort": "expected an integer, got a string"}
 
