@@ -400,8 +400,13 @@ class ResolvedSite:
     tmpfs_size_mb: int
 
 
+def _camel(path: str) -> str:
+    """``origin_address`` → ``originAddress``: inputs are named as another language (and the schema) spells them."""
+    return re.sub(r"_([a-z])", lambda m: m.group(1).upper(), path)
+
+
 def _problem(site: str, key: str, error: Exception | str) -> ValueError:
-    return ValueError(f"NginxSite {site}: {key}: {error}")
+    return ValueError(f"NginxSite {site}: {_camel(key)}: {error}")
 
 
 def _validation_message(exc: "ValidationError") -> str:
