@@ -44,7 +44,7 @@ from nginx_pki import SitePki, make_pki
 from nginx_server import free_port
 
 from components.config import StackConfig
-from components.config.loader import load_stack_config
+from components.stack_config import load_stack_config
 from components.standard import Standard, resolve_standard
 from stackcheck.engine import run_program
 from stackcheck.model import ResourceRecord
