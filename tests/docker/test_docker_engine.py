@@ -50,11 +50,7 @@ from stackcheck.engine import run_program
 from stackcheck.model import ResourceRecord
 from stackcheck.wire import UNKNOWN, is_secret
 from tests.conftest import REPO
-
-try:  # the Observatory port moves from the library to tests/ (issue 15 item 5)
-    from components.standard.observatory import grade
-except ImportError:  # pragma: no cover - after the move
-    from tests.standard.observatory import grade  # type: ignore[no-redef]
+from tests.standard.observatory import grade
 
 pytestmark = [pytest.mark.real_server, pytest.mark.xdist_group("docker-engine")]
 
