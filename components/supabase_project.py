@@ -44,6 +44,8 @@ class SupabaseProjectArgs(TypedDict):
     """Default https://api.supabase.com."""
     auth: NotRequired[dict[str, Any]]
     """``UpdateAuthConfigBody`` fields to manage (only these are diffed and written). Default: none (unmanaged)."""
+    smtp_password: NotRequired[pulumi.Input[str] | None]
+    """The custom SMTP password, sent as the auth body's ``smtp_pass`` (always made a secret). Default: none."""
     postgrest: NotRequired[dict[str, Any]]
     """``V1UpdatePostgrestConfigBody`` fields to manage. Default: none (unmanaged)."""
     enforce_ssl: NotRequired[bool]
@@ -94,8 +96,12 @@ class SupabaseProject(pulumi.ComponentResource):
                 "api_base_url": args.get("management_api_url") or "https://api.supabase.com",
             }
             if args.get("auth"):
-                self.settings["auth"] = AuthSettings(
-                    f"{name}-auth", {**common, "settings": dict(args["auth"])}, child)
+                auth_props: dict[str, Any] = {**common, "settings": dict(args["auth"])}
+                smtp_password = args.get("smtp_password")
+                if smtp_password is not None:
+                    # Beside `settings`, not in it: the settings stay readable in previews; only this is secret.
+                    auth_props["smtp_pass"] = pulumi.Output.secret(smtp_password)
+                self.settings["auth"] = AuthSettings(f"{name}-auth", auth_props, child)
             if args.get("postgrest"):
                 self.settings["postgrest"] = PostgrestSettings(
                     f"{name}-postgrest", {**common, "settings": dict(args["postgrest"])}, child)
@@ -147,6 +153,8 @@ def supabase_args_from_config(cfg: StackConfig) -> SupabaseProjectArgs:
                             "with `pulumi config set --secret webstack:supabaseAccessToken sbp_…`), or set "
                             "manageSettings: false")])
     files = sqlgen.render_files(sb.database, list(sb.postgrest.schemas))
+    for note in derive.plan_warnings(cfg):
+        pulumi.log.warn(note)
     args: SupabaseProjectArgs = {
         "project_ref": sb.project_ref,
         "api_url": sb.api_url,
@@ -155,6 +163,7 @@ def supabase_args_from_config(cfg: StackConfig) -> SupabaseProjectArgs:
         "manage_settings": sb.manage_settings,
         "management_api_url": sb.management_api_url,
         "auth": derive.auth_settings(cfg),
+        "smtp_password": _secret_or_placeholder(getattr(cfg, "supabase_smtp_password", None)),
         "postgrest": derive.postgrest_settings(cfg),
         "enforce_ssl": sb.enforce_ssl,
         "network_restrictions": derive.network_restrictions(cfg),

@@ -29,6 +29,7 @@ HEADER = """\
 #   pulumi stack init {stack}
 #   pulumi config set --secret supabaseAnonKey <anon or publishable key>
 #   pulumi config set --secret supabaseAccessToken <personal access token>
+#   pulumi config set --secret supabaseSmtpPassword <SMTP password>
 #   export CLOUDFLARE_API_TOKEN=… VERCEL_API_TOKEN=…
 #   pulumi preview
 #
@@ -39,6 +40,7 @@ HEADER = """\
 SECRET_CONFIG = {
     ("supabase", "anonKey"): "${supabaseAnonKey}",
     ("supabase", "accessToken"): "${supabaseAccessToken}",
+    ("supabase", "smtpPassword"): "${supabaseSmtpPassword}",
 }
 """Where each secret the offline config cannot decrypt comes from in the YAML program."""
 
@@ -125,6 +127,7 @@ def program(schema: Mapping[str, Any], cfg: StackConfig) -> dict[str, Any]:
         "config": {
             "supabaseAnonKey": {"type": "string", "secret": True},
             "supabaseAccessToken": {"type": "string", "secret": True},
+            "supabaseSmtpPassword": {"type": "string", "secret": True},
         },
         "resources": resources,
         "outputs": {

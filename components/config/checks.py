@@ -12,8 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from components.config.base import ConfigError
-from components.config.cloudflare import CHALLENGE_ACTIONS, HOSTING_CAS, KNOWN_CAS
+from components.config.cloudflare import (
+    CHALLENGE_ACTIONS,
+    CLOUDFLARE_PLANS,
+    HOSTING_CAS,
+    KNOWN_CAS,
+    plan_rate_limit_problems,
+)
 from components.config.stack import StackConfig
+from components.config.supabase import HIBP_PLAN_SOURCE, SMTP_SOURCE
 
 Problem = tuple[str, str]
 """(config key such as ``webstack:cloudflare.caa``, what is wrong and what to do)."""
@@ -104,10 +111,44 @@ def supabase_auth_matches_environment(cfg: StackConfig) -> list[Problem]:
     return problems
 
 
+def cloudflare_plan_limits(cfg: StackConfig) -> list[Problem]:
+    """What the zone's Cloudflare plan cannot do, with the documented limit (see CLOUDFLARE_PLANS for sources)."""
+    cf = cfg.cloudflare
+    if cf.plan is None:
+        return []
+    problems = plan_rate_limit_problems(cf.plan, cfg.rate_limits)
+    plan = CLOUDFLARE_PLANS[cf.plan]
+    if plan.health_checks == 0 and "enabled" in cf.healthcheck.model_fields_set and cf.healthcheck.enabled:
+        problems.append(("webstack:cloudflare.healthcheck.enabled", f"the Cloudflare {plan.name} plan has no health "
+                         "checks (developers.cloudflare.com/health-checks/ — Availability: Free 0, Pro 10): set "
+                         "false, or monitor the site from outside Cloudflare"))
+    return problems
+
+
+def supabase_plan_and_smtp(cfg: StackConfig) -> list[Problem]:
+    """Paid-plan features on the free plan; SMTP needs its secret password; the email rate limit needs SMTP."""
+    problems = []
+    auth = cfg.supabase.auth
+    if (cfg.supabase.plan == "free" and "leaked_password_protection" in auth.model_fields_set
+            and auth.leaked_password_protection):
+        problems.append(("webstack:supabase.auth.leakedPasswordProtection",
+                         f"not available on the Supabase free plan ({HIBP_PLAN_SOURCE}): set false, "
+                         "or set webstack:supabase.plan to the organisation's paid plan"))
+    if auth.smtp is not None and cfg.supabase_smtp_password is None:
+        problems.append(("webstack:supabaseSmtpPassword", "required with webstack:supabase.auth.smtp: set it "
+                         "with `pulumi config set --secret webstack:supabaseSmtpPassword <password>`"))
+    if auth.smtp is None and auth.rate_limits.email_sent is not None:
+        problems.append(("webstack:supabase.auth.rateLimits.emailSent", "needs custom SMTP: Supabase only "
+                         f"accepts a changed email rate limit with webstack:supabase.auth.smtp ({SMTP_SOURCE})"))
+    return problems
+
+
 CONFIG_RULES: tuple[Rule, ...] = (
     hosting_matches_domain,
     origin_tls_matches_strict_ssl,
     cloudflare_matches_stack,
+    cloudflare_plan_limits,
     supabase_auth_matches_environment,
+    supabase_plan_and_smtp,
 )
 """The config's own cross-section rules, in the order their problems are reported."""

@@ -5,17 +5,36 @@ TTLs outside 1 | 60..86400, proxied records that are not A/AAAA/CNAME, proxied p
 reach them and the record would black-hole traffic), TXT strings over the DNS limits, MX without a priority.
 Rules that need the rest of the stack (names inside the zone, the hosting option) live in
 :mod:`components.config.checks`.
+
+Plan limits: with ``plan`` set, everything the zone's Cloudflare plan cannot do is refused (by
+:func:`components.config.checks.cloudflare_plan_limits`) with the documented limit in the message: rate-limit rule
+count, counting periods, mitigation timeouts, the `log` action, an explicitly enabled health check on Free. Features
+the plan lacks that are on by default (health checks on Free, edge TTLs below the plan's minimum) are left out or
+adapted by the component, with a warning. The numbers, and the page each comes from, are in
+:data:`CLOUDFLARE_PLANS`.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated, Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
-from components.config.base import Email, HexId, Hostname, StrictModel, ip_of_version, is_public_address
+from components.config.base import (
+    Email,
+    HexId,
+    Hostname,
+    SafeText,
+    StrictModel,
+    ip_of_version,
+    is_public_address,
+)
+
+if TYPE_CHECKING:
+    from components.config.standard import RateLimit
 
 KNOWN_CAS = {
     "letsencrypt.org": "Let's Encrypt",
@@ -40,6 +59,94 @@ _QUOTED_CHUNK = re.compile(r'"((?:[^"\\]|\\.)*)"')
 TXT_MAX_TOTAL = 2048
 TXT_MAX_STRING = 255
 CHALLENGE_ACTIONS = ("managed_challenge", "js_challenge")
+
+
+PlanName = Literal["free", "pro", "business", "enterprise"]
+
+
+@dataclass(frozen=True)
+class CloudflarePlan:
+    """What one Cloudflare plan allows, as documented (sources below, checked 2026-11)."""
+
+    name: str
+    rate_limit_rules: int
+    """Rate limiting rules per zone. Source: developers.cloudflare.com/waf/rate-limiting-rules/ — "Availability"
+    table (cloudflare-docs ``src/content/partials/waf/rate-limiting-availability-by-plan.mdx``), "Number of rules"."""
+    periods: tuple[int, ...]
+    """Counting periods (seconds) the plan offers: same table, "Counting periods" with footnote 3's value list."""
+    mitigation_timeouts: tuple[int, ...]
+    """Mitigation timeouts (seconds): same table, "Mitigation timeout periods"."""
+    throttle: bool
+    """``mitigationTimeout: 0`` with ``block`` ("Throttle requests above rate with block action"): Enterprise only,
+    same table, "Rate limiting action behavior"."""
+    log_action: bool
+    """The ``log`` action: Enterprise only (developers.cloudflare.com/ruleset-engine/rules-language/actions/)."""
+    edge_ttl_min: int
+    """Minimum Edge Cache TTL in seconds: developers.cloudflare.com/cache/how-to/edge-browser-cache-ttl/ —
+    "Availability" (cloudflare-docs ``src/content/plans/index.json``, ``cache.edge_cache_ttl.minimum``)."""
+    health_checks: int
+    """Standalone health checks per zone: developers.cloudflare.com/health-checks/ — "Availability"
+    (``plans/index.json``, ``traffic.health_checks.number``)."""
+
+
+SUPPORTED_PERIODS = (10, 15, 20, 30, 40, 45, 60, 90, 120, 180, 240, 300, 480, 600, 900, 1200, 1800, 2400, 3600,
+                     65535, 86400)
+"""Footnote 3 of the rate-limiting availability table: every period/timeout value Cloudflare accepts."""
+
+
+def _upto(limit: int) -> tuple[int, ...]:
+    return tuple(v for v in SUPPORTED_PERIODS if v <= limit)
+
+
+CLOUDFLARE_PLANS: dict[str, CloudflarePlan] = {
+    "free": CloudflarePlan("Free", 1, (10,), (10,), False, False, 7200, 0),
+    "pro": CloudflarePlan("Pro", 2, _upto(60), _upto(3600), False, False, 3600, 10),
+    "business": CloudflarePlan("Business", 5, _upto(600), _upto(86400), False, False, 1, 50),
+    "enterprise": CloudflarePlan("Enterprise", 100, _upto(65535), _upto(86400), True, True, 1, 1000),
+}
+"""Per-plan limits; see :class:`CloudflarePlan` for the page each number comes from."""
+
+
+def _seconds(value: int) -> str:
+    if value % 3600 == 0 and value >= 3600:
+        hours = value // 3600
+        return f"{hours} h" if hours < 24 or hours % 24 else f"{hours // 24} day" + ("s" if hours > 24 else "")
+    if value % 60 == 0 and value >= 60:
+        return f"{value // 60} min"
+    return f"{value} s"
+
+
+def plan_rate_limit_problems(plan_name: str, limits: list[RateLimit]) -> list[tuple[str, str]]:
+    """Every `webstack:rateLimits` entry the plan cannot run (key, message with the documented limit)."""
+    plan = CLOUDFLARE_PLANS[plan_name]
+    where = f"on the Cloudflare {plan.name} plan"
+    problems: list[tuple[str, str]] = []
+    if len(limits) > plan.rate_limit_rules:
+        problems.append(("webstack:rateLimits", f"{len(limits)} rate-limit rules given; {where} a zone has at most "
+                         f"{plan.rate_limit_rules} rate limiting rule{'s' if plan.rate_limit_rules > 1 else ''} "
+                         "(developers.cloudflare.com/waf/rate-limiting-rules/ — Availability): remove rules or set "
+                         "webstack:cloudflare.plan to the zone's real plan"))
+    for i, limit in enumerate(limits):
+        key = f"webstack:rateLimits[{i}]"
+        if limit.period not in plan.periods:
+            allowed = ", ".join(_seconds(v) for v in plan.periods)
+            problems.append((f"{key}.period", f"{_seconds(limit.period)} is not offered {where}: counting periods "
+                             f"allowed are {allowed}"))
+        if limit.action == "log" and not plan.log_action:
+            problems.append((f"{key}.action", f"'log' is an Enterprise-only action; {where} use block or "
+                             "managed_challenge"))
+        if limit.action in CHALLENGE_ACTIONS:
+            continue  # challenges run per request without a timeout (see cloudflare_matches_stack)
+        timeout = limit.mitigation_timeout
+        allowed = ", ".join(_seconds(v) for v in plan.mitigation_timeouts)
+        if timeout == 0:
+            if not plan.throttle:
+                problems.append((f"{key}.mitigationTimeout", f"0 (throttle above the rate) is Enterprise-only; {where} "
+                                 f"the mitigation timeout is one of {allowed}"))
+        elif timeout not in plan.mitigation_timeouts:
+            problems.append((f"{key}.mitigationTimeout", f"{_seconds(timeout)} is not offered {where}: mitigation "
+                             f"timeouts allowed are {allowed}"))
+    return problems
 
 
 def _dns_name(value: str) -> str:
@@ -171,8 +278,33 @@ class OriginCertificateConfig(StrictModel):
     validity_days: Literal[7, 30, 90, 365, 730, 1095, 5475] = Field(5475, alias="validityDays")
 
 
+RulesetPhase = Literal["http_request_dynamic_redirect", "http_ratelimit", "http_request_cache_settings",
+                      "http_response_headers_transform"]
+"""The zone entry-point phases webstack manages (one ruleset each)."""
+
+
+class AdoptedRuleset(StrictModel):
+    """An entry-point ruleset that already exists in the zone (made in the dashboard or by another tool).
+
+    Written by ``python -m stackcheck cloudflare-entrypoints`` from ``GET /zones/{zone_id}/rulesets``. The component
+    registers that phase's Ruleset with ``import_`` (the id) and keeps the existing ``name`` (a changed name would
+    force a replacement), so the first ``pulumi up`` adopts the entry point and then replaces its rules with
+    webstack's, instead of failing with "A similar configuration with rules already exists".
+    """
+
+    id: HexId = Field(description="the entry point's ruleset id (32 hex)")
+    name: SafeText = Field(description="the entry point's current name (kept, so adoption does not replace it)")
+
+
 class CloudflareConfig(StrictModel):
     zone_id: HexId = Field(alias="zoneId")
+    plan: PlanName | None = Field(
+        None, description="the zone's Cloudflare plan (free | pro | business | enterprise): the config refuses what "
+        "the plan cannot do and the component leaves out what it lacks. Unset: no plan checks (a warning says so)")
+    adopt_rulesets: dict[RulesetPhase, AdoptedRuleset] = Field(
+        default_factory=dict, alias="adoptRulesets",
+        description="existing zone entry-point rulesets to adopt, per phase (generate with `python -m stackcheck "
+        "cloudflare-entrypoints`); see docs/cloudflare.md, First `pulumi up` on a zone that already has rules")
     account_id: HexId | None = Field(None, alias="accountId")
     proxied: bool | None = Field(
         None, description="proxy the site's apex/www records through Cloudflare. Default: true for nginx (required), "

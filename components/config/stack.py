@@ -18,7 +18,8 @@ from components.config.supabase import SupabaseConfig
 SECURE_PLACEHOLDER = "stackcheck:unresolved-secure-value"
 """What the offline run sees for a `secure:` stack value it cannot decrypt (and no `--secret` override gave)."""
 
-SECRET_KEYS = ("supabaseAnonKey", "supabaseAccessToken", "supabaseDbUrl", "supabaseFunctionSecrets", "secretEnv")
+SECRET_KEYS = ("supabaseAnonKey", "supabaseAccessToken", "supabaseDbUrl", "supabaseFunctionSecrets", "secretEnv",
+               "supabaseSmtpPassword")
 """Top-level keys that must be set with `pulumi config set --secret`."""
 
 
@@ -73,6 +74,11 @@ class StackConfig(StrictModel):
         None,
         alias="supabaseFunctionSecrets",
         description="secret: JSON object of Edge Function secret values, keys = webstack:supabase.functionSecrets",
+    )
+
+    supabase_smtp_password: SecretStr | None = Field(
+        None, alias="supabaseSmtpPassword",
+        description="secret: the SMTP password for webstack:supabase.auth.smtp (sent to Supabase as a secret)",
     )
 
     @field_validator("supabase_access_token")

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from components.config.base import HttpsUrl, SafeText, StrictModel, Url, UrlPath
+from components.config.base import Email, Hostname, HttpsUrl, SafeText, StrictModel, Url, UrlPath
 
 _REF = re.compile(r"^[a-z]{20}$")
 _SQL_IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -121,6 +121,38 @@ class AuthRateLimits(StrictModel):
     web3: int | None = Field(None, ge=1, le=INT32_MAX, description="Web3 sign-ins per 5 minutes per IP")
 
 
+HIBP_PLAN_SOURCE = (
+    "supabase.com/docs/guides/auth/password-security — \"Leaked password protection is available on the Pro Plan "
+    "and above\"")
+SMTP_SOURCE = ("supabase.com/docs/guides/auth/auth-smtp and supabase.com/docs/guides/auth/rate-limits — the email "
+               "rate limit can only be changed with custom SMTP")
+
+_SMTP_USER = re.compile(r"^[\x21-\x7e]{1,256}$")
+
+
+def _smtp_user(value: str) -> str:
+    if not _SMTP_USER.match(value):
+        raise ValueError("must be 1-256 printable ASCII characters without spaces")
+    return value
+
+
+class SmtpConfig(StrictModel):
+    """Custom SMTP for Supabase Auth's e-mails (confirmations, magic links, resets).
+
+    The password is not here: it is the secret key ``webstack:supabaseSmtpPassword``
+    (``pulumi config set --secret webstack:supabaseSmtpPassword …``) and stays a Pulumi secret end to end. Only with
+    custom SMTP does Supabase let a project change ``rate_limit_email_sent`` (its built-in sender is fixed).
+    """
+
+    host: Hostname = Field(description="the SMTP server, e.g. smtp.postmarkapp.com")
+    port: Literal[25, 465, 587, 2525] = Field(587, description="587 (STARTTLS) by default; 465 = implicit TLS")
+    user: Annotated[str, AfterValidator(_smtp_user)] = Field(description="the SMTP user name")
+    admin_email: Email = Field(alias="adminEmail", description="the sender address (From:)")
+    sender_name: SafeText = Field(alias="senderName", description="the sender name shown in mail clients")
+    max_frequency: int = Field(60, alias="maxFrequency", ge=0, le=32767,
+                               description="minimum seconds between e-mails to one address")
+
+
 class AuthConfig(StrictModel):
     jwt_expiry: int = Field(3600, alias="jwtExpiry", ge=60, le=604800, description="access-token lifetime, seconds")
     password_min_length: int = Field(12, alias="passwordMinLength", ge=6, le=32767)
@@ -129,7 +161,9 @@ class AuthConfig(StrictModel):
         "lower_upper_digits", alias="passwordRequiredCharacters"
     )
     leaked_password_protection: bool = Field(
-        True, alias="leakedPasswordProtection", description="reject passwords found in HaveIBeenPwned (Pro plan)"
+        True, alias="leakedPasswordProtection",
+        description="reject passwords found in HaveIBeenPwned (Pro plan and above; on plan free it is left out with "
+        "a warning unless set explicitly, which is refused)"
     )
     mfa_totp: bool = Field(True, alias="mfaTotp", description="allow users to enrol and verify TOTP factors")
     mfa_max_enrolled_factors: int = Field(10, alias="mfaMaxEnrolledFactors", ge=1, le=INT32_MAX)
@@ -147,6 +181,9 @@ class AuthConfig(StrictModel):
         default_factory=list, alias="extraRedirectUrls", description="e.g. http://localhost:5173 on dev stacks"
     )
     rate_limits: AuthRateLimits = Field(default_factory=lambda: AuthRateLimits.model_validate({}), alias="rateLimits")
+    smtp: SmtpConfig | None = Field(
+        None, description="custom SMTP (password: the secret key webstack:supabaseSmtpPassword). Unset: Supabase's "
+        "built-in sender, and rateLimits.emailSent is not sent (Supabase only accepts it with custom SMTP)")
 
 
 class PostgrestConfig(StrictModel):
@@ -259,6 +296,9 @@ class DatabaseConfig(StrictModel):
 
 class SupabaseConfig(StrictModel):
     project_ref: ProjectRef = Field(alias="projectRef")
+    plan: Literal["free", "pro", "team", "enterprise"] | None = Field(
+        None, description="the organisation's Supabase plan: the config refuses paid-plan features on free, and "
+        "leaves out defaults the plan lacks (leaked-password protection) with a warning. Unset: no plan checks")
     url: HttpsUrl | None = Field(None, description="defaults to https://<projectRef>.supabase.co")
     manage_settings: bool = Field(
         True, alias="manageSettings", description="manage auth/PostgREST/SSL settings through the Management API"

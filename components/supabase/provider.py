@@ -170,6 +170,13 @@ class AuthSettingsProvider(_SettingsProvider):
     kind = "auth settings"
     list_fields = frozenset({"uri_allow_list"})
 
+    def _managed(self, props: dict[str, Any]) -> dict[str, Any]:
+        # The SMTP password arrives as its own secret input (`smtp_pass`) and is written with the other fields.
+        managed = super()._managed(props)
+        if props.get("smtp_pass"):
+            managed["smtp_pass"] = props["smtp_pass"]
+        return managed
+
     def fetch(self, client: ManagementClient, ref: str) -> dict[str, Any]:
         return client.get_auth_config(ref) or {}
 

@@ -48,7 +48,43 @@ def auth_rate_limits(cfg: StackConfig) -> dict[str, int]:
     values.update(PROJECT_HOUR_DEFAULTS)
     overrides = cfg.supabase.auth.rate_limits.model_dump(exclude_none=True)
     values.update(overrides)
+    if cfg.supabase.auth.smtp is None:
+        # Supabase refuses a changed email rate limit without custom SMTP (its built-in sender has a fixed limit).
+        values.pop("email_sent", None)
     return {f"rate_limit_{key}": int(value) for key, value in sorted(values.items())}
+
+
+def leaked_password_protection_left_out(cfg: StackConfig) -> bool:
+    """On the free plan the default (on) is left out: the feature is paid (an explicit ``true`` is refused)."""
+    auth = cfg.supabase.auth
+    return cfg.supabase.plan == "free" and "leaked_password_protection" not in auth.model_fields_set
+
+
+def plan_warnings(cfg: StackConfig) -> list[str]:
+    """What the stack leaves out because of the Supabase plan or missing SMTP (for the component to warn about)."""
+    notes = []
+    if leaked_password_protection_left_out(cfg):
+        notes.append("webstack:supabase.auth.leakedPasswordProtection is left out: leaked-password protection needs "
+                     "a paid Supabase plan (webstack:supabase.plan is free)")
+    if cfg.supabase.auth.smtp is None:
+        notes.append("webstack:supabase.auth.smtp is not set: rate_limit_email_sent is left out (Supabase changes the "
+                     "email rate limit only with custom SMTP; its built-in sender is not meant for production)")
+    return notes
+
+
+def smtp_settings(cfg: StackConfig) -> dict[str, Any]:
+    """The non-secret ``smtp_*`` fields of the auth body (``smtp_pass`` travels separately, as a secret)."""
+    smtp = cfg.supabase.auth.smtp
+    if smtp is None:
+        return {}
+    return {
+        "smtp_admin_email": smtp.admin_email,
+        "smtp_host": smtp.host,
+        "smtp_max_frequency": smtp.max_frequency,
+        "smtp_port": str(smtp.port),  # a string in UpdateAuthConfigBody
+        "smtp_sender_name": smtp.sender_name,
+        "smtp_user": smtp.user,
+    }
 
 
 def site_url(cfg: StackConfig) -> str:
@@ -71,7 +107,6 @@ def auth_settings(cfg: StackConfig) -> dict[str, Any]:
         "jwt_exp": auth.jwt_expiry,
         "password_min_length": auth.password_min_length,
         "password_required_characters": PASSWORD_CHARACTER_SETS[auth.password_required_characters],
-        "password_hibp_enabled": auth.leaked_password_protection,
         "mfa_totp_enroll_enabled": auth.mfa_totp,
         "mfa_totp_verify_enabled": auth.mfa_totp,
         "mfa_max_enrolled_factors": auth.mfa_max_enrolled_factors,
@@ -80,6 +115,9 @@ def auth_settings(cfg: StackConfig) -> dict[str, Any]:
         "disable_signup": not auth.allow_signup,
         "external_anonymous_users_enabled": auth.anonymous_sign_ins,
     }
+    if not leaked_password_protection_left_out(cfg):
+        body["password_hibp_enabled"] = auth.leaked_password_protection
+    body.update(smtp_settings(cfg))
     body.update(auth_rate_limits(cfg))
     return dict(sorted(body.items()))
 

@@ -7,12 +7,14 @@ import json
 from typing import Any
 
 import pytest
+import yaml
 
 from components.standard import resolve_standard
 from stackcheck.engine import ProgramError
 from stackcheck.model import PreviewResult, ResourceRecord
 from stackcheck.wire import is_secret, is_unknown, unwrap
 from tests.cloudflare.stack_config import example_config, run_stack
+from tests.conftest import REPO
 
 EDGE = "webstack:index:CloudflareEdge"
 DNS = "cloudflare:index/dnsRecord:DnsRecord"
@@ -172,7 +174,11 @@ def test_rate_limit_rules(runs: dict[str, PreviewResult]) -> None:
 
 def test_many_rate_limits_still_share_one_ruleset() -> None:
     limits = [{"path": f"/api/v{i}/*", "requestsPerPeriod": 10 * i, "period": 10} for i in range(1, 6)]
-    result = run_stack("netlify", overrides={"webstack:rateLimits": json.dumps(limits)})
+    # Five rules need a Business zone (Pro allows two: the config refuses more, see tests/edge/test_plans.py).
+    cf = {**yaml.safe_load((REPO / "Pulumi.netlify.yaml").read_text())["config"]["webstack:cloudflare"],
+          "plan": "business"}
+    result = run_stack("netlify", overrides={"webstack:rateLimits": json.dumps(limits),
+                                             "webstack:cloudflare": json.dumps(cf)})
     [ratelimit] = [r for r in of(result, RULESET) if r.inputs["phase"] == "http_ratelimit"]
     assert len(ratelimit.inputs["rules"]) == 5
     assert len(of(result, RULESET)) == 4

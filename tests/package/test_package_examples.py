@@ -22,6 +22,7 @@ REFERENCE = re.compile(r"^\$\{([A-Za-z][\w-]*)(?:\.([A-Za-z]\w*))?\}$")
 SECRETS = {
     "supabaseAnonKey": ("webstack:supabaseAnonKey", "sb_publishable_TestAnonKey0123456789abcdef"),
     "supabaseAccessToken": ("webstack:supabaseAccessToken", "sbp_0123456789abcdef0123456789abcdef01234567"),
+    "supabaseSmtpPassword": ("webstack:supabaseSmtpPassword", "smtp-test-password-0123"),
 }
 
 

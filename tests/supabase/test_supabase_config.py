@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+import yaml
 from supabase_fake_api import OPENAPI
 from test_supabase_component import TOKEN, stack_config
 
@@ -13,6 +14,7 @@ from components.config.base import ConfigError
 from components.config.supabase import PASSWORD_CHARACTER_SETS, DatabaseConfig, SupabaseConfig
 from components.supabase import settings as derive
 from components.supabase import sql as sqlgen
+from tests.conftest import REPO
 
 
 def problems(supabase: dict[str, Any], **kw: Any) -> list[tuple[str, str]]:
@@ -100,7 +102,8 @@ def test_rate_limits_derive_from_the_edge_model_and_overrides_win() -> None:
     assert limits["rate_limit_email_sent"] == 30  # project-wide: not derived from a per-IP limit
     no_auth_path = strict_edge.model_copy(update={"rate_limits": []})
     assert derive.auth_rate_limits(no_auth_path)["rate_limit_token_refresh"] == 150
-    overridden = stack_config({"auth": {"rateLimits": {"tokenRefresh": 60, "emailSent": 4}}},
+    smtp = yaml.safe_load((REPO / "Pulumi.prod.yaml").read_text())["config"]["webstack:supabase"]["auth"]["smtp"]
+    overridden = stack_config({"auth": {"rateLimits": {"tokenRefresh": 60, "emailSent": 4}, "smtp": smtp}},
                               supabaseAccessToken=TOKEN)
     limits = derive.auth_rate_limits(overridden)
     assert limits["rate_limit_token_refresh"] == 60 and limits["rate_limit_email_sent"] == 4
