@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 import yaml
 
-from components.config import ConfigError, SECURE_PLACEHOLDER, load_stack_config
+from components.config import SECURE_PLACEHOLDER, ConfigError
 from components.config.cloudflare import CLOUDFLARE_PLANS
+from components.stack_config import load_stack_config
 from components.supabase import settings as derive
 from tests.conftest import REPO
 
