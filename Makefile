@@ -11,7 +11,7 @@ APT_PACKAGES := nginx libnginx-mod-http-brotli-static wrk postgresql-15 chromium
 
 help:
 	@echo "make preview      install the project into $(VENV) (stackcheck command) and preview STACK=$(STACK) (artifacts + reports in $(OUT))"
-	@echo "make preview-all  preview prod, selfhosted and netlify"
+	@echo "make preview-all  preview prod, selfhosted, netlify, free and pro"
 	@echo "make test         install everything the tests need, lint, run the whole suite"
 	@echo "make bench        benchmarks (ratios measured side by side)"
 	@echo "make policy-corpus  run the foreign-stack corpus through the pack (tests/foreign; ARGS=-v lists every case)"
@@ -36,7 +36,7 @@ preview: $(VENV)/.installed
 	$(VENV)/bin/stackcheck preview --stack $(STACK) --out $(OUT)
 
 preview-all: $(VENV)/.installed
-	for s in prod selfhosted netlify; do $(VENV)/bin/stackcheck preview --stack $$s --out build/$$s >/dev/null || exit $$?; echo "$$s: ok"; done
+	for s in prod selfhosted netlify free pro; do $(VENV)/bin/stackcheck preview --stack $$s --out build/$$s >/dev/null || exit $$?; echo "$$s: ok"; done
 
 # Real servers used by the tests (nginx, PostgreSQL, Chromium, wrk) come from Debian; installed when missing.
 system-deps:
