@@ -38,13 +38,10 @@ from stackcheck.model import ResourceRecord, Violation  # noqa: E402
 
 UNKNOWN_NOTE = "can't be known during preview"
 
-# Policies a case may expect that the pack does not have yet (issue 13 asks for them). The names are this corpus's
-# proposal; whoever adds the policy keeps the name or renames it here and in the cases' expected.yaml.
-PROPOSED_POLICIES = {
-    "cache-control-standard": "hashed assets cached immutable for a year, HTML revalidated (never cached for a day)",
-    "rate-limit-required": "a production stack rate-limits its API/auth paths at its edge (an enabled rule)",
-    "nginx-server-hardening": "nginx hides its version (server_tokens off) and never lists directories (autoindex)",
-}
+# Policies a case may expect that the pack does not have yet, with what they should check: the corpus proposes a name,
+# whoever adds the policy keeps the name or renames it here and in the cases' expected.yaml. (The first three
+# proposals — cache-control-standard, rate-limit-required, nginx-server-hardening — are in the pack since 1e9bcaf.)
+PROPOSED_POLICIES: dict[str, str] = {}
 
 
 class CaseError(ValueError):
@@ -138,8 +135,9 @@ class Outcome:
 class ProgramServer:
     """The fork server (``program_server.py``) in its own process group; stopped on every exit path."""
 
-    def __init__(self, jobs: int) -> None:
-        env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    def __init__(self, jobs: int, case_timeout: int = 120) -> None:
+        env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               "CORPUS_CASE_TIMEOUT": str(case_timeout)}
         self.proc = subprocess.Popen([sys.executable, str(HERE / "program_server.py"), str(jobs)],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      text=True, env=env, start_new_session=True)
@@ -242,12 +240,12 @@ class CorpusRun:
     policy_names: set[str]
 
 
-def run_corpus(cases: list[Case], *, jobs: int = 2, pack: Path = PACK) -> CorpusRun:
+def run_corpus(cases: list[Case], *, jobs: int = 2, pack: Path = PACK, case_timeout: int = 120) -> CorpusRun:
     """Run every case's program (forked children, ``jobs`` at a time) and judge each as soon as it finishes."""
     started = time.perf_counter()
     outcomes: dict[str, Outcome] = {}
     judge = Judge(pack)
-    server = ProgramServer(jobs)
+    server = ProgramServer(jobs, case_timeout)
     try:
         with _scratch() as tmp:
             for i, case in enumerate(cases):
@@ -403,11 +401,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="programs run at the same time (default 2)")
     parser.add_argument("--verbose", "-v", action="store_true", help="list every case's verdict")
     parser.add_argument("--index", action="store_true", help="print the README's case table and exit")
+    parser.add_argument("--pack", type=Path, default=PACK, help="policy pack directory (default: policy/)")
     args = parser.parse_args(argv)
     if args.index:
         print(index_markdown(load_cases(only=args.only)), end="")
         return 0
-    run = run_corpus(load_cases(only=args.only), jobs=args.jobs)
+    run = run_corpus(load_cases(only=args.only), jobs=args.jobs, pack=args.pack.resolve())
     if args.verbose:
         for o in run.outcomes:
             state = ("ERROR" if o.error else "detected" if o.detected else "FALSE ALARM" if o.false_alarm

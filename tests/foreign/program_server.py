@@ -19,6 +19,7 @@ import io
 import json
 import os
 import select
+import signal
 import sys
 import time
 import traceback
@@ -84,8 +85,13 @@ def _run_cli(request: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
+CASE_TIMEOUT_S = int(os.environ.get("CORPUS_CASE_TIMEOUT", "120"))
+
+
 def _child(request: dict[str, Any]) -> None:
-    """In the forked child: run, write the result file, leave without running the parent's exit handlers."""
+    """In the forked child: run, write the result file, leave without running the parent's exit handlers.
+    A program that hangs is killed by SIGALRM after CASE_TIMEOUT_S (the case then has no verdict)."""
+    signal.alarm(CASE_TIMEOUT_S)
     code = 0
     try:
         sink = io.StringIO()  # a program's own prints must not reach the server's protocol stream

@@ -8,15 +8,15 @@ pack reaches them); the figures and the per-case misses are printed at the end o
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from corpus import (
     PROPOSED_POLICIES,
-    CorpusRun,
-    Outcome,
     cli_verdicts,
     index_markdown,
+    load_case,
     load_cases,
     report,
     run_corpus,
@@ -27,17 +27,7 @@ pytestmark = pytest.mark.slow
 
 CASES = load_cases()
 MIN_CASES, MIN_CLEAN = 80, 30  # issue 13
-ENGINE_CHECK = ("docker_privileged_prod", "vercel_clean_route_transforms_prod", "cf_clean_raw_prod")
-
-
-@pytest.fixture(scope="module")
-def corpus_run() -> CorpusRun:
-    return run_corpus(CASES, jobs=2)
-
-
-@pytest.fixture(scope="module")
-def outcomes(corpus_run: CorpusRun) -> dict[str, Outcome]:
-    return {o.case.name: o for o in corpus_run.outcomes}
+ENGINE_CHECK = ("docker_privileged_prod", "cf_clean_raw_prod")
 
 
 def test_corpus_is_well_formed() -> None:
@@ -54,15 +44,11 @@ def test_readme_lists_every_case() -> None:
     assert index_markdown(CASES) in readme, "README.md's case table is stale: python tests/foreign/corpus.py --index"
 
 
-def test_every_expected_policy_exists_or_is_a_named_proposal(corpus_run: CorpusRun) -> None:
-    expected = {c.policy for c in CASES if c.policy}
-    unknown = expected - corpus_run.policy_names - set(PROPOSED_POLICIES)
-    assert not unknown, f"cases expect policies the pack does not have and the corpus does not propose: {unknown}"
+def test_every_case_runs_to_a_verdict(record_property: Callable[[str, object], None]) -> None:
+    """One test on purpose: the corpus runs once (under xdist a module fixture would run once per worker)."""
+    corpus_run = run_corpus(CASES, jobs=2)
+    record_property("policy_corpus", report(corpus_run))  # printed in the terminal summary by tests/conftest.py
 
-
-def test_every_case_ran_to_a_verdict(corpus_run: CorpusRun, record_property) -> None:  # type: ignore[no-untyped-def]
-    text = report(corpus_run)
-    record_property("policy_corpus", text)  # printed in the terminal summary by tests/conftest.py
     failed = {o.case.name: o.error for o in corpus_run.outcomes if o.error}
     assert not failed, "\n\n".join(f"{name}: {error}" for name, error in failed.items())
     assert len(corpus_run.outcomes) == len(CASES)
@@ -71,10 +57,13 @@ def test_every_case_ran_to_a_verdict(corpus_run: CorpusRun, record_property) -> 
     for o in corpus_run.outcomes:  # every case was judged by the pack: at least one resource reached it
         assert o.resources > 1, o.case.name
 
+    expected = {c.policy for c in CASES if c.policy}
+    unknown = expected - corpus_run.policy_names - set(PROPOSED_POLICIES)
+    assert not unknown, f"cases expect policies the pack does not have and the corpus does not propose: {unknown}"
 
-def test_fast_path_agrees_with_the_stackcheck_cli(outcomes: dict[str, Outcome]) -> None:
-    """The runner's shortcut (forked program runs, one pack per stack name) gives the same violations as the
-    whole `stackcheck preview --format json` CLI run for the case (its own pack process, streaming proxy)."""
+    # The runner's shortcut (forked program runs, one pack per stack name) gives the same violations and exit code
+    # as the whole `stackcheck preview --format json` CLI (its own policy proxy and pack processes).
+    outcomes = {o.case.name: o for o in corpus_run.outcomes}
     docs = cli_verdicts([outcomes[name].case for name in ENGINE_CHECK])
     for name in ENGINE_CHECK:
         outcome, doc = outcomes[name], docs[name]
@@ -84,3 +73,23 @@ def test_fast_path_agrees_with_the_stackcheck_cli(outcomes: dict[str, Outcome]) 
         fast = sorted((v.policy, v.enforcement, v.urn or "", v.message) for v in outcome.violations)
         assert cli == fast, name
         assert doc["exit"] == (1 if any(v.enforcement == "mandatory" for v in outcome.violations) else 0), name
+
+
+def test_a_hanging_or_crashing_program_is_a_case_without_a_verdict(tmp_path: Path) -> None:
+    """The runner never hangs on a case and never lets one crash the run: the forked child is stopped after the
+    case timeout, and a raising program is reported with its error; other cases still get their verdicts."""
+    cases = []
+    for name, body in (("hangs", "while True:\n    pass\n"), ("raises", "raise RuntimeError('boom')\n"),
+                       ("fine", "import pulumi_docker as docker\ndocker.Network('net', name='net')\n")):
+        d = tmp_path / name
+        d.mkdir()
+        (d / "Pulumi.yaml").write_text(f"name: {name}\nruntime: python\n")
+        (d / "Pulumi.dev.yaml").write_text("config: {}\n")
+        (d / "__main__.py").write_text(body)
+        (d / "expected.yaml").write_text("verdict: clean\narea: runner\nwhy: runner test\nsources: [this test]\n")
+        cases.append(load_case(d))
+    run = run_corpus(cases, jobs=2, case_timeout=3)
+    by_name = {o.case.name: o for o in run.outcomes}
+    assert "without a result" in by_name["hangs"].error
+    assert "RuntimeError: boom" in by_name["raises"].error
+    assert not by_name["fine"].error and by_name["fine"].resources >= 2
