@@ -181,8 +181,8 @@ class NginxSite(pulumi.ComponentResource):
     ``rendered_dir``; no secret among them."""
 
     def __init__(self, name: str, args: NginxSiteArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        site = resolve_site(name, args, pulumi.get_stack())  # refuses bad input before anything registers
         super().__init__("webstack:index:NginxSite", name, {}, opts)
-        site = resolve_site(name, args, pulumi.get_stack())
         child = pulumi.ResourceOptions(parent=self)
 
         build_args, public_args = _build_args(name, args.get("build_env") or [])
