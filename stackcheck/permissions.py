@@ -87,6 +87,12 @@ TABLE: dict[str, tuple[Permission, ...]] = {
        for t in ("docker:index/container:Container", "docker:index/image:Image", "docker:index/volume:Volume",
                  "docker:index/remoteImage:RemoteImage", "docker:index/network:Network",
                  "docker-build:index:Image")},
+    # The nginx origin's setup step writes the Origin CA key for a uid-101 read-only mount (docs/nginx.md): it runs
+    # as root where pulumi runs (local) or logs in as root over SSH (remote) on the Docker host.
+    "command:local:Command": (Permission("docker", "local", "root on the machine running pulumi (the Docker host)",
+                                         "https://www.pulumi.com/registry/packages/command/api-docs/local/command/"),),
+    "command:remote:Command": (Permission("docker", "token", "an SSH login as root on the Docker host",
+                                          "https://www.pulumi.com/registry/packages/command/api-docs/remote/command/"),),
     # -- computed locally, no credential ------------------------------------------------------------------------------
     **{t: (Permission("none", "local", "no credential (computed where pulumi runs)",
                       "https://www.pulumi.com/registry/packages/tls/"),)
