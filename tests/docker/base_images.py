@@ -141,11 +141,17 @@ def _assemble(kind: str, packages: tuple[str, ...], dest: Path) -> None:
         shutil.rmtree(rootfs / "usr" / "share" / "doc", ignore_errors=True)
         shutil.rmtree(rootfs / "usr" / "share" / "man", ignore_errors=True)
         _layout(kind, rootfs)
-        partial = dest.with_suffix(".partial")
-        with tarfile.open(partial, "w") as tar:
-            for child in sorted(rootfs.iterdir()):
-                tar.add(child, arcname=child.name, filter=_root_owned)
-        partial.rename(dest)
+        # A unique temp name, renamed into place: another session assembling the same tar at once cannot mix in.
+        fd, partial_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".partial")
+        os.close(fd)
+        partial = Path(partial_name)
+        try:
+            with tarfile.open(partial, "w") as tar:
+                for child in sorted(rootfs.iterdir()):
+                    tar.add(child, arcname=child.name, filter=_root_owned)
+            partial.rename(dest)
+        finally:
+            partial.unlink(missing_ok=True)
 
 
 def _tar(kind: str, packages: tuple[str, ...]) -> Path:

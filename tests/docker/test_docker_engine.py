@@ -44,6 +44,7 @@ from nginx_pki import SitePki, make_pki
 from nginx_server import free_port
 
 from components.config import StackConfig
+from components.config.stack import SECURE_PLACEHOLDER
 from components.stack_config import load_stack_config
 from components.standard import Standard, resolve_standard
 from stackcheck.engine import run_program
@@ -213,11 +214,10 @@ def read_config(project: Path) -> StackConfig:
     """The stack config as the program saw it (secure values: the anon key the run was given)."""
     raw: dict[str, Any] = {}
     for key, value in yaml.safe_load((project / "Pulumi.selfhosted.yaml").read_text())["config"].items():
-        if isinstance(value, dict) and "secure" in value:
-            if key == "webstack:supabaseAnonKey":
-                raw[key] = ANON_KEY
-            continue  # other credentials play no part in the container
-        raw[key] = value
+        if isinstance(value, dict) and "secure" in value:  # the offline placeholder, as the run saw it
+            raw[key] = ANON_KEY if key == "webstack:supabaseAnonKey" else SECURE_PLACEHOLDER
+        else:
+            raw[key] = value
     return load_stack_config(raw, project="webstack", stack="selfhosted")
 
 
