@@ -117,14 +117,14 @@ class StackRuleset:
 
 def stack_rulesets(project_dir: Path, stack: str) -> list[StackRuleset]:
     """The zone-kind Ruleset resources the stack's program registers (offline preview)."""
-    from stackcheck.engine import run_program
+    from stackcheck.permissions import preview_resources
     from stackcheck.wire import is_secret, is_unknown, unwrap
 
     def plain(value: Any) -> Any:
         value = unwrap(value) if is_secret(value) else value
         return None if is_unknown(value) else value
 
-    result, _ = run_program(project_dir, stack, dry_run=True)
+    result = preview_resources(project_dir, stack)
     out = []
     for r in result.resources:
         if r.type != RULESET_TYPE or plain(r.inputs.get("kind")) != ENTRYPOINT_KIND:

@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from stackcheck.model import ResourceRecord
+from stackcheck.engine import ProgramError, UsageError, run_program
+from stackcheck.model import PreviewResult, ResourceRecord
 from stackcheck.wire import is_secret, is_unknown, unwrap
 
 EXIT_OK, EXIT_INCOMPLETE, EXIT_USAGE = 0, 1, 2
@@ -280,6 +283,25 @@ def render_json(manifest: Manifest) -> str:
     return json.dumps(doc, indent=2) + "\n"
 
 
+def preview_resources(project_dir: Path, stack: str) -> PreviewResult:
+    """The program's registrations, run exactly as `stackcheck preview` runs it (scratch dir for file outputs)."""
+    from stackcheck import cli
+
+    reset = getattr(cli, "_reset_artifacts", None)  # the program's process-global file registry, while it exists
+    saved = os.environ.get("WEBSTACK_ARTIFACTS_DIR")
+    with tempfile.TemporaryDirectory(prefix="stackcheck-permissions-") as scratch:
+        os.environ["WEBSTACK_ARTIFACTS_DIR"] = scratch
+        try:
+            if reset is not None:
+                reset()
+            return run_program(project_dir, stack, dry_run=True)[0]
+        finally:
+            if saved is None:
+                os.environ.pop("WEBSTACK_ARTIFACTS_DIR", None)
+            else:
+                os.environ["WEBSTACK_ARTIFACTS_DIR"] = saved
+
+
 def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="stackcheck permissions", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -290,10 +312,8 @@ def main(argv: Sequence[str]) -> int:
         args = parser.parse_args(list(argv))
     except SystemExit as exc:
         return EXIT_USAGE if exc.code else EXIT_OK
-    from stackcheck.engine import ProgramError, UsageError, run_program
-
     try:
-        result, _ = run_program(args.cwd.resolve(), args.stack, dry_run=True)
+        result = preview_resources(args.cwd.resolve(), args.stack)
     except UsageError as exc:
         print(f"stackcheck: {exc}", file=sys.stderr)
         return EXIT_USAGE
