@@ -265,6 +265,7 @@ class RecordingMonitor:
                 property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
                 protect=bool(request.protect),
                 delete_before_replace=bool(request.deleteBeforeReplace),
+                import_id=str(request.importId),
                 additional_secret_outputs=list(request.additionalSecretOutputs),
                 id=rid,
             )

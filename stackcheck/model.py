@@ -26,6 +26,7 @@ class ResourceRecord:
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
     protect: bool = False
     delete_before_replace: bool = False
+    import_id: str = ""  # the `import_` resource option: adopt this existing resource instead of creating it
     additional_secret_outputs: list[str] = field(default_factory=list)
     id: str = ""
 
