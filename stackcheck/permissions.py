@@ -18,7 +18,7 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -283,17 +283,15 @@ def render_json(manifest: Manifest) -> str:
     return json.dumps(doc, indent=2) + "\n"
 
 
-def preview_resources(project_dir: Path, stack: str) -> PreviewResult:
-    """The program's registrations, run exactly as `stackcheck preview` runs it (scratch dir for file outputs)."""
-    from stackcheck import cli
-
-    reset = getattr(cli, "_reset_artifacts", None)  # the program's process-global file registry, while it exists
+def preview_resources(project_dir: Path, stack: str, before_run: Callable[[], None] | None = None) -> PreviewResult:
+    """The program's registrations, run as `stackcheck preview` runs it (a scratch dir for the files it writes;
+    ``before_run`` is the CLI's reset of process-global program state)."""
     saved = os.environ.get("WEBSTACK_ARTIFACTS_DIR")
     with tempfile.TemporaryDirectory(prefix="stackcheck-permissions-") as scratch:
         os.environ["WEBSTACK_ARTIFACTS_DIR"] = scratch
         try:
-            if reset is not None:
-                reset()
+            if before_run is not None:
+                before_run()
             return run_program(project_dir, stack, dry_run=True)[0]
         finally:
             if saved is None:
@@ -302,7 +300,7 @@ def preview_resources(project_dir: Path, stack: str) -> PreviewResult:
                 os.environ["WEBSTACK_ARTIFACTS_DIR"] = saved
 
 
-def main(argv: Sequence[str]) -> int:
+def main(argv: Sequence[str], before_run: Callable[[], None] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="stackcheck permissions", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stack", "-s", required=True, help="stack name (reads Pulumi.<stack>.yaml)")
@@ -313,7 +311,7 @@ def main(argv: Sequence[str]) -> int:
     except SystemExit as exc:
         return EXIT_USAGE if exc.code else EXIT_OK
     try:
-        result = preview_resources(args.cwd.resolve(), args.stack)
+        result = preview_resources(args.cwd.resolve(), args.stack, before_run)
     except UsageError as exc:
         print(f"stackcheck: {exc}", file=sys.stderr)
         return EXIT_USAGE
