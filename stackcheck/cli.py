@@ -275,11 +275,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv and argv[0] == "permissions":
         from stackcheck.permissions import main as permissions_main
 
-        return permissions_main(argv[1:], before_run=_reset_artifacts)
+        return permissions_main(argv[1:])
     if argv and argv[0] == "cloudflare-entrypoints":
         from stackcheck.cloudflare_entrypoints import main as entrypoints_main
 
-        return entrypoints_main(argv[1:], before_run=_reset_artifacts)
+        return entrypoints_main(argv[1:])
     args = build_parser().parse_args(argv)
     if args.command == "preview":
         return cmd_preview(args)

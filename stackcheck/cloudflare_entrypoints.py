@@ -27,7 +27,7 @@ import re
 import sys
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -115,8 +115,7 @@ class StackRuleset:
     zone_id: str | None
 
 
-def stack_rulesets(project_dir: Path, stack: str, before_run: Callable[[], None] | None = None
-                   ) -> list[StackRuleset]:
+def stack_rulesets(project_dir: Path, stack: str) -> list[StackRuleset]:
     """The zone-kind Ruleset resources the stack's program registers (offline preview)."""
     from stackcheck.permissions import preview_resources
     from stackcheck.wire import is_secret, is_unknown, unwrap
@@ -125,7 +124,7 @@ def stack_rulesets(project_dir: Path, stack: str, before_run: Callable[[], None]
         value = unwrap(value) if is_secret(value) else value
         return None if is_unknown(value) else value
 
-    result = preview_resources(project_dir, stack, before_run)
+    result = preview_resources(project_dir, stack)
     out = []
     for r in result.resources:
         if r.type != RULESET_TYPE or plain(r.inputs.get("kind")) != ENTRYPOINT_KIND:
@@ -169,7 +168,7 @@ def render_import(found: dict[str, Entrypoint], rulesets: list[StackRuleset], zo
     return json.dumps({"nameTable": name_table, "resources": resources}, indent=2) + "\n"
 
 
-def main(argv: Sequence[str], before_run: Callable[[], None] | None = None) -> int:
+def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="stackcheck cloudflare-entrypoints", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     source = parser.add_mutually_exclusive_group(required=True)
@@ -209,7 +208,7 @@ def main(argv: Sequence[str], before_run: Callable[[], None] | None = None) -> i
         from stackcheck.engine import ProgramError, UsageError
 
         try:
-            rulesets = stack_rulesets(args.cwd.resolve(), args.stack, before_run)
+            rulesets = stack_rulesets(args.cwd.resolve(), args.stack)
         except (UsageError, ProgramError) as exc:
             return _usage(f"the stack's preview failed: {getattr(exc, 'original', exc)}")
     if args.format == "json":

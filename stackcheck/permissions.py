@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -283,24 +281,12 @@ def render_json(manifest: Manifest) -> str:
     return json.dumps(doc, indent=2) + "\n"
 
 
-def preview_resources(project_dir: Path, stack: str, before_run: Callable[[], None] | None = None) -> PreviewResult:
-    """The program's registrations, run as `stackcheck preview` runs it (a scratch dir for the files it writes;
-    ``before_run`` is the CLI's reset of process-global program state)."""
-    saved = os.environ.get("WEBSTACK_ARTIFACTS_DIR")
-    with tempfile.TemporaryDirectory(prefix="stackcheck-permissions-") as scratch:
-        os.environ["WEBSTACK_ARTIFACTS_DIR"] = scratch
-        try:
-            if before_run is not None:
-                before_run()
-            return run_program(project_dir, stack, dry_run=True)[0]
-        finally:
-            if saved is None:
-                os.environ.pop("WEBSTACK_ARTIFACTS_DIR", None)
-            else:
-                os.environ["WEBSTACK_ARTIFACTS_DIR"] = saved
+def preview_resources(project_dir: Path, stack: str) -> PreviewResult:
+    """The program's registrations, run as `stackcheck preview` runs it (offline, computed outputs unknown)."""
+    return run_program(project_dir, stack, dry_run=True)[0]
 
 
-def main(argv: Sequence[str], before_run: Callable[[], None] | None = None) -> int:
+def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="stackcheck permissions", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stack", "-s", required=True, help="stack name (reads Pulumi.<stack>.yaml)")
@@ -311,7 +297,7 @@ def main(argv: Sequence[str], before_run: Callable[[], None] | None = None) -> i
     except SystemExit as exc:
         return EXIT_USAGE if exc.code else EXIT_OK
     try:
-        result = preview_resources(args.cwd.resolve(), args.stack, before_run)
+        result = preview_resources(args.cwd.resolve(), args.stack)
     except UsageError as exc:
         print(f"stackcheck: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -46,6 +46,7 @@ def manifests() -> dict[str, tuple[int, dict[str, Any], set[tuple[str, str]]]]:
 
     out = {}
     for stack in STACKS:
+        artifacts.reset()  # one program run per stack in this process (the CLI runs one per process)
         code, text, err = run_cli(["permissions", "--stack", stack, "--format", "json"])
         assert code == 0, err
         out[stack] = (code, json.loads(text), registered(REPO, stack))
