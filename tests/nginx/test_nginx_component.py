@@ -9,10 +9,10 @@ from typing import Any
 
 import pulumi
 import pytest
+from dockerfile_rules import check_dockerfile
 
 from components import artifacts
 from components.program import _nginx
-from components.render.dockerfile_rules import check_dockerfile
 from components.stack_config import read_pulumi_config
 from components.standard import resolve_standard
 from stackcheck.engine import run_program

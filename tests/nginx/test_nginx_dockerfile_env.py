@@ -4,11 +4,11 @@ before the build, and never in the runtime stage."""
 from __future__ import annotations
 
 import pytest
+from dockerfile_rules import check_dockerfile, parse_dockerfile
 from nginx_support import stack_config
 
 from components.nginx_site import bundle_env, render_site_files
 from components.render.dockerfile import DockerfileSpec, render_dockerfile
-from components.render.dockerfile_rules import check_dockerfile, parse_dockerfile
 
 NAMES = ("NODE_ENV", "VITE_SUPABASE_URL", "VITE_ENABLE_ANALYTICS", "VITE_SUPABASE_ANON_KEY")
 

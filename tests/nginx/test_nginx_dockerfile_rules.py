@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from components.render.dockerfile_rules import check_dockerfile, parse_dockerfile
+from dockerfile_rules import check_dockerfile, parse_dockerfile
 
 GOOD_RUNTIME = """
 FROM nginx:1.28-alpine AS runtime

@@ -10,12 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from dockerfile_rules import RULES, check_dockerfile
 from nginx_pki import make_pki
 from nginx_server import nginx_test, world_readable_tmpdir, write_tree
 from nginx_support import SITE, stack_config
 
 from components.render.dockerfile import DockerfileSpec, render_dockerfile
-from components.render.dockerfile_rules import RULES, check_dockerfile
 from components.render.nginx import NginxSiteSpec, TlsSpec, render_nginx
 from components.standard import resolve_standard
 
