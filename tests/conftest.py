@@ -15,6 +15,8 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+pytest_plugins = ["tests.ci_no_skips"]
+
 
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
