@@ -101,3 +101,15 @@ def test_parser_joins_continuations_and_skips_comments() -> None:
     assert [(s.base, s.name) for s in stages] == [("a:1", "one"), ("b:2", None)]
     assert stages[0].instructions[0].args == "echo done"
     assert stages[0].instructions[0].line == 4
+
+
+@pytest.mark.parametrize("header, ok", [
+    ("ARG NGINX_IMAGE=nginx:1.28-alpine\n", True),
+    ('ARG NGINX_IMAGE="nginx:1.28-alpine@sha256:' + "a" * 64 + '"\n', True),
+    ("ARG NGINX_IMAGE=nginx:alpine\n", False),  # the default a plain build uses floats
+    ("ARG NGINX_IMAGE\n", False),  # no default: a plain build has no pinned image to judge
+])
+def test_a_base_image_from_a_build_argument_is_judged_by_its_default(header: str, ok: bool) -> None:
+    text = header + GOOD_RUNTIME.replace("FROM nginx:1.28-alpine", "FROM ${NGINX_IMAGE}")
+    assert "FROM ${NGINX_IMAGE}" in text
+    assert ("WS-DF002" not in [f.rule for f in check_dockerfile(text)]) is ok
