@@ -3,7 +3,8 @@
 from pulumi_policy import EnforcementLevel, PolicyPack
 from webstack_policy import PACK_NAME, all_policies, speed
 
-speed.install()
+# SDK-internal speed-ups only when stackcheck runs the pack and asks for them (never under `pulumi up`).
+speed.install_if_requested()
 
 PolicyPack(
     name=PACK_NAME,

@@ -233,6 +233,8 @@ class PolicyPackSession:
             "PULUMI_DRY_RUN": "true" if dry_run else "false",
             "PULUMI_CONFIG": json.dumps(self.stack_config),
             "PYTHONUNBUFFERED": "1",
+            # Tells a pack it runs under stackcheck (webstack-standards then applies its SDK speed-ups).
+            "STACKCHECK_POLICY_RUNNER": "1",
         })
         self._proc = subprocess.Popen(
             [python, "-u", "-m", "pulumi.policy", self.engine_address, str(self.pack_dir)],

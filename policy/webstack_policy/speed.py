@@ -9,6 +9,12 @@ only repeated work is skipped. ``install()`` is called by ``policy/__main__.py``
 Two more per-call costs are skipped the same way: the servicer re-reads the config environment and rebuilds the
 runtime Settings (with an ``inspect.signature`` call) on every Analyze — done again only when the environment
 changed — and its gRPC server's four worker threads, which only contend for the GIL, become one.
+
+**Fenced** (issue 15): these patches touch pulumi-policy internals, so the published pack does not apply them. They
+are applied only when the runner asks — stackcheck's policy runner sets ``STACKCHECK_POLICY_RUNNER=1`` in the pack's
+environment (``WEBSTACK_POLICY_SPEEDUPS=0`` turns them off there too) — and only on the tested SDK version; when
+asked for on another version, a note says so on stderr and the pack runs unpatched. ``tests/policy/test_speed.py``
+judges the same resources with and without them and requires identical verdicts.
 """
 
 from __future__ import annotations
@@ -39,6 +45,38 @@ class _IdentityCache:
 
 
 TESTED_SDK_VERSION = "1.21.0"
+REQUEST_ENV = "STACKCHECK_POLICY_RUNNER"
+OPT_OUT_ENV = "WEBSTACK_POLICY_SPEEDUPS"
+
+
+def requested(environ: dict[str, str] | None = None) -> bool:
+    """The runner asked for the speed-ups (stackcheck sets STACKCHECK_POLICY_RUNNER=1) and they are not opted out."""
+    import os
+
+    env = os.environ if environ is None else environ
+    return env.get(REQUEST_ENV) == "1" and env.get(OPT_OUT_ENV, "1") != "0"
+
+
+def install_if_requested() -> bool:
+    """Apply the speed-ups when requested; a note on stderr when requested but the SDK is not the tested one."""
+    import sys
+
+    if not requested():
+        return False
+    if install():
+        return True
+    print(f"webstack-standards: SDK speed-ups not applied (they are tested with pulumi-policy {TESTED_SDK_VERSION} "
+          f"only; found {_sdk_version()}); policies run unpatched, with the same verdicts.", file=sys.stderr)
+    return False
+
+
+def _sdk_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("pulumi-policy")
+    except PackageNotFoundError:
+        return "none"
 
 
 class _GrpcWithServer:
