@@ -157,7 +157,7 @@ def _split_image(ref: str) -> tuple[str, str | None, str | None]:
     return ref, tag, digest
 
 
-_IMAGE_ID = re.compile(r"^(sha256:)?[0-9a-f]{12,64}$")
+_IMAGE_ID = re.compile(r"^(sha256:)?[0-9a-f]{12,64}\Z")
 
 
 def floating_tag(tag: str, floating: list[str]) -> bool:

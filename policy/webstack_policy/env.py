@@ -169,7 +169,7 @@ NODE_ENV = resource_policy(
     _node_env,
 )
 
-_LOCAL = re.compile(r"^http://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?(/|$)")
+_LOCAL = re.compile(r"^http://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?(/|\Z)")
 
 
 def _supabase_url(resource_type: str, props: dict[str, Any], check: Check) -> None:

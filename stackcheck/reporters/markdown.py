@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from stackcheck.model import PreviewResult, Violation
+from stackcheck.reporters.text import remediation_steps
 
 MAX_ROWS = 100  # GitHub comments stop at 65,536 characters; the SARIF upload carries everything
 ORDER = {"mandatory": 0, "advisory": 1, "remediate": 2, "disabled": 3}
@@ -51,10 +52,14 @@ def render_markdown(result: PreviewResult) -> str:
     if violations:
         ordered = sorted(violations, key=lambda v: (v.suppressed, ORDER.get(v.enforcement, 9),
                                                      SEVERITY_ORDER.get(v.severity, 9), v.policy, v.urn or ""))
-        out += ["", "| Level | Severity | Policy | Resource | Message |", "| --- | --- | --- | --- | --- |"]
+        steps = remediation_steps(result)
+        out += ["", "| Level | Severity | Policy | Resource | Message | Fix |",
+                "| --- | --- | --- | --- | --- | --- |"]
         for v in ordered[:MAX_ROWS]:
             level = f"suppressed ({_cell(v.suppression_reason)})" if v.suppressed else v.enforcement
-            out.append(f"| {level} | {v.severity or '-'} | `{v.policy}` | {_resource(v)} | {_cell(v.message)} |")
+            fix = _cell(steps.get(v.policy, "")) or "-"
+            out.append(f"| {level} | {v.severity or '-'} | `{v.policy}` | {_resource(v)} | {_cell(v.message)} | "
+                       f"{fix} |")
         if len(ordered) > MAX_ROWS:
             out.append(f"\n_…and {len(ordered) - MAX_ROWS} more (see the SARIF upload or report.json)._")
     return "\n".join(out) + "\n"

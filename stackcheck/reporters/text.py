@@ -34,6 +34,12 @@ def _format_value(value: Any) -> str:
     return json.dumps(redact(value), sort_keys=True)
 
 
+def remediation_steps(result: PreviewResult) -> dict[str, str]:
+    """policy name -> the pack's remediation steps (shown with each violation, as SARIF's help)."""
+    return {str(p.get("name")): str(p.get("remediationSteps") or "")
+            for pack in result.policy_packs for p in pack.get("policies", []) if isinstance(p, dict)}
+
+
 def render_text(result: PreviewResult) -> str:
     verb = "Previewing update" if result.dry_run else "Updating (offline, mocked outputs)"
     out = [f"{verb} ({result.stack}):", ""]
@@ -60,10 +66,13 @@ def render_text(result: PreviewResult) -> str:
             out.append(f"    {pack.get('name')}@v{pack.get('version')}")
         if not result.violations:
             out.append("    no violations")
+        steps = remediation_steps(result)
         for v in result.violations:
             tag = "suppressed" if v.suppressed else v.enforcement
             where = f" ({v.urn})" if v.urn else ""
             out.append(f"    - [{tag}] {v.policy}{where}")
             for line in v.message.splitlines():
                 out.append(f"      {line}")
+            if steps.get(v.policy):
+                out.append(f"      fix: {steps[v.policy]}")
     return "\n".join(out) + "\n"

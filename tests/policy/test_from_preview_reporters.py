@@ -16,6 +16,7 @@ from stackcheck.model import PreviewResult, Violation
 from stackcheck.preview_json import PreviewJsonError, load_preview, parse_preview
 from stackcheck.reporters.markdown import render_markdown
 from stackcheck.reporters.sarif import as_sarif, render_sarif
+from stackcheck.reporters.text import render_text
 from stackcheck.wire import UNKNOWN, is_secret
 
 FIXTURE = REPO / "tests" / "fixtures" / "preview" / "prod-preview.json"
@@ -138,3 +139,16 @@ def test_markdown_escapes_table_breakers() -> None:
     v = Violation(policy_pack="p", policy="a-b", enforcement="advisory", message="one | two\nthree <b>", urn=None)
     md = render_markdown(PreviewResult(project="p", stack="s", dry_run=True, violations=[v]))
     assert "one \\| two three &lt;b>" in md
+
+
+def test_text_and_markdown_carry_each_violations_remediation_and_property_path(pack: PolicyPackSession) -> None:
+    result = _result(pack)
+    steps = {p.name: p.remediation_steps for p in pack.policies}
+    root = next(v for v in result.violations if v.policy == "container-non-root-user")
+    assert "(user)" in root.message  # the exact input that decided it
+    text = render_text(result)
+    block = text.split("container-non-root-user", 1)[1].split("\n    - ", 1)[0]
+    assert f"fix: {steps['container-non-root-user']}" in block
+    md = render_markdown(result)
+    row = next(line for line in md.splitlines() if "`container-non-root-user`" in line)
+    assert row.endswith(f"| {steps['container-non-root-user']} |")
