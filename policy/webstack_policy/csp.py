@@ -20,6 +20,7 @@ Pure: no Pulumi import.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -251,6 +252,7 @@ def _has_nonce_or_hash(sources: set[str]) -> bool:
     return any(s.startswith(_NONCE_HASH_PREFIXES) for s in sources)
 
 
+@functools.lru_cache(maxsize=2048)
 def grade_csp(value: str | None) -> CspGrade:
     """One ``Content-Security-Policy`` header value (commas separate policies), graded as the Observatory does."""
     found = csp_test([value] if value is not None and value.strip() else [])

@@ -22,12 +22,14 @@ from pulumi_policy import EnforcementLevel, Severity
 
 from . import cf_expression
 from .core import Check, Meta, StackResource, as_list, as_number, get, is_unknown, resource_policy, stack_policy
-from .header_sources import CLOUDFLARE_RULESET, nginx_files, sources_of
+from .header_sources import CLOUDFLARE_RULESET, nginx_config, nginx_files, sources_of
 from .nginx_conf import Block, NginxConfig, locations, match_location, servers
 
 CACHE_PHASE = "http_request_cache_settings"
 RATELIMIT_PHASE = "http_ratelimit"
 VERCEL_FIREWALL = "vercel:index/firewallConfig:FirewallConfig"
+PAGE_RULE = "cloudflare:index/pageRule:PageRule"
+_LIMITING_ACTIONS = frozenset({"block", "challenge", "managed_challenge", "js_challenge", None})
 ONE_YEAR = 31_536_000
 _NGINX_MAX = 315_360_000  # ``expires max``: Cache-Control max-age=315360000
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "M": 2_592_000, "y": 31_536_000}
@@ -101,9 +103,11 @@ def _cache_rule(resource_type: str, props: dict[str, Any], check: Check) -> None
     asset_paths = [str(p) for p in cfg["assetPaths"]]
     files = nginx_files(props)
     if files:
-        _nginx_cache(NginxConfig(files), check, html_max, asset_min, asset_paths)
+        _nginx_cache(nginx_config(files), check, html_max, asset_min, asset_paths)
     if resource_type == CLOUDFLARE_RULESET and props.get("phase") == CACHE_PHASE:
         _cloudflare_cache(props, check, html_max, asset_min, html_paths, asset_paths)
+    if resource_type == PAGE_RULE:
+        _page_rule_cache(props, check, html_max, html_paths)
     for src in sources_of(resource_type, props, html_paths):
         if src.kind == "nginx" or not src.html:
             continue
@@ -204,6 +208,27 @@ def _cloudflare_cache(props: dict[str, Any], check: Check, html_max: float, asse
                                f"assets for {_duration(ttl)} only; use a year (they never change).")
 
 
+def _page_rule_cache(props: dict[str, Any], check: Check, html_max: float, html_paths: list[str]) -> None:
+    """A legacy Page Rule (``target`` URL pattern with ``*``; ``actions.cacheLevel`` cache_everything with
+    ``edgeCacheTtl``/``browserCacheTtl``) that covers the HTML."""
+    target, actions = props.get("target"), props.get("actions")
+    if is_unknown(target) or is_unknown(actions):
+        check.unknown("target" if is_unknown(target) else "actions")
+        return
+    if props.get("status") == "disabled" or not isinstance(target, str) or not isinstance(actions, dict):
+        return
+    path = "/" + target.split("://", 1)[-1].split("/", 1)[1] if "/" in target.split("://", 1)[-1] else "/"
+    pattern = re.escape(path).replace(r"\*", ".*")
+    if not any(re.fullmatch(pattern, p) for p in [*html_paths, "/index.html"]):
+        return
+    for key in ("browserCacheTtl", "edgeCacheTtl"):
+        ttl = as_number(actions.get(key))
+        cached = key == "browserCacheTtl" or actions.get("cacheLevel") == "cache_everything"
+        if cached and ttl is not None and ttl > html_max:
+            check.fail(f"Cloudflare Page Rule for {target} (actions.{key}) caches the HTML for {_duration(ttl)}: "
+                       "visitors get a stale index.html after a deploy; exclude HTML from the rule.")
+
+
 CACHE_CONTROL = resource_policy(
     Meta(
         name="cache-control-standard",
@@ -247,7 +272,12 @@ def _edge_limits(resources: list[StackResource]) -> tuple[list[str], list[str]]:
                 if not isinstance(rule, dict):
                     continue
                 where = f"{r.name} rules[{i}]"
-                (disabled if rule.get("enabled") is False else enabled).append(where)
+                if rule.get("enabled") is False:
+                    disabled.append(where)
+                elif rule.get("action") not in _LIMITING_ACTIONS:
+                    disabled.append(f"{where} (action {rule.get('action')} only records)")
+                else:
+                    enabled.append(where)
         elif r.type == VERCEL_FIREWALL:
             if r.props.get("enabled") is False:
                 continue
@@ -262,8 +292,8 @@ def _rate_limit_required(resources: list[StackResource], check: Check) -> None:
     if check.config["productionOnly"] and not check.prod:
         return
     enabled, disabled = _edge_limits(resources)
-    off = f" ({', '.join(disabled)} {'is' if len(disabled) == 1 else 'are'} disabled: a disabled rule is no rule)" \
-        if disabled else ""
+    off = f" ({', '.join(disabled)} {'is' if len(disabled) == 1 else 'are'} disabled or log-only: a rule that does "\
+          "not limit is no rule)" if disabled else ""
     if not enabled:
         anchor = next((r for r in resources if r.type.startswith("cloudflare:") and r.props.get("zoneId") is not None
                        and not r.type.startswith("cloudflare:index/get")), None)
@@ -274,7 +304,7 @@ def _rate_limit_required(resources: list[StackResource], check: Check) -> None:
         files = nginx_files(r.props)
         if not files:
             continue
-        config = NginxConfig(files)
+        config = nginx_config(files)
         for server in servers(config):
             for loc in locations(server):
                 proxied = next((d for d in _PROXIES if loc.directive(d) is not None), None)
@@ -315,7 +345,7 @@ def _nginx_hardening(_type: str, props: dict[str, Any], check: Check) -> None:
     files = nginx_files(props)
     if not files:
         return
-    config = NginxConfig(files)
+    config = nginx_config(files)
     for path in config.unknown:
         check.unknown(path)
     for server in servers(config):

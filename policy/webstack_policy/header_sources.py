@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -78,8 +79,62 @@ class _Rule:
     ops: list[_Op]
 
 
+_MEMO_LIMIT = 4096
+_memo: dict[tuple[str, str, tuple[str, ...]], list[HeaderSource]] = {}
+_memo_lock = threading.Lock()
+
+
+def _content_key(props: dict[str, Any]) -> str:
+    return json.dumps(props, sort_keys=True, default=repr, separators=(",", ":"))
+
+
 def sources_of(resource_type: str, props: dict[str, Any],
                html_paths: Sequence[str] = HTML_PATHS) -> list[HeaderSource]:
+    """The header sources of one resource (memoised: several policies ask for the same resource — by the props
+    object's identity, then by content). Callers must not mutate the result."""
+    paths = tuple(html_paths)
+    by_id = _by_identity.get((id(props), paths))
+    if by_id is not None and by_id[0] is props:
+        return by_id[1]
+    if resource_type not in (CLOUDFLARE_RULESET, VERCEL_PROJECT_ROUTE) and not walk_files(props):
+        found: list[HeaderSource] = []
+    else:
+        try:
+            key = (resource_type, _content_key(props), paths)
+        except (TypeError, ValueError):
+            key = None
+        hit = _memo.get(key) if key is not None else None
+        found = hit if hit is not None else _sources_of(resource_type, props, paths)
+        if key is not None and hit is None:
+            with _memo_lock:
+                if len(_memo) >= _MEMO_LIMIT:
+                    _memo.clear()
+                _memo[key] = found
+    with _memo_lock:
+        if len(_by_identity) >= _MEMO_LIMIT:
+            _by_identity.clear()
+        _by_identity[(id(props), paths)] = (props, found)
+    return found
+
+
+_by_identity: dict[tuple[int, tuple[str, ...]], tuple[Any, list[HeaderSource]]] = {}
+_walked: dict[int, tuple[Any, list[tuple[str, Any]]]] = {}
+
+
+def walk_files(props: dict[str, Any]) -> list[tuple[str, Any]]:
+    """:func:`_walk_files`, memoised by the props object's identity (a reference is held while cached)."""
+    hit = _walked.get(id(props))
+    if hit is not None and hit[0] is props:
+        return hit[1]
+    found = _walk_files(props)
+    with _memo_lock:
+        if len(_walked) >= _MEMO_LIMIT:
+            _walked.clear()
+        _walked[id(props)] = (props, found)
+    return found
+
+
+def _sources_of(resource_type: str, props: dict[str, Any], html_paths: Sequence[str]) -> list[HeaderSource]:
     out: list[HeaderSource] = []
     if resource_type == CLOUDFLARE_RULESET:
         out.extend(_cloudflare(props, html_paths))
@@ -300,7 +355,7 @@ _HOST_FILES = ("_headers", "netlify.toml", "vercel.json")
 def _files(props: dict[str, Any], paths: Sequence[str]) -> list[HeaderSource]:
     nginx_files: dict[str, Any] = {}
     out: list[HeaderSource] = []
-    for path, content in _walk_files(props):
+    for path, content in walk_files(props):
         lower = path.lower()
         base = lower.rsplit("/", 1)[-1]
         if lower.endswith(".conf") or ("nginx" in lower and base not in _HOST_FILES):
@@ -320,10 +375,26 @@ def _files(props: dict[str, Any], paths: Sequence[str]) -> list[HeaderSource]:
     return out
 
 
+_configs: dict[str, NginxConfig] = {}
+
+
+def nginx_config(files: dict[str, Any]) -> NginxConfig:
+    """The parsed nginx configuration of these files (memoised by content; treat as read-only)."""
+    key = _content_key(files)
+    hit = _configs.get(key)
+    if hit is None:
+        hit = NginxConfig(files)
+        with _memo_lock:
+            if len(_configs) >= 256:
+                _configs.clear()
+            _configs[key] = hit
+    return hit
+
+
 def nginx_files(props: dict[str, Any]) -> dict[str, Any]:
     """The nginx configuration files carried in a resource's inputs (path -> content or UNKNOWN)."""
     out: dict[str, Any] = {}
-    for path, content in _walk_files(props):
+    for path, content in walk_files(props):
         lower = path.lower()
         base = lower.rsplit("/", 1)[-1]
         if (lower.endswith(".conf") or ("nginx" in lower and base not in _HOST_FILES)) and (
@@ -361,7 +432,7 @@ def _walk_files(value: Any) -> list[tuple[str, Any]]:
 
 def parse_nginx(files: dict[str, Any]) -> list[HeaderSource]:
     """One source per set of server/location blocks that send the same ``add_header`` set."""
-    config = NginxConfig(files)
+    config = nginx_config(files)
     out: list[HeaderSource] = []
     for scope in config.header_scopes():
         names = [b.label() for b in scope.blocks]

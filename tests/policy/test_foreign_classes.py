@@ -251,7 +251,7 @@ def test_rate_limiting_required_on_production(pack: PolicyPackSession, prod_pack
     judge(prod_pack, *stack, ratelimit_ruleset()).assert_no_violations("rate-limit-required")
     judge(prod_pack, *stack).assert_has_violation("rate-limit-required", contains="no enabled rate-limit rule")
     judge(prod_pack, *stack, ratelimit_ruleset(enabled=False)).assert_has_violation(
-        "rate-limit-required", contains="a disabled rule is no rule")
+        "rate-limit-required", contains="a rule that does not limit is no rule")
 
 
 def test_nginx_api_needs_limit_req_on_production(prod_pack: PolicyPackSession) -> None:
@@ -339,3 +339,21 @@ def test_every_message_names_a_property_path(pack: PolicyPackSession) -> None:
                          ("container-memory-limit", "(memory)"), ("container-image-pinned", "(image)")]:
         assert path in result.assert_has_violation(policy).message
     assert CONTAINER in result.records[0].type
+
+
+def test_legacy_page_rule_caching_the_html(pack: PolicyPackSession) -> None:
+    def page_rule(target: str) -> Any:
+        return resource("cloudflare:index/pageRule:PageRule", "cache-all", {
+            "zoneId": "zone1", "target": target, "status": "active",
+            "actions": {"cacheLevel": "cache_everything", "edgeCacheTtl": 86400}})
+
+    judge(pack, page_rule("app.example.org/assets/*")).assert_no_violations("cache-control-standard")
+    judge(pack, page_rule("app.example.org/*")).assert_has_violation("cache-control-standard",
+                                                                     contains="actions.edgeCacheTtl")
+
+
+def test_log_only_rate_limit_rule_limits_nothing(prod_pack: PolicyPackSession) -> None:
+    log_only = ratelimit_ruleset()
+    log_only.inputs["rules"][0]["action"] = "log"
+    stack = [header_ruleset(), *zone_settings(), dns(), healthcheck()]
+    judge(prod_pack, *stack, log_only).assert_has_violation("rate-limit-required", contains="only records")
