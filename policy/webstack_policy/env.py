@@ -6,12 +6,14 @@ from __future__ import annotations
 import base64
 import json
 import re
+import tomllib
 from dataclasses import dataclass
 from typing import Any
 
 from pulumi_policy import EnforcementLevel, Severity
 
 from .core import UNKNOWN, Check, Meta, as_list, get, is_unknown, resource_policy
+from .header_sources import walk_files
 
 VERCEL_ENV = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
 VERCEL_ENVS = "vercel:index/projectEnvironmentVariables:ProjectEnvironmentVariables"
@@ -51,8 +53,40 @@ def _value(item: dict[str, Any]) -> Any:
     return item.get("valueWo") if value is None and item.get("valueWo") is not None else value
 
 
-def env_vars(resource_type: str, props: dict[str, Any]) -> list[EnvVar]:
+def _file_env(props: dict[str, Any]) -> list[EnvVar]:
+    """Environment set by deployed config files: netlify.toml ``[build.environment]`` and
+    ``[context.<name>.environment]`` (production is the build and the ``production`` context), vercel.json
+    ``env``/``build.env``."""
     out: list[EnvVar] = []
+    for path, content in walk_files(props):
+        base = path.lower().rsplit("/", 1)[-1]
+        if not isinstance(content, str) or base not in ("netlify.toml", "vercel.json"):
+            continue
+        try:
+            data = tomllib.loads(content) if base == "netlify.toml" else json.loads(content)
+        except (tomllib.TOMLDecodeError, ValueError):
+            continue
+        if not isinstance(data, dict):
+            continue
+        blocks: list[tuple[str, Any, list[str]]] = []
+        if base == "netlify.toml":
+            blocks.append(("build.environment", get(data, "build", "environment"), ["production"]))
+            contexts = data.get("context")
+            for name, ctx in (contexts.items() if isinstance(contexts, dict) else []):
+                blocks.append((f"context.{name}.environment", get(ctx, "environment"),
+                               ["production"] if name == "production" else [str(name)]))
+        else:
+            blocks += [("env", data.get("env"), ["production"]), ("build.env", get(data, "build", "env"),
+                                                                  ["production"])]
+        for where, env, targets in blocks:
+            if isinstance(env, dict):
+                for key, value in env.items():
+                    out.append(EnvVar(key, str(value), None, f"{path} [{where}] {key}", targets=targets))
+    return out
+
+
+def env_vars(resource_type: str, props: dict[str, Any]) -> list[EnvVar]:
+    out: list[EnvVar] = _file_env(props)
     if resource_type in (VERCEL_ENV, VERCEL_SHARED_ENV):
         where = "valueWo" if props.get("value") is None and props.get("valueWo") is not None else "key"
         out.append(EnvVar(props.get("key"), _value(props), props.get("sensitive", False), where,
@@ -165,7 +199,7 @@ NODE_ENV = resource_policy(
         prod=True,
         tags=("env",),
     ),
-    ENV_TYPES,
+    None,
     _node_env,
 )
 
@@ -214,7 +248,7 @@ SUPABASE_URL = resource_policy(
         prod=True,
         tags=("env", "supabase"),
     ),
-    ENV_TYPES,
+    None,
     _supabase_url,
 )
 
@@ -270,7 +304,7 @@ CLIENT_SECRETS = resource_policy(
         config=_SECRET_CONFIG,
         tags=("env", "secrets"),
     ),
-    ENV_TYPES,
+    None,
     _client_secrets,
 )
 
@@ -288,8 +322,8 @@ def _sensitive(resource_type: str, props: dict[str, Any], check: Check) -> None:
         if is_unknown(var.key):
             check.unknown(var.where)
             continue
-        if not _needs_sensitive(var, pattern):
-            continue
+        if var.sensitive is None or not _needs_sensitive(var, pattern):
+            continue  # None: not a concept of this source (a file's environment)
         if is_unknown(var.sensitive):
             check.unknown(f"{var.where}.sensitive")
         elif var.sensitive is not True:
@@ -300,7 +334,7 @@ def _make_sensitive(resource_type: str, plain_props: dict[str, Any], props: Any,
     pattern = str(config["secretNamePattern"])
     changed = False
     for var in env_vars(resource_type, plain_props):
-        if var.sensitive is True or is_unknown(var.sensitive) or not _needs_sensitive(var, pattern):
+        if var.sensitive in (True, None) or is_unknown(var.sensitive) or not _needs_sensitive(var, pattern):
             continue
         if var.list_key is None:
             props["sensitive"] = True

@@ -357,3 +357,14 @@ def test_log_only_rate_limit_rule_limits_nothing(prod_pack: PolicyPackSession) -
     log_only.inputs["rules"][0]["action"] = "log"
     stack = [header_ruleset(), *zone_settings(), dns(), healthcheck()]
     judge(prod_pack, *stack, log_only).assert_has_violation("rate-limit-required", contains="only records")
+
+
+def test_netlify_toml_production_context_environment(prod_pack: PolicyPackSession) -> None:
+    def deploy(context: str) -> Any:
+        toml = f'[build]\n  publish = "dist"\n\n[context.{context}.environment]\n  NODE_ENV = "development"\n'
+        return resource("pulumi-python:dynamic/netlify:Deploy", "site", {
+            "siteId": "s", "files": [{"path": "netlify.toml", "content": toml}]})
+
+    judge(prod_pack, deploy("deploy-preview")).assert_no_violations("node-env-production")
+    judge(prod_pack, deploy("production")).assert_has_violation(
+        "node-env-production", contains="netlify.toml [context.production.environment] NODE_ENV")
