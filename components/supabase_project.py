@@ -196,7 +196,13 @@ def _function_secret_values(cfg: StackConfig) -> dict[str, str] | None:
     if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
         raise ConfigError([("webstack:supabaseFunctionSecrets", "must be a JSON object of name -> string value")])
     if sorted(values) != sorted(names):
+        # Only the public names (from functionSecrets) are named; the secret object's own keys are never echoed.
+        missing = sorted(set(names) - set(values))
+        extra = len(set(values) - set(names))
+        detail = "; ".join(part for part in (f"missing {', '.join(missing)}" if missing else "",
+                                              f"{extra} other key(s), not shown (the object is secret)" if extra
+                                              else "") if part)
         raise ConfigError([("webstack:supabaseFunctionSecrets",
-                            f"keys must be exactly webstack:supabase.functionSecrets ({', '.join(sorted(names))}); "
-                            f"got {', '.join(sorted(values)) or 'none'}")])
+                            f"keys must be exactly webstack:supabase.functionSecrets ({', '.join(sorted(names))}): "
+                            f"{detail}")])
     return {k: values[k] for k in sorted(values)}

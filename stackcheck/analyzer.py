@@ -1,10 +1,17 @@
 """Run a CrossGuard policy pack exactly as the Pulumi engine does, over the real Analyzer gRPC protocol.
 
 The pack is started as ``<python> -u -m pulumi.policy <engine-address> <pack-dir>`` with the pack directory as
-working directory; it prints its port on the first stdout line. We host the small Engine service it may log to,
-then call, in the engine's order: Handshake (a Python pack answers UNIMPLEMENTED, which the engine tolerates) →
-ConfigureStack → GetAnalyzerInfo → Configure (the reconciled config, one entry for every policy) → per resource
-Remediate (when a policy is at ``remediate``) and Analyze → AnalyzeStack.
+working directory (through a short ``-c`` prelude that makes it die with its parent, then runs the module as ``-m``
+does); it prints its port on the first stdout line. We host the small Engine service it may log to.
+Calls, in the order this module makes them: when the session starts, Handshake (a Python pack answers
+UNIMPLEMENTED, which the engine tolerates) → GetAnalyzerInfo (the policies and their schemas, needed to reconcile
+the config); then for each run (:meth:`PolicyPackSession.stream`) ConfigureStack (stack, tags) → Configure (the
+reconciled config, one entry for every policy) → per resource Remediate (when a policy is at ``remediate``) and
+Analyze → AnalyzeStack. The engine sends ConfigureStack before GetAnalyzerInfo; a session serves several runs with
+different tags, so here it comes per run, still before Configure and every Analyze — the calls that depend on it.
+
+The pack runs in its own process group (or its parent's, when that parent is the policy proxy, whose group is
+ended as a whole) and dies with its parent on Linux (see :mod:`stackcheck.contract`).
 
 Inputs travel as the engine sends them: secrets unwrapped to plaintext, unknowns as the unknown sentinel. No
 value ever goes into a log line or a violation message: messages are scrubbed of every secret plaintext too.
@@ -29,6 +36,7 @@ import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, engine_pb2_grpc
 
+from stackcheck.contract import PYTHONPATH_ENV, end_process, end_process_group, popen_child, python_module_argv
 from stackcheck.model import ResourceRecord, Violation
 from stackcheck.policy_config import (
     PolicyConfigError,
@@ -62,6 +70,45 @@ _START_TIMEOUT_S = 60.0
 
 class PolicyPackError(RuntimeError):
     """The pack would not start or broke the protocol; carries the tail of its output."""
+
+
+def _restore_user_pythonpath(env: dict[str, str]) -> None:
+    """The pack gets the user's PYTHONPATH, never the entry that makes stackcheck (and so the project that
+    contains it) importable: a pack must not be able to import the program it judges."""
+    if PYTHONPATH_ENV in env:
+        user = env.pop(PYTHONPATH_ENV)
+        if user:
+            env["PYTHONPATH"] = user
+        else:
+            env.pop("PYTHONPATH", None)
+
+
+def check_pack_dir(pack_dir: Path) -> Path:
+    """A policy pack directory: ``PulumiPolicy.yaml`` (a mapping, ``runtime: python``) and ``__main__.py``, and not
+    a Pulumi project (its ``__main__.py`` would be the program). Raises PolicyPackError naming what is missing."""
+    pack_dir = pack_dir.resolve()
+    if not pack_dir.is_dir():
+        raise PolicyPackError(f"{pack_dir} is not a policy pack (not a directory)")
+    manifest = pack_dir / "PulumiPolicy.yaml"
+    if not manifest.is_file():
+        raise PolicyPackError(f"{pack_dir} is not a policy pack (no PulumiPolicy.yaml)")
+    if (pack_dir / "Pulumi.yaml").exists() or (pack_dir / "Pulumi.yml").exists():
+        raise PolicyPackError(f"{pack_dir} is a Pulumi project, not a policy pack (it has Pulumi.yaml): give the "
+                              "pack's own directory")
+    try:
+        import yaml
+
+        doc = yaml.safe_load(manifest.read_bytes()[:1_000_000].decode("utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
+        raise PolicyPackError(f"{manifest}: not a readable YAML file") from None
+    runtime = doc.get("runtime") if isinstance(doc, dict) else None
+    name = runtime.get("name") if isinstance(runtime, dict) else runtime
+    if name != "python":
+        raise PolicyPackError(f"{manifest}: runtime must be python (stackcheck runs Python packs), got "
+                              f"{str(name)[:40]!r}")
+    if not (pack_dir / "__main__.py").is_file():
+        raise PolicyPackError(f"{pack_dir} is not a policy pack (no __main__.py)")
+    return pack_dir
 
 
 class _Engine(engine_pb2_grpc.EngineServicer):
@@ -212,10 +259,8 @@ class PolicyPackSession:
 
     def __init__(self, pack_dir: Path, *, project: str, stack: str, dry_run: bool = True,
                  python: str = sys.executable, organization: str = "organization",
-                 stack_config: Mapping[str, str] | None = None) -> None:
-        self.pack_dir = Path(pack_dir).resolve()
-        if not (self.pack_dir / "PulumiPolicy.yaml").exists():
-            raise PolicyPackError(f"{self.pack_dir} is not a policy pack (no PulumiPolicy.yaml)")
+                 stack_config: Mapping[str, str] | None = None, new_group: bool = True) -> None:
+        self.pack_dir = check_pack_dir(Path(pack_dir))
         self.project, self.stack, self.dry_run = project, stack, dry_run
         self.organization = organization
         self.stack_config = dict(stack_config or {})
@@ -236,8 +281,11 @@ class PolicyPackSession:
             # Tells a pack it runs under stackcheck (webstack-standards then applies its SDK speed-ups).
             "STACKCHECK_POLICY_RUNNER": "1",
         })
-        self._proc = subprocess.Popen(
-            [python, "-u", "-m", "pulumi.policy", self.engine_address, str(self.pack_dir)],
+        _restore_user_pythonpath(env)
+        self._own_group = new_group
+        self._proc = popen_child(
+            python_module_argv(python, "pulumi.policy", [self.engine_address, str(self.pack_dir)], unbuffered=True),
+            new_group=new_group,
             cwd=self.pack_dir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )
         started = threading.Event()
@@ -412,13 +460,10 @@ class PolicyPackSession:
         channel = getattr(self, "_channel", None)
         if channel is not None:
             channel.close()
-        if self._proc.poll() is None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
+        if self._own_group:
+            end_process_group(self._proc)
+        else:
+            end_process(self._proc)
         for stream in (self._proc.stdout, self._proc.stderr):
             if stream is not None:
                 stream.close()

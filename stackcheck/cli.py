@@ -1,6 +1,7 @@
 """`python -m stackcheck` — offline preview, policy checks and database audit for Pulumi Python projects.
 
-Exit codes: 0 ok; 1 mandatory policy violations (or audit ERRORs); 2 bad config or usage.
+Exit codes: 0 ok; 1 mandatory policy violations (or audit ERRORs); 2 bad config or usage; 3 internal error (a bug:
+report it; --debug shows the traceback); 130 interrupted. --debug is accepted by every command.
 """
 
 from __future__ import annotations
@@ -10,32 +11,42 @@ import json
 import os
 import sys
 import tempfile
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from stackcheck.engine import ProgramError, UsageError, run_program
+from stackcheck.contract import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    EXIT_VIOLATIONS,
+    REPORT_BUG,
+    bounded,
+    interrupts_as_keyboard_interrupt,
+    key_value,
+    out_dir,
+    usage_message,
+    was_interrupted,
+)
+from stackcheck.engine import DuplicateUrnError, ProgramError, UsageError, run_program
 from stackcheck.model import PreviewResult, ResourceRecord
+from stackcheck.outdir import OutDirError, check_target, write_atomically
+from stackcheck.reporters import FORMATS, REPORT_FILES, render, report_files
 
-EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
 BUNDLED_PACK = Path(__file__).resolve().parent.parent / "policy"
 """The pack of the checkout stackcheck runs from (`make preview` installs it editable), judged by default when the
 project has no ./policy of its own: `stackcheck preview` works from inside any Pulumi Python project."""
-FORMATS = ("text", "json", "sarif", "markdown")
+__all__ = ["EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "EXIT_VIOLATIONS", "build_parser",
+           "key_value", "main", "render"]
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        print(f"stackcheck: error: {message}", file=sys.stderr)
+        print(f"stackcheck: error: {usage_message(message)}", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
-
-
-def key_value(text: str) -> tuple[str, str]:
-    key, sep, value = text.partition("=")
-    if not sep or not key:
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text.split('=')[0]!r}=…")
-    return key, value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,7 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("preview", help="run the program offline under a mock engine and check it against the pack")
     p.add_argument("--stack", "-s", required=True, help="stack name (reads Pulumi.<stack>.yaml)")
     p.add_argument("--cwd", "-C", type=Path, default=Path("."), help="Pulumi project directory (default: .)")
-    p.add_argument("--out", type=Path, help="write rendered artifacts and reports to this directory")
+    p.add_argument("--out", type=out_dir, help="write rendered artifacts and reports to this directory (replaced "
+                   "as a whole when the run completes; left untouched when it fails)")
     p.add_argument("--format", choices=FORMATS, default="text")
     p.add_argument("--preview", dest="dry_run", action=argparse.BooleanOptionalAction, default=True,
                    help="computed outputs unknown, as in `pulumi preview` (default); --no-preview mocks them")
@@ -63,16 +75,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-policy", action="store_true", help="skip the policy pack")
     p.add_argument("--stack-tag", dest="tags", action="append", type=key_value, default=[], metavar="KEY=VALUE",
                    help="stack tag the pack sees, on top of `pulumi:tags` from the project and stack files")
+    p.add_argument("--debug", action="store_true", help="print the traceback of an internal error")
     return parser
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
     project_dir = args.cwd.resolve()
-    out: Path | None = args.out.resolve() if args.out else None
+    try:
+        target = check_target(Path(args.out)) if args.out is not None else None
+    except OutDirError as exc:
+        print(f"stackcheck: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     # Without --out, components that must write files during the run (a Docker build context) get a scratch dir.
     scratch = tempfile.TemporaryDirectory(prefix="stackcheck-artifacts-")
     saved = os.environ.get("WEBSTACK_ARTIFACTS_DIR")
-    os.environ["WEBSTACK_ARTIFACTS_DIR"] = str(out) if out else scratch.name
+    os.environ["WEBSTACK_ARTIFACTS_DIR"] = str(target) if target else scratch.name
     policies: _PolicyRun | None = None
     try:
         pack = _policy_pack_dir(args, project_dir)
@@ -88,13 +105,14 @@ def cmd_preview(args: argparse.Namespace) -> int:
                                       on_record=policies.submit if policies else None)
         if policies is not None:
             policies.finish(result)
+        files = _collected_files()
     except UsageError as exc:
-        print(f"stackcheck: {exc}", file=sys.stderr)
+        _say_problem(str(exc))
         return EXIT_USAGE
     except ProgramError as exc:
-        return _program_failure(exc.original)
+        return _program_failure(exc.original, debug=args.debug)
     except _PolicyError as exc:
-        print(f"stackcheck: {exc}", file=sys.stderr)
+        _say_problem(str(exc))
         return EXIT_USAGE
     finally:
         if policies is not None:
@@ -104,12 +122,28 @@ def cmd_preview(args: argparse.Namespace) -> int:
             os.environ.pop("WEBSTACK_ARTIFACTS_DIR", None)
         else:
             os.environ["WEBSTACK_ARTIFACTS_DIR"] = saved
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        result.artifacts = _collect_artifacts(out)
-    _write_reports(result, out)
+    if target is not None:
+        try:
+            write_out(target, result, files)
+        except OutDirError as exc:
+            _say_problem(str(exc))
+            return EXIT_USAGE
     sys.stdout.write(render(result, args.format))
     return EXIT_VIOLATIONS if _has_mandatory(result) else EXIT_OK
+
+
+def write_out(target: Path, result: PreviewResult, files: dict[str, str]) -> None:
+    """``--out``: the program's rendered files and the reports, replacing ``target`` in one step."""
+    clash = sorted(set(files) & {name for name, _ in REPORT_FILES})
+    if clash:
+        raise OutDirError(f"the program renders {clash[0]!r}, which is the name of a report stackcheck writes")
+    result.artifacts = sorted(files)
+    write_atomically(target, {**files, **report_files(result)})
+
+
+def _say_problem(text: str) -> None:
+    lines = text.splitlines() or [""]
+    print("stackcheck: " + "\n".join(bounded(lines, limit=40, width=2000)), file=sys.stderr)
 
 
 def _secret_source(key: str, value: str) -> str:
@@ -121,9 +155,13 @@ def _secret_source(key: str, value: str) -> str:
         return os.environ[name]
     if value.startswith("@"):
         try:
-            return Path(value[1:]).read_text().rstrip("\n")
+            data = Path(value[1:]).read_bytes()
         except OSError as exc:
             raise UsageError(f"--secret {key}: cannot read {value[1:]}: {exc.strerror}") from None
+        try:
+            return data.decode("utf-8").rstrip("\n")
+        except UnicodeDecodeError:
+            raise UsageError(f"--secret {key}: {value[1:]} is not UTF-8 text") from None
     return value
 
 
@@ -197,22 +235,43 @@ def _reset_artifacts() -> None:
     artifacts.reset()
 
 
-def _collect_artifacts(out: Path) -> list[str]:
+def _collected_files() -> dict[str, str]:
     try:
         from components import artifacts
     except ImportError:
-        return []
-    return [str(p.relative_to(out)) for p in artifacts.write_all(out)]
+        return {}
+    return artifacts.collected()
 
 
-def _program_failure(exc: BaseException) -> int:
-    from components.config import ConfigError
-
-    if isinstance(exc, ConfigError):
-        print(f"stackcheck: {exc}", file=sys.stderr)
+def _program_failure(exc: BaseException, *, debug: bool) -> int:
+    """The program raised. A config error (an exception carrying ``problems``: [(key, message)], as the webstack
+    library raises) or a ``pulumi.RunError`` is the user's to fix: exit 2. Anything else is a bug: exit 3."""
+    if isinstance(exc, KeyboardInterrupt) or was_interrupted():
+        raise KeyboardInterrupt from exc
+    if isinstance(exc, DuplicateUrnError):
+        _say_problem(f"the program registered two resources with one URN: {exc}")
         return EXIT_USAGE
-    print(f"stackcheck: the program failed: {type(exc).__name__}: {exc}", file=sys.stderr)
-    return EXIT_USAGE
+    problems = getattr(exc, "problems", None)
+    if isinstance(problems, list) and all(isinstance(p, tuple) and len(p) == 2 for p in problems):
+        lines = [f"  {key}: {msg}" for key, msg in problems]
+        print("stackcheck: invalid stack configuration:\n" + "\n".join(bounded(lines)), file=sys.stderr)
+        print("Fix the key(s) in Pulumi.<stack>.yaml or with `pulumi config set` (use --secret for credentials).",
+              file=sys.stderr)
+        return EXIT_USAGE
+    if type(exc).__name__ == "RunError" and type(exc).__module__.startswith("pulumi"):
+        _say_problem(f"the program failed: {exc}")
+        return EXIT_USAGE
+    return internal_error(exc, debug=debug, what="the program raised")
+
+
+def internal_error(exc: BaseException, *, debug: bool, what: str = "internal error") -> int:
+    """One line (type and where, never the message: it may hold a value), the traceback only with --debug."""
+    if debug:
+        traceback.print_exception(exc, file=sys.stderr)
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    print(f"stackcheck: {what}: {type(exc).__name__}{where}. {REPORT_BUG}", file=sys.stderr)
+    return EXIT_INTERNAL
 
 
 def _policy_pack_dir(args: argparse.Namespace, project_dir: Path) -> Path | None:
@@ -230,39 +289,32 @@ def _has_mandatory(result: PreviewResult) -> bool:
     return any(v.enforcement == "mandatory" and not v.suppressed for v in result.violations)
 
 
-def render(result: PreviewResult, fmt: str) -> str:
-    from stackcheck.reporters import text
-
-    if fmt == "json":
-        from stackcheck.reporters import jsonreport
-
-        return jsonreport.render_json(result)
-    if fmt == "sarif":
-        from stackcheck.reporters.sarif import render_sarif
-
-        return render_sarif(result)
-    if fmt == "markdown":
-        from stackcheck.reporters.markdown import render_markdown
-
-        return render_markdown(result)
-    return text.render_text(result)
-
-
-def _write_reports(result: PreviewResult, out: Path | None) -> None:
-    if out is None:
-        return
-    from stackcheck.reporters import jsonreport
-
-    (out / "report.json").write_text(jsonreport.render_json(result))
-    for name, fmt in (("report.sarif", "sarif"), ("report.md", "markdown")):
-        try:
-            (out / name).write_text(render(result, fmt))
-        except ImportError:
-            continue
-
-
 def main(argv: Sequence[str] | None = None) -> int:
+    """The CLI entry point: every outcome is one of the exit codes above, never a traceback (unless --debug)."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        with interrupts_as_keyboard_interrupt():
+            code = _dispatch(argv)
+        if was_interrupted():  # a library swallowed the interrupt: the outcome is still "interrupted"
+            raise KeyboardInterrupt
+        return code
+    except KeyboardInterrupt:
+        print("stackcheck: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+        if was_interrupted():
+            print("stackcheck: interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        return exc.code if isinstance(exc.code, int) and exc.code in (EXIT_OK, EXIT_USAGE) else EXIT_USAGE
+    except (Exception, RecursionError, MemoryError) as exc:  # noqa: BLE001 - the contract: exit 3, one line
+        if was_interrupted():
+            print("stackcheck: interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        return internal_error(exc, debug=debug)
+
+
+def _dispatch(argv: list[str]) -> int:
     if argv and argv[0] == "audit-db":
         # The database audit is webstack's (Supabase lints), not part of the generic preview: it moved to the library.
         print("stackcheck: audit-db moved to the webstack library: run `webstack-audit-db` "

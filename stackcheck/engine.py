@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import hashlib
 import json
 import logging
 import os
@@ -23,11 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from google.protobuf import empty_pb2, json_format, struct_pb2
 
 from stackcheck.model import PreviewResult, ResourceRecord
 from stackcheck.wire import UNKNOWN, make_secret
+from stackcheck.yamlsafe import YamlFileError, load_file
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 SECURE_PLACEHOLDER = "stackcheck:unresolved-secure-value"
@@ -38,6 +39,14 @@ log = logging.getLogger("stackcheck")
 
 class UsageError(Exception):
     """Bad invocation or project layout (exit code 2)."""
+
+
+class DuplicateUrnError(Exception):
+    """Two resources registered with the same URN (the engine's "Duplicate resource URN"); exit code 2."""
+
+    def __init__(self, urn: str) -> None:
+        self.urn = urn
+        super().__init__(f"Duplicate resource URN '{urn}'; try giving it a unique name")
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -60,7 +69,7 @@ def load_project(root: Path) -> Project:
             break
     else:
         raise UsageError(f"no Pulumi.yaml in {root}: run stackcheck from a Pulumi project directory")
-    doc = yaml.safe_load(path.read_text()) or {}
+    doc = _read_yaml_mapping(path)
     runtime = doc.get("runtime")
     runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
     if runtime_name != "python":
@@ -74,13 +83,52 @@ def load_project(root: Path) -> Project:
     if not isinstance(name, str) or not name:
         raise UsageError(f"{path}: 'name' is required")
     defaults: dict[str, Any] = {}
-    for key, spec in (doc.get("config") or {}).items():
-        full = key if ":" in key else f"{name}:{key}"
+    for key, spec in _config_section(doc, path, name).items():
+        full = key
         if isinstance(spec, dict) and ("default" in spec or "value" in spec):
             defaults[full] = spec.get("value", spec.get("default"))
         elif not isinstance(spec, dict):
             defaults[full] = spec
     return Project(name=name, root=root, main=main, runtime="python", config_defaults=defaults)
+
+
+def _read_yaml_mapping(path: Path) -> dict[str, Any]:
+    try:
+        doc = load_file(path)
+    except YamlFileError as exc:
+        raise UsageError(str(exc)) from None
+    if doc is None:
+        return {}
+    if not isinstance(doc, dict):
+        raise UsageError(f"{path}: the top level must be a mapping (key: value lines), got a {_kind(doc)}")
+    return doc
+
+
+def _kind(value: Any) -> str:
+    return {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}.get(type(value),
+                                                                                           type(value).__name__)
+
+
+def _config_section(doc: Mapping[str, Any], path: Path, project: str) -> dict[str, Any]:
+    """``config:`` with every key namespaced (``domain`` → ``<project>:domain``); a key given both ways is refused,
+    as the Pulumi CLI refuses it, rather than one silently winning."""
+    section = doc.get("config")
+    if section is None:
+        return {}
+    if not isinstance(section, dict):
+        raise UsageError(f"{path}: 'config' must be a mapping of keys to values, got a {_kind(section)}")
+    out: dict[str, Any] = {}
+    written: dict[str, str] = {}
+    for key, value in section.items():
+        if not key or key.startswith(":") or key.endswith(":") or key.count(":") > 1 or "\0" in key:
+            raise UsageError(f"{path}: config key {key[:80]!r} must be NAME or NAMESPACE:NAME")
+        full = key if ":" in key else f"{project}:{key}"
+        if full in out:
+            raise UsageError(f"{path}: config key {full[:80]!r} is given twice (as {written[full][:80]!r} and "
+                             f"{key[:80]!r}); keep one")
+        out[full] = value
+        written[full] = key
+    return out
 
 
 def _config_string(value: Any) -> str:
@@ -128,13 +176,12 @@ def load_stack_config(
     path = project.root / f"Pulumi.{stack}.yaml"
     if not path.exists():
         raise UsageError(f"stack {stack!r} has no {path.name} in {project.root}")
-    doc = yaml.safe_load(path.read_text()) or {}
+    doc = _read_yaml_mapping(path)
     config: dict[str, str] = {}
     secret: set[str] = set()
     for key, value in project.config_defaults.items():
         config[key] = _config_string(value)
-    for key, value in (doc.get("config") or {}).items():
-        full = key if ":" in key else f"{project.name}:{key}"
+    for full, value in _config_section(doc, path, project.name).items():
         if _contains_secure(value):
             secret.add(full)
             value = _strip_secure(value)
@@ -154,7 +201,8 @@ def load_stack_config(
 
 def _plausible_outputs(type_: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     """Computed outputs for a non-preview run, per resource type (enough for programs to wire resources)."""
-    digest = "sha256:" + format(abs(hash((type_, name))) % (1 << 64), "016x") * 4
+    # A stable digest (hashlib, not hash(): str hashes are salted per process, so reports would differ per run).
+    digest = "sha256:" + hashlib.sha256(f"{type_}\0{name}".encode()).hexdigest()
     extra: dict[str, Any] = {}
     if type_.startswith("docker:index/image:Image"):
         extra = {"repoDigest": f"{inputs.get('imageName', name)}@{digest}", "imageName": inputs.get("imageName", name)}
@@ -190,6 +238,7 @@ class RecordingMonitor:
         self._outputs_hook = outputs_hook
         self._on_record = on_record  # e.g. stream each resource to the policy pack as the engine does
         self._counter = 0
+        self.duplicates: list[str] = []  # URNs registered twice (the run fails with DuplicateUrnError)
 
     def _urn(self, qualified_type: str, name: str) -> str:
         return f"urn:pulumi:{self.stack}::{self.project}::{qualified_type}::{name}"
@@ -235,6 +284,11 @@ class RecordingMonitor:
             urn = self.make_urn(request.parent, request.type, request.name)
             if request.type == STACK_TYPE:
                 return resource_pb2.RegisterResourceResponse(urn=urn)
+            if urn in self.records:
+                # The engine refuses a second registration of one URN (the program would create two resources
+                # it cannot tell apart); so do we, as the same error.
+                self.duplicates.append(urn)
+                raise DuplicateUrnError(urn)
             inputs = json_format.MessageToDict(request.object, preserving_proto_field_name=True)
             provider = request.provider
             if request.custom and not provider and not request.type.startswith("pulumi:providers:"):
@@ -261,8 +315,10 @@ class RecordingMonitor:
                 provider=provider,
                 inputs=inputs,
                 outputs=outputs,
-                dependencies=list(request.dependencies),
-                property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+                # Sorted: the SDK gathers them from sets, so their order varies from run to run.
+                dependencies=sorted(set(request.dependencies)),
+                property_dependencies={k: sorted(set(v.urns))
+                                       for k, v in sorted(request.propertyDependencies.items())},
                 protect=bool(request.protect),
                 delete_before_replace=bool(request.deleteBeforeReplace),
                 import_id=str(request.importId),
@@ -295,6 +351,9 @@ class RecordingMonitor:
         urn = self.make_urn(request.parent, request.type, request.name)
         props = json_format.MessageToDict(request.properties, preserving_proto_field_name=True)
         with self._lock:
+            if urn in self.records:
+                self.duplicates.append(urn)
+                raise DuplicateUrnError(urn)
             record = ResourceRecord(urn=urn, type=request.type, name=request.name, custom=True,
                                     parent=request.parent or self.stack_urn, provider=request.provider,
                                     inputs=props, outputs=props, id=request.id)
@@ -511,6 +570,8 @@ def run_program(
         asyncio.set_event_loop(asyncio.new_event_loop())
         if gc_was_enabled:
             gc.enable()
+    if monitor.duplicates:
+        raise ProgramError(DuplicateUrnError(monitor.duplicates[0]), monitor.resources())
     if failure:
         raise ProgramError(_root_cause(failure[0]), monitor.resources())
     result = PreviewResult(project=project.name, stack=stack, dry_run=dry_run, resources=monitor.resources(),

@@ -22,6 +22,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from stackcheck.contract import PYTHONPATH_ENV, end_process_group, popen_child, python_module_argv
 from stackcheck.model import ResourceRecord, Violation
 
 
@@ -49,7 +50,9 @@ def main(argv: list[str]) -> int:
     pack_dir, project, stack, dry_run, config_file, tags_json = argv
     try:
         file_config = load_config_file(Path(config_file) if config_file != "-" else None)
-        session = PolicyPackSession(Path(pack_dir), project=project, stack=stack, dry_run=dry_run == "true")
+        # The pack joins this process's group, which stackcheck ends as a whole.
+        session = PolicyPackSession(Path(pack_dir), project=project, stack=stack, dry_run=dry_run == "true",
+                                    new_group=False)
     except (PolicyConfigError, PolicyPackError) as exc:
         _say({"error": str(exc)})
         return 2
@@ -92,11 +95,15 @@ class PolicyProxy:
                  python: str = sys.executable) -> None:
         root = Path(__file__).resolve().parent.parent
         env = dict(os.environ)
+        env[PYTHONPATH_ENV] = env.get("PYTHONPATH", "")
         env["PYTHONPATH"] = str(root) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-        self._proc = subprocess.Popen(
-            [python, "-m", "stackcheck.policy_proxy", str(pack_dir), project, stack,
-             "true" if dry_run else "false", str(config_file) if config_file else "-", json.dumps(tags or {})],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        # Its own process group (the pack joins it): close() ends both together on every exit path.
+        self._proc = popen_child(
+            python_module_argv(python, "stackcheck.policy_proxy", [
+                str(pack_dir), project, stack, "true" if dry_run else "false",
+                str(config_file) if config_file else "-", json.dumps(tags or {})]),
+            new_group=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=env, errors="replace",
         )
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._stderr: list[str] = []
@@ -163,10 +170,11 @@ class PolicyProxy:
         return [violation_from_json(v) for v in verdict["violations"]]
 
     def close(self) -> None:
-        if self._proc.poll() is None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
+        """End the proxy and the pack (one process group); safe on every exit path, twice included."""
+        end_process_group(self._proc)
+        for stream in (self._proc.stdin, self._proc.stdout):
+            if stream is not None:
+                try:
+                    stream.close()
+                except (OSError, ValueError):  # a writer thread may be mid-write on a broken pipe
+                    pass

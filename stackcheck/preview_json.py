@@ -25,7 +25,7 @@ from stackcheck.model import ResourceRecord
 from stackcheck.wire import UNKNOWN, is_secret, make_secret
 
 GONE_OPS = frozenset({"delete", "delete-replaced", "discard", "remove-pending-replace"})
-_DISPLAY_UNKNOWN = re.compile(r"^output<[^>]*>$")
+_DISPLAY_UNKNOWN = re.compile(r"^output<[^>]*>\Z")
 
 
 class PreviewJsonError(ValueError):

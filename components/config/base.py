@@ -16,14 +16,14 @@ from pydantic import AfterValidator, BaseModel, ConfigDict
 
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 _BREAKOUT = re.compile(r"[;{}'\"\\`$]")
-_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
-_HEX32 = re.compile(r"^[0-9a-f]{32}$")
-VERSION_PATTERN = re.compile(r"^\d+(\.\d+){0,2}$")
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)\Z")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}\Z")
+_HEX32 = re.compile(r"^[0-9a-f]{32}\Z")
+VERSION_PATTERN = re.compile(r"^\d+(\.\d+){0,2}\Z")
 """A pinned version such as 22 or 1.28.0 (no 'latest', no suffix): image tags, runtimes."""
-DIGEST_PATTERN = re.compile(r"^sha256:[0-9a-f]{64}$")
+DIGEST_PATTERN = re.compile(r"^sha256:[0-9a-f]{64}\Z")
 """An OCI image digest."""
-_PATH = re.compile(r"^/[A-Za-z0-9._~!*()+,=:@%/-]*\*?$")
+_PATH = re.compile(r"^/[A-Za-z0-9._~!*()+,=:@%/-]*\*?\Z")
 
 
 class StrictModel(BaseModel):
@@ -79,7 +79,7 @@ def _url(value: str) -> str:
     _no_control(value)
     if not value.isascii():
         raise ValueError("must be ASCII (use punycode for international domain names)")
-    m = re.match(r"^(https?)://([a-z0-9.-]+|\[[0-9a-f:]+\])(:\d{1,5})?(/[A-Za-z0-9._~!*()+,=:@%/-]*)?$", value)
+    m = re.match(r"^(https?)://([a-z0-9.-]+|\[[0-9a-f:]+\])(:\d{1,5})?(/[A-Za-z0-9._~!*()+,=:@%/-]*)?\Z", value)
     if not m:
         raise ValueError("must be a URL like https://host[:port][/path] without query, fragment or quotes")
     host = m.group(2)
@@ -167,7 +167,7 @@ def describe_value(value: Any, secret: bool) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@[a-z0-9.-]+$")
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@[a-z0-9.-]+\Z")
 
 
 def _email(value: str) -> str:

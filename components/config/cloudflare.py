@@ -54,7 +54,7 @@ DEFAULT_CAS: tuple[CaName, ...] = ("letsencrypt.org", "pki.goog")
 HOSTING_CAS = {"vercel": "letsencrypt.org", "netlify": "letsencrypt.org"}
 """The CA each managed host issues its certificates from: a CAA set without it stops renewals on that host."""
 
-_DNS_LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
+_DNS_LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\Z")
 _QUOTED_CHUNK = re.compile(r'"((?:[^"\\]|\\.)*)"')
 TXT_MAX_TOTAL = 2048
 TXT_MAX_STRING = 255

@@ -28,6 +28,11 @@ def check_dsn(dsn: str) -> None:
         return
     if not _SCHEME.match(dsn) or any(c.isspace() for c in dsn):
         raise ValueError("must be a postgresql://user:password@host:port/database URL or libpq key=value pairs")
+    head = dsn[dsn.index("://") + 3:].split("?", 1)[0]
+    if head.count("@") > 1:
+        raise ValueError("has more than one '@': percent-encode an '@' in the user name or password as %40")
+    if "@" in head and "/" in head.split("@", 1)[0]:
+        raise ValueError("has a '/' before the '@': percent-encode a '/' in the user name or password as %2F")
     if _BAD_ESCAPE.search(dsn):
         raise ValueError("has a '%' that is not a %XX escape: percent-encode special characters in the password")
     try:
@@ -52,26 +57,80 @@ def _libpq_parses(dsn: str, message: str) -> None:
         raise ValueError(message) from None
 
 
+def uri_userinfo(dsn: str) -> tuple[str | None, str | None]:
+    """(user, password) of a ``postgresql://`` URI exactly as libpq splits them (``conninfo_uri_parse_options``):
+    after ``://`` it scans to the FIRST ``@`` or ``/``; only an ``@`` found first makes the text before it the
+    userinfo, which splits at its FIRST ``:``. Raw (still percent-encoded) text; (None, None) without userinfo.
+
+    So ``u:p@ss@host`` has password ``p`` (and host ``ss@host``), and in ``u:p/ss@host`` there is no userinfo at
+    all: ``u`` becomes the host, ``p`` the port and ``ss@host/db`` the database name."""
+    match = _SCHEME.match(dsn)
+    if not match:
+        return None, None
+    rest = dsn[match.end():]
+    stop = len(rest)
+    for i, c in enumerate(rest):
+        if c in "@/":
+            stop = i
+            break
+    if stop == len(rest) or rest[stop] != "@":
+        return None, None
+    userinfo = rest[:stop]
+    user, colon, password = userinfo.partition(":")
+    return user, (password if colon else None)
+
+
+_PLAIN_HOST = re.compile(r"[A-Za-z0-9.-]{1,253}\Z")
+_PLAIN_IDENT = re.compile(r"[A-Za-z0-9_.-]{1,63}\Z")
+
+
+def _libpq_fields(dsn: str) -> dict[str, str]:
+    try:
+        from psycopg.conninfo import conninfo_to_dict
+    except ImportError:
+        return {}
+    try:
+        return {str(k): str(v) for k, v in conninfo_to_dict(dsn).items() if v is not None}
+    except Exception:  # noqa: BLE001 - unparseable: the whole string is scrubbed anyway
+        return {}
+
+
 def dsn_secrets(dsn: str) -> list[str]:
-    """Every substring of ``dsn`` that could reveal a credential, longest first."""
+    """Every substring of ``dsn`` (and every decoded value) that could reveal a credential, longest first.
+
+    Follows libpq's own parse: the user and password it would use (raw and percent-decoded), every value libpq
+    parsed that is not a plain host name, port number or database name (a password split by a ``/`` or ``@``
+    lands in the host, port or dbname), and for key=value strings each ``password``/``user`` value."""
     found = {dsn}
     for match in _KV_SECRET.finditer(dsn):
         value = match.group(2)
         found |= {value, value.strip("'")}
-    if _KEYWORDS.match(dsn) and not _SCHEME.match(dsn):
-        return sorted((s for s in found if len(s) >= 3), key=len, reverse=True)
-    try:
-        parts = urlsplit(dsn)
-    except ValueError:
-        return [dsn]
-    userinfo = parts.netloc.rpartition("@")[0]
-    for piece in (userinfo, *userinfo.split(":", 1)):
+    user, password = uri_userinfo(dsn)
+    for piece in (user, password):
         if piece:
             found |= {piece, unquote(piece)}
-    return sorted((s for s in found if len(s) >= 3), key=len, reverse=True)
+    if user is not None:
+        found.add(dsn[dsn.index("://") + 3:].split("@", 1)[0])  # the raw userinfo as one string
+    for key, value in _libpq_fields(dsn).items():
+        if key in ("user", "password"):
+            found.add(value)
+        elif key in ("host", "hostaddr") and all(_PLAIN_HOST.match(h) for h in value.split(",")):
+            continue
+        elif key == "port" and all(p.isdigit() for p in value.split(",") if p):
+            continue
+        elif key == "dbname" and _PLAIN_IDENT.match(value):
+            continue
+        elif key in ("host", "hostaddr", "port", "dbname"):
+            found.add(value)  # a mis-split password fragment may be in here
+    return sorted((s for s in found if len(s) >= 1), key=len, reverse=True)
 
 
 def scrub_dsn(text: str, dsn: str) -> str:
+    """``text`` without any credential fragment of ``dsn`` (fragments shorter than 3 characters are removed only as
+    whole words, so a one-letter password does not blank every 'a' of the message)."""
     for secret in dsn_secrets(dsn) if dsn else []:
-        text = text.replace(secret, "[redacted]")
+        if len(secret) >= 3:
+            text = text.replace(secret, "[redacted]")
+        else:
+            text = re.sub(rf"(?<![A-Za-z0-9_]){re.escape(secret)}(?![A-Za-z0-9_])", "[redacted]", text)
     return text

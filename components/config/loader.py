@@ -8,6 +8,7 @@ the cross-section rules run after it (:func:`components.stack_config.load_stack_
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +19,17 @@ from components.config.stack import SECRET_KEYS, StackConfig
 
 NAMESPACE = "webstack"
 STRUCTURED_KEYS = {"hosting", "cloudflare", "supabase", "headers", "rateLimits", "env", "secretEnv"}
+
+MAX_TEXT = 2048
+"""Longest plain string value anywhere in the config (a build command, a header value, a hostname…)."""
+MAX_SECRET_TEXT = 65536
+"""Longest secret string (keys, tokens, DSNs, a JSON object of function secrets)."""
+MAX_KEY = 256
+"""Longest mapping key inside a structured value."""
+MAX_ITEMS = 200
+"""Most entries in one list or mapping (10,000 CAA entries are a mistake, not a zone)."""
+MAX_PROBLEMS = 25
+"""Most problems listed in one error; the rest are counted."""
 
 
 def _known_keys() -> dict[str, str]:
@@ -34,12 +46,14 @@ def parse_stack_config(
     known = _known_keys()
     data: dict[str, Any] = {"project": project, "stack": stack}
     secret_short: set[str] = set()
+    unknown = 0
     for full_key, value in raw.items():
         namespace, _, key = full_key.partition(":")
         if namespace != NAMESPACE or not key:
             continue
         if key not in known:
-            problems.append((full_key, f"unknown key; known keys are: {', '.join(sorted(known))}"))
+            unknown += 1
+            problems.append((f"{NAMESPACE}:{key[:80]}", "unknown key (check the spelling; see docs/config.md)"))
             continue
         is_secret = full_key in secret_keys or key in SECRET_KEYS
         if is_secret:
@@ -47,25 +61,118 @@ def parse_stack_config(
         if key in STRUCTURED_KEYS and isinstance(value, str):
             try:
                 value = json.loads(value)
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):
                 problems.append((full_key, "must be a structured object (YAML mapping/list), got a plain string"))
                 continue
+        shape = _shape_problems(full_key, value, secret=is_secret)
+        if shape:
+            problems.extend(shape)
+            continue
         data[key] = value
+    if unknown:
+        problems.insert(0, (NAMESPACE, f"{unknown} unknown key(s) below; the known keys are: "
+                                       f"{', '.join(sorted(known))}"))
     if problems:
-        raise ConfigError(problems)
+        raise ConfigError(_bounded(problems))
     try:
         return StackConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_explain(exc, secret_short | set(SECRET_KEYS))) from None
+        raise ConfigError(_bounded(_explain(exc, secret_short | set(SECRET_KEYS), data))) from None
 
 
-def _explain(exc: ValidationError, secret_keys: set[str]) -> list[tuple[str, str]]:
+def _bounded(problems: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """At most MAX_PROBLEMS problems, each cut to a readable length, then a count of the rest."""
+    shown = [(key[:200], msg if len(msg) <= 600 else msg[:599] + "…") for key, msg in problems[:MAX_PROBLEMS]]
+    if len(problems) > MAX_PROBLEMS:
+        shown.append((NAMESPACE, f"… and {len(problems) - MAX_PROBLEMS} more problem(s)"))
+    return shown
+
+
+def _shape_problems(full_key: str, value: Any, *, secret: bool) -> list[tuple[str, str]]:
+    """Bounds and duplicates, checked on the raw value before validation (so hostile sizes cost nothing later):
+    string length (the limit is in the message), list/mapping size, duplicate list entries, nesting depth.
+    Inside a secret key, nothing of the value (map keys included) is named."""
     problems: list[tuple[str, str]] = []
+    text_limit = MAX_SECRET_TEXT if secret else MAX_TEXT
+
+    def where(path: str) -> str:
+        return full_key if secret else full_key + path
+
+    def walk(v: Any, path: str, depth: int) -> None:
+        if depth > 16:
+            problems.append((where(path), "nested too deeply (at most 16 levels)"))
+            return
+        if isinstance(v, str):
+            if len(v) > text_limit:
+                problems.append((where(path), f"is {len(v)} characters long; at most {text_limit} are allowed"))
+        elif isinstance(v, list):
+            if len(v) > MAX_ITEMS:
+                problems.append((where(path), f"has {len(v)} entries; at most {MAX_ITEMS} are allowed"))
+                return
+            seen: dict[str, int] = {}
+            for i, item in enumerate(v):
+                try:
+                    canonical = json.dumps(item, sort_keys=True)
+                except (TypeError, ValueError, RecursionError):
+                    canonical = repr(item)
+                if canonical in seen:
+                    shown = "" if secret else f" ({canonical[:60]})"
+                    problems.append((where(f"{path}[{i}]"),
+                                     f"duplicates entry [{seen[canonical]}]{shown}; list each value once"))
+                else:
+                    seen[canonical] = i
+                walk(item, f"{path}[{i}]", depth + 1)
+        elif isinstance(v, dict):
+            if len(v) > MAX_ITEMS:
+                problems.append((where(path), f"has {len(v)} keys; at most {MAX_ITEMS} are allowed"))
+                return
+            for k, item in v.items():
+                name = str(k)
+                if len(name) > MAX_KEY:
+                    problems.append((where(path), f"has a key of {len(name)} characters; at most {MAX_KEY}"))
+                    continue
+                walk(item, f"{path}.{name}", depth + 1)
+
+    walk(value, "", 0)
+    return problems
+
+
+def _secret_fragments(value: Any) -> set[str]:
+    """Map keys and strings inside a secret value: none of them may appear in an error."""
+    found: set[str] = set()
+    if isinstance(value, str):
+        found.add(value)
+        try:
+            value = json.loads(value)
+        except (json.JSONDecodeError, RecursionError):
+            return found
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found.add(str(k))
+            found |= _secret_fragments(v) if not isinstance(v, str) else {v}
+    elif isinstance(value, list):
+        for v in value:
+            found |= _secret_fragments(v)
+    return {f for f in found if f}
+
+
+def _explain(exc: ValidationError, secret_keys: set[str], data: Mapping[str, Any] | None = None
+             ) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    fragments: set[str] = set()
+    for key in secret_keys:
+        if data is not None and key in data:
+            fragments |= _secret_fragments(data[key])
     for err in exc.errors(include_url=False):
         loc = [str(p) for p in err["loc"]]
-        key = _format_loc(loc)
         secret = bool(loc) and loc[0] in secret_keys
+        # Inside a secret key the path stops at the key: map keys of a secret object are secret too.
+        key = _format_loc(loc[:1] if secret else loc)
         msg = err["msg"]
+        if secret:
+            for fragment in sorted(fragments, key=len, reverse=True):
+                if len(fragment) >= 2:
+                    msg = re.sub(rf"(?<![A-Za-z0-9_]){re.escape(fragment)}(?![A-Za-z0-9_])", "[secret]", msg)
         if msg.startswith("Value error, "):
             msg = msg[len("Value error, ") :]
         if err["type"] == "missing":

@@ -16,9 +16,9 @@ from pydantic import AfterValidator, Field, model_validator
 
 from components.config.base import Email, Hostname, HttpsUrl, SafeText, StrictModel, Url, UrlPath
 
-_REF = re.compile(r"^[a-z]{20}$")
-_SQL_IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-_SECRET_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,255}$")
+_REF = re.compile(r"^[a-z]{20}\Z")
+_SQL_IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}\Z")
+_SECRET_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,255}\Z")
 INT32_MAX = 2_147_483_647
 # Schemas PostgREST must never expose (Supabase-internal or catalog).
 _UNEXPOSABLE = frozenset({

@@ -43,9 +43,9 @@ TLS_DIR = "/etc/nginx/tls"
 CONF_DIR = "/etc/nginx"
 """Where the rendered configuration is baked into the image (``nginx.conf`` + ``webstack/``)."""
 
-_CONTEXT_PATH = re.compile(r"^(\.|[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*)$")
-_ABS = re.compile(r"^/[A-Za-z0-9._/-]*$")
-_ARG_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_CONTEXT_PATH = re.compile(r"^(\.|[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*)\Z")
+_ABS = re.compile(r"^/[A-Za-z0-9._/-]*\Z")
+_ARG_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 def _check_context_path(label: str, value: str) -> None:

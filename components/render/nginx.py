@@ -44,10 +44,10 @@ MOZILLA_INTERMEDIATE_CIPHERS = (
 """Mozilla's intermediate TLS 1.2 suites (ssl-config.mozilla.org), ECDHE only: the DHE suites of older versions of
 the guideline need a dhparam file and add nothing for clients that also speak ECDHE."""
 
-_PATH = re.compile(r"^/[A-Za-z0-9._/@+-]*$")
-_SERVER_NAME = re.compile(r"^(\*\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
-_SIZE = re.compile(r"^\d{1,6}[kKmM]?$")
-_URL_PREFIX = re.compile(r"^/[A-Za-z0-9._~!*()+,=:@%/-]*$")
+_PATH = re.compile(r"^/[A-Za-z0-9._/@+-]*\Z")
+_SERVER_NAME = re.compile(r"^(\*\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\Z")
+_SIZE = re.compile(r"^\d{1,6}[kKmM]?\Z")
+_URL_PREFIX = re.compile(r"^/[A-Za-z0-9._~!*()+,=:@%/-]*\Z")
 _PCRE_SPECIAL = re.compile(r"([\\^$.|?*+()\[\]{}])")
 
 

@@ -236,7 +236,7 @@ def _secret_env_problems(cfg: StackConfig) -> list[tuple[str, str]]:
     return problems
 
 
-_NPM_INSTALL = re.compile(r"^npm (ci|install|i)(\s|$)")
+_NPM_INSTALL = re.compile(r"^npm (ci|install|i)(\s|\Z)")
 _DEV_INCLUDED = re.compile(r"--include[= ]dev|--production[= ]false")
 
 

@@ -2,7 +2,8 @@
 PostgreSQL database.
 
 Prints every finding with its level and remediation, then the runbook's ``pg_policies`` listing.
-Exit codes: 0 no ERROR finding; 1 at least one ERROR; 2 usage or connection problem.
+Exit codes: 0 no ERROR finding; 1 at least one ERROR; 2 usage or connection problem; 3 internal error (one line;
+--debug prints the traceback); 130 interrupted.
 The DSN (which holds a password) is never printed; pass it with ``--dsn`` or the ``WEBSTACK_AUDIT_DSN`` variable.
 """
 
@@ -12,21 +13,33 @@ import argparse
 import json
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from typing import Any
 
 from components.config.dsn import check_dsn, scrub_dsn
 from components.supabase.lints import Finding, list_policies, run_lints
 
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 DSN_ENV = "WEBSTACK_AUDIT_DSN"
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        print(f"webstack-audit-db: error: {message}", file=sys.stderr)
+        print(f"webstack-audit-db: error: {_usage_message(message)}", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
+
+
+def _usage_message(message: str) -> str:
+    """argparse's message without stray arguments: a DSN given without --dsn must not be echoed."""
+    head, sep, rest = message.partition("unrecognized arguments: ")
+    if sep:
+        words = rest.split()
+        options = [w for w in words if w.startswith("-") and "=" not in w and len(w) <= 60]
+        hidden = len(words) - len(options)
+        message = head + sep + " ".join(options) + (f" (and {hidden} value(s), not echoed)" if hidden else "")
+    return message[:500]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--schema", dest="schemas", action="append", default=None, metavar="NAME",
                    help="API-exposed schema when the database has no pgrst.db_schemas (repeatable; default public)")
+    p.add_argument("--debug", action="store_true", help="print the traceback of an internal error")
     return p
 
 
@@ -59,7 +73,27 @@ def render_text(findings: list[Finding], policies: list[dict[str, Any]]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(list(argv) if argv is not None else None)
+    """Every outcome is an exit code (see the module doc), never a traceback unless --debug."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _run(args_list)
+    except KeyboardInterrupt:
+        print("webstack-audit-db: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+        return EXIT_OK if exc.code in (0, None) else EXIT_USAGE
+    except Exception as exc:  # noqa: BLE001 - the contract: exit 3 with one line
+        if "--debug" in args_list:
+            traceback.print_exception(exc, file=sys.stderr)
+        frames = traceback.extract_tb(exc.__traceback__)
+        where = f" at {frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno}" if frames else ""
+        print(f"webstack-audit-db: internal error: {type(exc).__name__}{where}. This is a bug: please report it to "
+              "the webstack maintainers with the output of the same command run with --debug", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _run(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
     dsn = args.dsn or os.environ.get(DSN_ENV, "")
     if not dsn:
         print(f"webstack-audit-db: error: give --dsn or set {DSN_ENV}", file=sys.stderr)

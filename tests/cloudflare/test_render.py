@@ -24,7 +24,7 @@ def prod():  # type: ignore[no-untyped-def]
 
 # -- expressions -----------------------------------------------------------------------------------------------------
 
-_STRING = re.compile(r'^"((?:[^"\\]|\\.)*)"$')
+_STRING = re.compile(r'^"((?:[^"\\]|\\.)*)"\Z')
 
 
 def _unquote(literal: str) -> str:

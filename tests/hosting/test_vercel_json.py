@@ -36,7 +36,7 @@ def _path_to_regexp(source: str) -> re.Pattern[str]:
     """How Vercel (path-to-regexp 6, end=true, strict=false) compiles a ``/(…)`` source with a custom group."""
     assert source.startswith("/(") and source.endswith(")"), source
     assert not re.search(r"\((?!\?)", source[2:-1]), "path-to-regexp rejects capturing groups inside a pattern"
-    return re.compile("^/(" + source[2:-1] + r")[/#?]?$", re.IGNORECASE)
+    return re.compile("^/(" + source[2:-1] + r")[/#?]?\Z", re.IGNORECASE)
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from stackcheck.wire import unwrap
 from tests.conftest import run_cli
 
 YAML_PROGRAM = REPO / "examples" / "yaml" / "Pulumi.yaml"
-REFERENCE = re.compile(r"^\$\{([A-Za-z][\w-]*)(?:\.([A-Za-z]\w*))?\}$")
+REFERENCE = re.compile(r"^\$\{([A-Za-z][\w-]*)(?:\.([A-Za-z]\w*))?\}\Z")
 # Stand-ins for the two secrets, given to both programs: the YAML one through its config, the Python one through
 # the webstack: keys it reads them from.
 SECRETS = {

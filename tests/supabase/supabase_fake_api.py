@@ -55,7 +55,7 @@ def load_routes() -> tuple[list[Route], dict[str, Any]]:
     components = _nullable_to_jsonschema(doc["components"])
     routes = []
     for template, ops in doc["paths"].items():
-        regex = re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template)) + "$")
+        regex = re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template)) + r"\Z")
         for method, op in ops.items():
             if method not in ("get", "post", "put", "patch", "delete"):
                 continue

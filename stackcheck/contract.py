@@ -1,0 +1,180 @@
+"""What every stackcheck command promises its caller: exit codes, bounded error text, and no stray processes.
+
+Exit codes (the same for every command):
+
+* 0 — ok;
+* 1 — a mandatory policy violation (or an audit ERROR): the verdict CI acts on;
+* 2 — bad config or usage (the message names the key or option and what is expected);
+* 3 — internal error (a bug: one line says where to report it; ``--debug`` prints the traceback);
+* 130 — interrupted (Ctrl-C, SIGTERM, SIGHUP), after a clean stop.
+
+Child processes (the policy proxy and the pack) run in their own process group, are ended together on every exit
+path, and on Linux also die with their parent (``PR_SET_PDEATHSIG``) should stackcheck itself be killed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import subprocess
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+EXIT_OK = 0
+EXIT_VIOLATIONS = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
+
+REPORT_BUG = ("this is a bug in stackcheck or the program it ran: please report it to the webstack maintainers "
+              "(see 'Reporting a bug' in docs/stackcheck.md) with the output of the same command run with --debug")
+
+MAX_ERROR_LINES = 25
+"""At most this many problems are listed; the rest are counted (100,000 unknown keys must not print megabytes)."""
+MAX_ERROR_CHARS = 400
+"""One problem's text is cut to this many characters."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM/SIGHUP arrive as this (a KeyboardInterrupt), so every ``finally`` runs as it does for Ctrl-C."""
+
+
+def key_value(text: str) -> tuple[str, str]:
+    """argparse type for ``KEY=VALUE`` options (the value is never echoed: it may be a secret)."""
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text.split('=')[0][:80]!r}=…")
+    return key, value
+
+
+def usage_message(message: str) -> str:
+    """argparse's message, bounded, without echoing stray arguments (a misplaced DSN or secret value)."""
+    head, sep, rest = message.partition("unrecognized arguments: ")
+    if sep:
+        words = rest.split()
+        options = [w for w in words if w.startswith("-") and "=" not in w and len(w) <= 60]
+        hidden = len(words) - len(options)
+        message = head + sep + " ".join(options) + (f" (and {hidden} value(s), not echoed)" if hidden else "")
+    return message if len(message) <= 500 else message[:499] + "…"
+
+
+def out_dir(text: str) -> str:
+    """argparse type for ``--out``: an empty path would mean the current directory, which is never intended."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name a directory (got an empty path)")
+    if "\0" in text:
+        raise argparse.ArgumentTypeError("must not contain a NUL character")
+    return text
+
+
+def bounded(lines: list[str], *, limit: int = MAX_ERROR_LINES, width: int = MAX_ERROR_CHARS) -> list[str]:
+    """The first ``limit`` lines, each cut to ``width`` characters, plus a count of the rest."""
+    shown = [line if len(line) <= width else line[: width - 1] + "…" for line in lines[:limit]]
+    if len(lines) > limit:
+        shown.append(f"… and {len(lines) - limit} more problem(s) of the same kind")
+    return shown
+
+
+_received: list[int] = []
+
+
+def was_interrupted() -> bool:
+    """A signal arrived during the current command: whatever exception it turned into on the way up (a library
+    may wrap it, e.g. pydantic-core reports an exception raised inside a validator as a SchemaError), the outcome
+    is "interrupted"."""
+    return bool(_received)
+
+
+@contextlib.contextmanager
+def interrupts_as_keyboard_interrupt() -> Iterator[None]:
+    """SIGINT, SIGTERM and SIGHUP raise :class:`Interrupted` in the main thread while inside, and are remembered
+    (:func:`was_interrupted`); the previous handlers are restored after."""
+    _received.clear()
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        _received.append(signum)
+        raise Interrupted(signal.Signals(signum).name)
+
+    saved: dict[int, Any] = {}
+    for sig in (int(signal.SIGINT), int(signal.SIGTERM), int(signal.SIGHUP)):
+        try:
+            saved[sig] = signal.signal(sig, handler)
+        except (ValueError, OSError):  # pragma: no cover - not the main thread / unsupported
+            continue
+    try:
+        yield
+    finally:
+        for sig, previous in saved.items():
+            signal.signal(sig, previous)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Child processes
+
+PYTHONPATH_ENV = "STACKCHECK_USER_PYTHONPATH"
+"""The user's own PYTHONPATH, kept by the policy proxy (which needs stackcheck's root on the path) for the pack."""
+
+_DIE_WITH_PARENT = """\
+import os, runpy, signal, sys
+if sys.platform.startswith("linux"):
+    try:
+                ctypes.CDLL(None).prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+if os.getppid() != int(sys.argv[1]):
+    sys.exit("stackcheck: the parent process ended before this helper started")
+module = sys.argv[2]
+sys.argv = [module, *sys.argv[3:]]
+runpy.run_module(module, run_name="__main__", alter_sys=True)
+"""
+"""Run as ``python -c`` before the module: the child asks Linux for SIGTERM when its parent dies
+(``PR_SET_PDEATHSIG``), checks the parent did not already die, then runs the module as ``python -m`` would. Done in
+the child rather than in a ``preexec_fn``, which is unsafe in a process with threads (gRPC's): it crashed there."""
+
+
+def python_module_argv(python: str, module: str, args: list[str], *, unbuffered: bool = False) -> list[str]:
+    """``python [-u] -m module args…``, with the parent-death prelude (see :data:`_DIE_WITH_PARENT`)."""
+    return [python, *(["-u"] if unbuffered else []), "-c", _DIE_WITH_PARENT, str(os.getpid()), module, *args]
+
+
+def popen_child(argv: list[str], *, new_group: bool, **kwargs: Any) -> subprocess.Popen[Any]:
+    """Start a helper process; in its own process group when ``new_group`` (it then leads the group its own
+    children join, and :func:`end_process_group` ends them all)."""
+    return subprocess.Popen(argv, start_new_session=new_group, **kwargs)
+
+
+def end_process_group(proc: subprocess.Popen[Any], *, grace: float = 5.0) -> None:
+    """SIGTERM the group ``proc`` leads (``proc`` and every child it started), then SIGKILL what is left.
+
+    Always reaps ``proc``. Safe to call twice and after the process ended.
+    """
+    def signal_group(sig: int) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, sig)
+
+    if proc.poll() is None:
+        signal_group(signal.SIGTERM)
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            signal_group(signal.SIGKILL)
+            proc.wait()
+    # The leader may be gone while a child it started lingers in the group: end those too.
+    signal_group(signal.SIGKILL)
+
+
+def end_process(proc: subprocess.Popen[Any], *, grace: float = 5.0) -> None:
+    """SIGTERM one process, SIGKILL after ``grace`` seconds; reaps it."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
