@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import signal
 import subprocess
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 EXIT_OK = 0
@@ -48,6 +50,60 @@ def key_value(text: str) -> tuple[str, str]:
     if not sep or not key:
         raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text.split('=')[0][:80]!r}=…")
     return key, value
+
+
+MAX_JSON_BYTES = 200 * 1024 * 1024
+MAX_JSON_DEPTH = 200
+
+
+class InputFileError(ValueError):
+    """An input file cannot be used; the message names the file and why."""
+
+
+def read_json_file(path: Path, what: str) -> Any:
+    """A JSON file given on the command line: a readable regular file, UTF-8, valid JSON, nested at most
+    MAX_JSON_DEPTH levels (checked before parsing: 100k-deep input must not reach the parser's recursion)."""
+    try:
+        if path.is_dir():
+            raise InputFileError(f"{what} {path}: is a directory, not a JSON file")
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_JSON_BYTES + 1)
+    except FileNotFoundError:
+        raise InputFileError(f"{what} {path}: no such file") from None
+    except OSError as exc:
+        raise InputFileError(f"{what} {path}: cannot read ({exc.strerror})") from None
+    if len(data) > MAX_JSON_BYTES:
+        raise InputFileError(f"{what} {path}: larger than {MAX_JSON_BYTES // (1024 * 1024)} MB")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(f"{what} {path}: not UTF-8 text (byte {exc.start})") from None
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:  # bracket depth outside strings
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_JSON_DEPTH:
+                    raise InputFileError(f"{what} {path}: nested more than {MAX_JSON_DEPTH} levels deep")
+        elif ch in "]}":
+            depth -= 1
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputFileError(f"{what} {path}: not JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise InputFileError(f"{what} {path}: nested too deeply") from None
 
 
 def usage_message(message: str) -> str:

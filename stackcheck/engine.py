@@ -37,6 +37,9 @@ components/, and the library must not depend on stackcheck; a test keeps the two
 log = logging.getLogger("stackcheck")
 
 
+_PROJECT_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+
+
 class UsageError(Exception):
     """Bad invocation or project layout (exit code 2)."""
 
@@ -73,15 +76,18 @@ def load_project(root: Path) -> Project:
     runtime = doc.get("runtime")
     runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
     if runtime_name != "python":
-        raise UsageError(f"{path}: runtime is {runtime_name!r}; stackcheck runs Python programs only")
-    main = root / (doc.get("main") or ".")
+        raise UsageError(f"{path}: runtime is {str(runtime_name)[:40]!r}; stackcheck runs Python programs only")
+    main_entry = doc.get("main") or "."
+    if not isinstance(main_entry, str) or "\0" in main_entry:
+        raise UsageError(f"{path}: 'main' must be a path (a string)")
+    main = root / main_entry
     if main.is_dir():
         main = main / "__main__.py"
-    if not main.exists():
+    if not main.is_file():
         raise UsageError(f"{path}: program {main} not found")
     name = doc.get("name")
-    if not isinstance(name, str) or not name:
-        raise UsageError(f"{path}: 'name' is required")
+    if not isinstance(name, str) or not _PROJECT_NAME.fullmatch(name):
+        raise UsageError(f"{path}: 'name' is required: letters, digits, '-', '_' and '.' (at most 100 characters)")
     defaults: dict[str, Any] = {}
     for key, spec in _config_section(doc, path, name).items():
         full = key
@@ -173,6 +179,9 @@ def load_stack_config(
     ``secure:`` values cannot be decrypted without the CLI: they become a secret placeholder unless
     ``secret_overrides`` supplies the value (like ``pulumi up -c`` / ``pulumi config set --secret``).
     """
+    if not _PROJECT_NAME.fullmatch(stack):
+        raise UsageError(f"--stack {stack[:60]!r}: a stack name is letters, digits, '-', '_' and '.' "
+                         "(at most 100 characters)")
     path = project.root / f"Pulumi.{stack}.yaml"
     if not path.exists():
         raise UsageError(f"stack {stack!r} has no {path.name} in {project.root}")

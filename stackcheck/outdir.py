@@ -32,8 +32,11 @@ def check_target(target: Path) -> Path:
             parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise OutDirError(f"--out {target}: cannot create its parent directory ({exc.strerror})") from None
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise OutDirError(f"--out {target}: its parent directory {parent} is not writable")
+    try:  # a real probe: permissions alone say nothing for root, or on a read-only or special filesystem
+        probe = tempfile.mkdtemp(prefix=f".{target.name}.stackcheck-probe-", dir=parent)
+        os.rmdir(probe)
+    except OSError as exc:
+        raise OutDirError(f"--out {target}: cannot write beside it in {parent} ({exc.strerror})") from None
     return target
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,12 +56,12 @@ class Suppression:
 def load_config_file(path: Path | None) -> dict[str, Any]:
     if path is None:
         return {}
+    from stackcheck.contract import InputFileError, read_json_file
+
     try:
-        data = json.loads(Path(path).read_text())
-    except FileNotFoundError as exc:
-        raise PolicyConfigError(f"policy config {path}: no such file") from exc
-    except json.JSONDecodeError as exc:
-        raise PolicyConfigError(f"policy config {path}: not JSON ({exc.msg} at line {exc.lineno})") from exc
+        data = read_json_file(Path(path), "policy config")
+    except InputFileError as exc:
+        raise PolicyConfigError(str(exc)) from None
     if not isinstance(data, dict):
         raise PolicyConfigError(f"policy config {path}: expected a JSON object of policy names")
     return data

@@ -16,7 +16,6 @@ policies as unknown ("can't be known during preview"), and a ``[secret]`` stays 
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -62,6 +61,28 @@ def stack_and_project(urn: str) -> tuple[str, str]:
     return stack, project
 
 
+def _object(state: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+    value = state.get(key) or {}
+    if not isinstance(value, dict):
+        raise PreviewJsonError(f"{where}.{key}: expected an object, got {type(value).__name__}")
+    return value
+
+
+def _list(value: Any, where: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise PreviewJsonError(f"{where}: expected a list, got {type(value).__name__}")
+    return value
+
+
+def _urns(value: Any, where: str) -> list[str]:
+    items = _list(value, where)
+    if not all(isinstance(x, str) for x in items):
+        raise PreviewJsonError(f"{where}: expected a list of URN strings")
+    return items
+
+
 def parse_preview(document: Any) -> tuple[str, str, list[ResourceRecord]]:
     """(project, stack, records) from a parsed ``pulumi preview --json`` document."""
     if not isinstance(document, dict) or not isinstance(document.get("steps"), list):
@@ -81,20 +102,26 @@ def parse_preview(document: Any) -> tuple[str, str, list[ResourceRecord]]:
         stack, project = stack_and_project(urn)
         if _type_of(urn) == "pulumi:pulumi:Stack":
             continue
+        where = f"steps[{i}].newState"
+        parent = state.get("parent") or None
+        if parent is not None and not isinstance(parent, str):
+            raise PreviewJsonError(f"{where}.parent: expected a URN string")
         records.append(ResourceRecord(
             urn=urn,
             type=str(state.get("type") or _type_of(urn)),
             name=_name_of(urn),
             custom=bool(state.get("custom", True)),
-            parent=state.get("parent") or None,
+            parent=parent,
             provider=str(state.get("provider") or step.get("provider") or ""),
-            inputs=_normalise(state.get("inputs") or {}),
-            outputs=_normalise(state.get("outputs") or {}),
-            dependencies=list(state.get("dependencies") or []),
-            property_dependencies={k: list(v) for k, v in (state.get("propertyDependencies") or {}).items()},
+            inputs=_normalise(_object(state, "inputs", where)),
+            outputs=_normalise(_object(state, "outputs", where)),
+            dependencies=_urns(state.get("dependencies"), f"{where}.dependencies"),
+            property_dependencies={str(k): _urns(v, f"{where}.propertyDependencies.{k}")
+                                   for k, v in _object(state, "propertyDependencies", where).items()},
             protect=bool(state.get("protect", False)),
             delete_before_replace=bool(state.get("deleteBeforeReplace", False)),
-            additional_secret_outputs=list(state.get("additionalSecretOutputs") or []),
+            additional_secret_outputs=[str(x) for x in _list(state.get("additionalSecretOutputs"),
+                                                             f"{where}.additionalSecretOutputs")],
             id=str(state.get("id") or ""),
         ))
     if not stack:
@@ -103,10 +130,10 @@ def parse_preview(document: Any) -> tuple[str, str, list[ResourceRecord]]:
 
 
 def load_preview(path: Path) -> tuple[str, str, list[ResourceRecord]]:
+    from stackcheck.contract import InputFileError, read_json_file
+
     try:
-        document = json.loads(Path(path).read_text())
-    except FileNotFoundError as exc:
-        raise PreviewJsonError(f"{path}: no such file") from exc
-    except json.JSONDecodeError as exc:
-        raise PreviewJsonError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from exc
+        document = read_json_file(Path(path), "--from-preview")
+    except InputFileError as exc:
+        raise PreviewJsonError(str(exc)) from None
     return parse_preview(document)

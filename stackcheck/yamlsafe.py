@@ -17,7 +17,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 
 MAX_DEPTH = 64
 MAX_ALIASES = 100
-MAX_NODES = 200_000
+MAX_NODES = 1_000_000
 MAX_BYTES = 5 * 1024 * 1024
 
 

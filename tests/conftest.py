@@ -50,12 +50,20 @@ def _fresh_artifacts():
     yield
 
 
+# The robustness suite's counts line (tests/robustness/tally.py), summed over xdist workers.
+sys.path.insert(0, str(REPO / "tests" / "robustness"))
+from tally import pytest_sessionfinish, pytest_testnodedown  # noqa: E402, F401
+from tally import pytest_terminal_summary as robustness_summary  # noqa: E402
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Show the foreign-stack corpus figures (tests/foreign) in every run that included it, xdist or not: the test
-    stores its report as a user property, which travels from the worker with the test report."""
+    stores its report as a user property, which travels from the worker with the test report. Then the robustness
+    suite's counts (tests/robustness), when it ran."""
     for reports in terminalreporter.stats.values():
         for rep in reports:
             for key, value in getattr(rep, "user_properties", ()) or ():
                 if key == "policy_corpus" and getattr(rep, "when", "call") == "call":
                     terminalreporter.section("policy corpus (tests/foreign)")
                     terminalreporter.write_line(str(value))
+    robustness_summary(terminalreporter)
