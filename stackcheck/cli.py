@@ -32,7 +32,7 @@ from stackcheck.contract import (
 )
 from stackcheck.engine import DuplicateUrnError, ProgramError, UsageError, run_program
 from stackcheck.model import PreviewResult, ResourceRecord
-from stackcheck.outdir import OutDirError, check_target, write_atomically
+from stackcheck.outdir import OutDirError, Staging
 from stackcheck.reporters import FORMATS, REPORT_FILES, render, report_files
 
 BUNDLED_PACK = Path(__file__).resolve().parent.parent / "policy"
@@ -82,63 +82,76 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_preview(args: argparse.Namespace) -> int:
     project_dir = args.cwd.resolve()
     try:
-        target = check_target(Path(args.out)) if args.out is not None else None
+        staging = Staging(Path(args.out)) if args.out is not None else None
     except OutDirError as exc:
         print(f"stackcheck: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    # Without --out, components that must write files during the run (a Docker build context) get a scratch dir.
+    # Components that write files while the program runs (a Docker build context) write them into --out's staging
+    # dir (moved into place when the run completes), or a scratch dir without --out.
     scratch = tempfile.TemporaryDirectory(prefix="stackcheck-artifacts-")
     saved = os.environ.get("WEBSTACK_ARTIFACTS_DIR")
-    os.environ["WEBSTACK_ARTIFACTS_DIR"] = str(target) if target else scratch.name
+    os.environ["WEBSTACK_ARTIFACTS_DIR"] = str(staging.dir) if staging else scratch.name
     policies: _PolicyRun | None = None
     try:
-        pack = _policy_pack_dir(args, project_dir)
-        if pack is not None:
-            # Started before the program so its start-up and every Analyze overlap the program run (as in the
-            # engine, which analyzes each resource when it registers).
-            policies = _PolicyRun.start(pack, args.policy_config, project_dir, args.stack, args.dry_run,
-                                        dict(args.tags), dict(args.config))
-        _reset_artifacts()
-        secrets = {key: _secret_source(key, value) for key, value in args.secrets}
-        result, _engine = run_program(project_dir, args.stack, dry_run=args.dry_run,
-                                      overrides=dict(args.config), secret_overrides=secrets,
-                                      on_record=policies.submit if policies else None)
-        if policies is not None:
-            policies.finish(result)
-        files = _collected_files()
-    except UsageError as exc:
-        _say_problem(str(exc))
-        return EXIT_USAGE
-    except ProgramError as exc:
-        return _program_failure(exc.original, debug=args.debug)
-    except _PolicyError as exc:
-        _say_problem(str(exc))
-        return EXIT_USAGE
-    finally:
-        if policies is not None:
-            policies.close()
-        scratch.cleanup()
-        if saved is None:
-            os.environ.pop("WEBSTACK_ARTIFACTS_DIR", None)
-        else:
-            os.environ["WEBSTACK_ARTIFACTS_DIR"] = saved
-    if target is not None:
         try:
-            write_out(target, result, files)
-        except OutDirError as exc:
+            pack = _policy_pack_dir(args, project_dir)
+            if pack is not None:
+                # Started before the program so its start-up and every Analyze overlap the program run (as in the
+                # engine, which analyzes each resource when it registers).
+                policies = _PolicyRun.start(pack, args.policy_config, project_dir, args.stack, args.dry_run,
+                                            dict(args.tags), dict(args.config))
+            _reset_artifacts()
+            secrets = {key: _secret_source(key, value) for key, value in args.secrets}
+            result, _engine = run_program(project_dir, args.stack, dry_run=args.dry_run,
+                                          overrides=dict(args.config), secret_overrides=secrets,
+                                          on_record=policies.submit if policies else None)
+            if policies is not None:
+                policies.finish(result)
+            files = _collected_files()
+        except UsageError as exc:
             _say_problem(str(exc))
             return EXIT_USAGE
+        except ProgramError as exc:
+            return _program_failure(exc.original, debug=args.debug)
+        except _PolicyError as exc:
+            _say_problem(str(exc))
+            return EXIT_USAGE
+        finally:
+            if policies is not None:
+                policies.close()
+            scratch.cleanup()
+            if saved is None:
+                os.environ.pop("WEBSTACK_ARTIFACTS_DIR", None)
+            else:
+                os.environ["WEBSTACK_ARTIFACTS_DIR"] = saved
+        if staging is not None:
+            try:
+                write_out(staging, result, files)
+            except OutDirError as exc:
+                _say_problem(str(exc))
+                return EXIT_USAGE
+    finally:
+        if staging is not None:
+            staging.discard()  # a no-op once committed
     sys.stdout.write(render(result, args.format))
     return EXIT_VIOLATIONS if _has_mandatory(result) else EXIT_OK
 
 
-def write_out(target: Path, result: PreviewResult, files: dict[str, str]) -> None:
-    """``--out``: the program's rendered files and the reports, replacing ``target`` in one step."""
+def write_out(staging: Staging, result: PreviewResult, files: dict[str, str]) -> None:
+    """``--out``: the program's rendered files and the reports, replacing the target in one step. Paths into the
+    staging dir are reported at their final place (see :mod:`stackcheck.outdir`)."""
+    files = staging.relocate(files)
+    for record in result.resources:
+        record.inputs = staging.relocate(record.inputs)
+        record.outputs = staging.relocate(record.outputs)
+    result.outputs = staging.relocate(result.outputs)
+    for violation in result.violations:
+        violation.message = staging.relocate(violation.message)
     clash = sorted(set(files) & {name for name, _ in REPORT_FILES})
     if clash:
         raise OutDirError(f"the program renders {clash[0]!r}, which is the name of a report stackcheck writes")
     result.artifacts = sorted(files)
-    write_atomically(target, {**files, **report_files(result)})
+    staging.commit({**files, **report_files(result)})
 
 
 def _say_problem(text: str) -> None:

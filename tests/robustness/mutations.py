@@ -99,7 +99,7 @@ def _textual(rng: random.Random, text: str) -> tuple[str, str | bytes]:
     if kind == "dup-line":
         candidates = [i for i, line in enumerate(lines) if ":" in line and not line.lstrip().startswith("#")]
         i = rng.choice(candidates)
-        return kind, "".join(lines[: i + 1] + [lines[i]] + lines[i + 1:])
+        return kind, "".join([*lines[: i + 1], lines[i], *lines[i + 1:]])
     if kind == "truncate":
         return kind, text[: rng.randrange(1, len(text))]
     if kind == "bytes":

@@ -81,7 +81,7 @@ CASES: list[tuple[str, list[str], int, tuple[str, ...]]] = [
     ("preview-policy-pack-nodejs", ["preview", "--stack", "prod", "--policy-pack", "{node_pack}"], 2,
      ("runtime",)),
     ("preview-cwd-missing", ["preview", "--stack", "prod", "--cwd", "{tmp}/none"], 2, ("Pulumi.yaml",)),
-    ("preview-unknown-keys", [*PREVIEW, *sum((["-c", f"webstack:k{i}=v"] for i in range(3000)), [])], 2,
+    ("preview-unknown-keys", [*PREVIEW, *[a for i in range(3000) for a in ("-c", f"webstack:k{i}=v")]], 2,
      ("unknown key",)),
     ("check-no-arguments", ["check"], 2, ("--from-preview",)),
     ("check-help", ["check", "--help"], 0, ()),

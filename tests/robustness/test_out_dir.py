@@ -1,0 +1,108 @@
+"""--out is written all at once: a failure at any point (disk full, a rename refused, an interrupt, a bad config)
+leaves the previous content exactly as it was and nothing half-written beside it; and two runs of one stack
+write byte-identical reports."""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from harness import REPO, STACKS, judge
+from tally import TALLY
+
+import stackcheck.outdir as outdir
+
+PREVIOUS = {"keep.txt": "previous run", "nested/old.json": "{}"}
+
+
+def _previous(out: Path) -> None:
+    for rel, text in PREVIOUS.items():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_text(text)
+
+
+def _untouched(out: Path) -> list[str]:
+    problems = []
+    present = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    if present != sorted(PREVIOUS):
+        problems.append(f"--out changed: {present[:6]}")
+    leftovers = [p.name for p in out.parent.iterdir() if ".stackcheck-" in p.name or ".previous-" in p.name]
+    if leftovers:
+        problems.append(f"left beside --out: {leftovers}")
+    if problems:
+        TALLY.add("malformed artifacts", len(problems))
+    return problems
+
+
+def _preview(out: Path, *extra: str) -> list[str]:
+    return ["preview", "--stack", "prod", "--cwd", str(REPO), "--no-policy", "--out", str(out), *extra]
+
+
+@pytest.mark.parametrize("fault", ["fsync-enospc", "open-eacces", "rename-exdev", "interrupt", "bad-config"])
+def test_a_failed_run_leaves_the_previous_out_untouched(fault: str, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    _previous(out)
+    calls = {"n": 0}
+    real_fsync, real_rename, real_open = os.fsync, os.rename, open
+
+    def failing_fsync(fd: int) -> None:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(fd)
+
+    def failing_rename(src: str | Path, dst: str | Path) -> None:
+        if Path(dst) == out and ".stackcheck-" in Path(src).name:
+            raise OSError(errno.EXDEV, os.strerror(errno.EXDEV))
+        real_rename(src, dst)
+
+    def failing_open(file: object, mode: str = "r", *args: object, **kwargs: object) -> object:
+        if "w" in mode and ".stackcheck-" in str(file) and str(file).endswith("report.sarif"):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+        return real_open(file, mode, *args, **kwargs)  # type: ignore[call-overload]
+
+    def interrupting_fsync(fd: int) -> None:
+        raise KeyboardInterrupt
+
+    argv, allowed = _preview(out), {2}
+    if fault == "fsync-enospc":
+        monkeypatch.setattr(outdir.os, "fsync", failing_fsync)
+    elif fault == "rename-exdev":
+        monkeypatch.setattr(outdir.os, "rename", failing_rename)
+    elif fault == "open-eacces":
+        monkeypatch.setattr("builtins.open", failing_open)
+    elif fault == "interrupt":
+        monkeypatch.setattr(outdir.os, "fsync", interrupting_fsync)
+        allowed = {130}
+    else:
+        argv = _preview(out, "-c", "webstack:domain=not a domain")
+    outcome = judge(f"out/{fault}", argv, allowed=allowed, must_name=() if fault in ("interrupt", "bad-config")
+                    else ("--out", "previous content left as it was"))
+    assert not outcome.problems, f"{outcome.problems}\n{outcome.err}"
+    assert not _untouched(out), _untouched(out)
+
+
+def test_a_completed_run_replaces_the_whole_out(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _previous(out)
+    outcome = judge("out/replace", _preview(out), allowed={0, 1})
+    assert not outcome.problems, outcome.err
+    assert not (out / "keep.txt").exists(), "stale files from an earlier run must not survive"
+    assert {"report.json", "report.sarif", "report.md"} <= {p.name for p in out.iterdir()}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_two_runs_write_byte_identical_reports(stack: str, tmp_path: Path) -> None:
+    out, first = tmp_path / "out", tmp_path / "first"
+    argv = ["preview", "--stack", stack, "--cwd", str(REPO), "--out", str(out)]
+    assert not judge(f"reports/{stack}/1", argv, allowed={0, 1}).problems
+    shutil.copytree(out, first)
+    assert not judge(f"reports/{stack}/2", argv, allowed={0, 1}).problems
+    for name in ("report.json", "report.sarif", "report.md"):
+        if (first / name).read_bytes() != (out / name).read_bytes():
+            TALLY.add("malformed artifacts")
+            pytest.fail(f"{name} differs between two runs of {stack}")
