@@ -76,8 +76,8 @@ def uri_userinfo(dsn: str) -> tuple[str | None, str | None]:
     if stop == len(rest) or rest[stop] != "@":
         return None, None
     userinfo = rest[:stop]
-    user, colon, password = userinfo.partition(":")
-    return user, (password if colon else None)
+    user, _, password = userinfo.partition(":")
+    return user or None, password or None  # libpq drops an empty user or password
 
 
 _PLAIN_HOST = re.compile(r"[A-Za-z0-9.-]{1,253}\Z")

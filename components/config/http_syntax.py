@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 # A strict subset of RFC 9110 tokens: '#', quotes and '$' are legal in a token but start a comment, a string or a
 # variable in nginx (and '#' a comment in `_headers`), and no real header name needs them.
-_HEADER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,63}$")
+_HEADER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,63}\Z")
 _UNSAFE_IN_VALUE = re.compile(r"[^\x20-\x7e]|[\\`${}]")
 MAX_HEADER_VALUE = 4096
 
@@ -58,16 +58,16 @@ KEYWORDS = frozenset({
     "'self'", "'none'", "'unsafe-inline'", "'unsafe-eval'", "'strict-dynamic'", "'unsafe-hashes'",
     "'report-sample'", "'wasm-unsafe-eval'", "'unsafe-allow-redirects'", "'script'",
 })
-_SCHEME_SOURCE = re.compile(r"^(https|http|wss|ws|data|blob|mediastream|filesystem):$")
-_NONCE_HASH = re.compile(r"^'(nonce-[A-Za-z0-9+/_=-]{16,}|sha(256|384|512)-[A-Za-z0-9+/_=-]+)'$")
+_SCHEME_SOURCE = re.compile(r"^(https|http|wss|ws|data|blob|mediastream|filesystem):\Z")
+_NONCE_HASH = re.compile(r"^'(nonce-[A-Za-z0-9+/_=-]{16,}|sha(256|384|512)-[A-Za-z0-9+/_=-]+)'\Z")
 _HOST_SOURCE = re.compile(
     r"^(?:(https|http|wss|ws)://)?"  # scheme
     r"(\*|(?:\*\.)?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*)"  # host
     r"(?::(\d{1,5}|\*))?"  # port
-    r"(/[A-Za-z0-9._~!*()+,=:@%/-]*)?$"  # path
+    r"(/[A-Za-z0-9._~!*()+,=:@%/-]*)?\Z"  # path
 )
-_REPORT_URI = re.compile(r"^https://[a-z0-9.-]+(:\d{1,5})?(/[A-Za-z0-9._~!*()+,=:@%/-]*)?$")
-_TOKEN = re.compile(r"^[a-z0-9-]{1,64}$")
+_REPORT_URI = re.compile(r"^https://[a-z0-9.-]+(:\d{1,5})?(/[A-Za-z0-9._~!*()+,=:@%/-]*)?\Z")
+_TOKEN = re.compile(r"^[a-z0-9-]{1,64}\Z")
 _SANDBOX_TOKENS = frozenset({
     "allow-downloads", "allow-forms", "allow-modals", "allow-orientation-lock", "allow-pointer-lock",
     "allow-popups", "allow-popups-to-escape-sandbox", "allow-presentation", "allow-same-origin", "allow-scripts",
@@ -149,7 +149,7 @@ def validate_source(directive: str, source: str) -> str:
             raise CspError("require-trusted-types-for: only 'script' is defined")
         return source
     if directive == "trusted-types":
-        if not re.match(r"^('none'|'allow-duplicates'|\*|[A-Za-z0-9#=_/@.%-]+)$", source):
+        if not re.match(r"^('none'|'allow-duplicates'|\*|[A-Za-z0-9#=_/@.%-]+)\Z", source):
             raise CspError(f"trusted-types: {source!r} is not a policy name")
         return source
     if source.startswith("'"):

@@ -36,7 +36,13 @@ class Outcome:
 
 
 def run_cli(argv: list[str]) -> tuple[int, str, str]:
-    from stackcheck.cli import main
+    """``stackcheck ARGV`` in-process; ``["webstack-audit-db", ...]`` runs the library's audit command instead."""
+    if argv[:1] == ["webstack-audit-db"]:
+        from components.supabase.audit import main
+
+        argv = argv[1:]
+    else:
+        from stackcheck.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     with redirect_stdout(out), redirect_stderr(err):
