@@ -551,7 +551,7 @@ class AnalysisStream:
         violations = list(self.violations)
         violations += [session._violation(d, None, self.meta, self.all_secrets) for d in response.diagnostics]
         order = {r.urn: i for i, r in enumerate(records)}
-        violations.sort(key=lambda v: (order.get(v.urn or "", len(order)), v.policy))
+        violations.sort(key=lambda v: (order.get(v.urn or "", len(order)), v.policy, v.message))
         return apply_suppressions(violations, self.rules), judged
 
 
