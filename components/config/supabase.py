@@ -127,7 +127,7 @@ HIBP_PLAN_SOURCE = (
 SMTP_SOURCE = ("supabase.com/docs/guides/auth/auth-smtp and supabase.com/docs/guides/auth/rate-limits — the email "
                "rate limit can only be changed with custom SMTP")
 
-_SMTP_USER = re.compile(r"^[\x21-\x7e]{1,256}$")
+_SMTP_USER = re.compile(r"^[\x21-\x7e]{1,256}\Z")
 
 
 def _smtp_user(value: str) -> str:
