@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 from harness import REPO, judge, scratch_project
 
 PREVIEW_JSON = REPO / "tests" / "fixtures" / "preview" / "prod-preview.json"
@@ -176,10 +177,9 @@ def test_a_project_directory_given_as_the_pack_is_not_run(tmp_path: Path) -> Non
 
 
 def test_secret_object_keys_never_appear_in_errors(tmp_path: Path) -> None:
-    stack = (REPO / "Pulumi.prod.yaml").read_text().replace(
-        "  webstack:supabase:\n    projectRef: abcdefghijklmnopqrst\n",
-        "  webstack:supabase:\n    projectRef: abcdefghijklmnopqrst\n    functionSecrets: [STRIPE_KEY]\n")
-    project = scratch_project(tmp_path / "p", "prod", stack)
+    doc = yaml.safe_load((REPO / "Pulumi.prod.yaml").read_text())
+    doc["config"]["webstack:supabase"]["functionSecrets"] = ["STRIPE_KEY"]
+    project = scratch_project(tmp_path / "p", "prod", yaml.safe_dump(doc, sort_keys=False))
     secret_object = json.dumps({"ZZHIDDENKEYNAME": "ZZHIDDENVALUE", "ZZ_OTHER_KEY": "v" * 10})
     outcome = judge("misuse/secret-object-keys", ["preview", "--stack", "prod", "--cwd", str(project), "--no-policy",
                                                   "--secret", f"webstack:supabaseFunctionSecrets={secret_object}"],
