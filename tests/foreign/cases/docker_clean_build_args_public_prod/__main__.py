@@ -1,0 +1,11 @@
+import pulumi
+import pulumi_docker as docker
+
+docker.Image("spa",
+    image_name="registry.example.com/acme/spa:1.4.2",
+    build={"context": ".", "args": {
+        "NODE_ENV": "production",
+        "VITE_SUPABASE_URL": "https://abcdefghijklmnopqrst.supabase.co",
+        "VITE_SUPABASE_ANON_KEY": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZSIsInJlZiI6ImFiY2RlZmdoaWprbG1ub3BxcnN0Iiwicm9sZSI6ImFub24iLCJpYXQiOjE3MDAwMDAwMDAsImV4cCI6MjAwMDAwMDAwMH0.c2lnbmF0dXJlLW5vdC1yZWFs",
+    }},
+    skip_push=True)
