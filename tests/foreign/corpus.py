@@ -195,13 +195,14 @@ class Judge:
     """One pack process per stack name (the pack reads the stack from its environment, as under the engine),
     reused for every case on that stack: Configure + ConfigureStack per case, Analyze per resource, AnalyzeStack."""
 
-    def __init__(self, pack: Path = PACK) -> None:
+    def __init__(self, pack: Path = PACK, dry_run: bool = True) -> None:
         self.pack = pack
+        self.dry_run = dry_run
         self.sessions: dict[str, PolicyPackSession] = {}
 
     def session(self, project: str, stack: str) -> PolicyPackSession:
         if stack not in self.sessions:
-            self.sessions[stack] = PolicyPackSession(self.pack, project=project, stack=stack, dry_run=True)
+            self.sessions[stack] = PolicyPackSession(self.pack, project=project, stack=stack, dry_run=self.dry_run)
         session = self.sessions[stack]
         session.project = project  # ConfigureStack carries the case's own project name
         return session
@@ -240,17 +241,21 @@ class CorpusRun:
     policy_names: set[str]
 
 
-def run_corpus(cases: list[Case], *, jobs: int = 2, pack: Path = PACK, case_timeout: int = 120) -> CorpusRun:
-    """Run every case's program (forked children, ``jobs`` at a time) and judge each as soon as it finishes."""
+def run_corpus(cases: list[Case], *, jobs: int = 2, pack: Path = PACK, case_timeout: int = 120,
+               dry_run: bool = True) -> CorpusRun:
+    """Run every case's program (forked children, ``jobs`` at a time) and judge each as soon as it finishes.
+
+    ``dry_run=False`` is the `pulumi up` view: computed outputs get plausible values (stackcheck --no-preview) and
+    the pack runs with PULUMI_DRY_RUN=false, where what it cannot evaluate is judged conservatively."""
     started = time.perf_counter()
     outcomes: dict[str, Outcome] = {}
-    judge = Judge(pack)
+    judge = Judge(pack, dry_run)
     server = ProgramServer(jobs, case_timeout)
     try:
         with _scratch() as tmp:
             for i, case in enumerate(cases):
                 server.submit({"id": i, "dir": str(case.dir), "stack": case.stack, "out": str(tmp / f"{i}.json"),
-                               "mode": "program"})
+                               "mode": "program", "dry_run": dry_run})
             server.finish_input()
             for message in server.done():
                 case = cases[message["id"]]
@@ -402,11 +407,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", "-v", action="store_true", help="list every case's verdict")
     parser.add_argument("--index", action="store_true", help="print the README's case table and exit")
     parser.add_argument("--pack", type=Path, default=PACK, help="policy pack directory (default: policy/)")
+    parser.add_argument("--applied", action="store_true",
+                        help="judge as under `pulumi up` (mocked computed outputs, PULUMI_DRY_RUN=false) instead of "
+                             "preview; not part of the scored figures")
     args = parser.parse_args(argv)
     if args.index:
         print(index_markdown(load_cases(only=args.only)), end="")
         return 0
-    run = run_corpus(load_cases(only=args.only), jobs=args.jobs, pack=args.pack.resolve())
+    run = run_corpus(load_cases(only=args.only), jobs=args.jobs, pack=args.pack.resolve(), dry_run=not args.applied)
     if args.verbose:
         for o in run.outcomes:
             state = ("ERROR" if o.error else "detected" if o.detected else "FALSE ALARM" if o.false_alarm

@@ -50,7 +50,8 @@ def _run_program(request: dict[str, Any]) -> dict[str, Any]:
 
     started = time.perf_counter()
     try:
-        result, _engine = run_program(Path(request["dir"]), request["stack"], dry_run=True)
+        result, _engine = run_program(Path(request["dir"]), request["stack"],
+                                      dry_run=bool(request.get("dry_run", True)))
     except ProgramError as exc:
         original = exc.original
         return {"error": f"the program raised {type(original).__name__}: {original}",
