@@ -26,7 +26,7 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-# The project itself, installed editable: `stackcheck` and `webstack-audit-db` become commands of the venv, and
+# The project itself, installed editable: `stackcheck`, `webstack-audit-db`, `webstack-restore-drill` become commands of the venv, and
 # `stackcheck preview` judges any Pulumi Python project with this checkout's pack (run it from that project).
 $(VENV)/.installed: $(VENV)/.runtime pyproject.toml
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
