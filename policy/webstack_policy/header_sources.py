@@ -181,9 +181,20 @@ def _by_path(kind: str, label: str, rules: list[_Rule], paths: Sequence[str],
         grouped_paths.setdefault(key, []).append(path)
     out = []
     for key, src in groups.items():
-        src.label = f"{label} (for {', '.join(grouped_paths[key])})"
+        src.label = f"{label} ({describe_paths(grouped_paths[key], paths)})"
         out.append(src)
     return out
+
+
+def describe_paths(hit: Sequence[str], every: Sequence[str]) -> str:
+    """Which HTML requests a source's headers reach, in words (the deep route is an example, not a user path)."""
+    if len(every) > 1 and set(hit) == set(every):
+        return "for every HTML page"
+    if list(hit) == ["/"]:
+        return "for /"
+    others = [p for p in hit if p != "/"]
+    root = "for / and " if "/" in hit else "for "
+    return f"{root}client-side routes such as {others[0]}" if others else f"for {', '.join(hit)}"
 
 
 # ------------------------------------------------------------------------------------------------ Cloudflare
@@ -300,7 +311,7 @@ def _vercel_route(props: dict[str, Any], paths: Sequence[str]) -> HeaderSource:
     hits = [_regex_rule_matches(pattern, route, path) for path in paths]
     matched = [p for p, hit in zip(paths, hits, strict=True) if hit]
     if matched:
-        src.label = f"{label} (for {', '.join(matched)})"
+        src.label = f"{label} ({describe_paths(matched, paths)})"
     elif None in hits:
         src.undecided.append("route.src" if not _conditional(route) else "route.has/missing")
         src.conditional, src.headers, src.removed = src.headers, {}, set()  # not counted where it may not apply

@@ -41,7 +41,8 @@ def test_netlify_headers_on_every_path_pass(pack: PolicyPackSession, pattern: st
 @pytest.mark.parametrize("pattern", ["/nothing", "/", "/assets/*"])
 def test_netlify_headers_on_other_paths_fail(pack: PolicyPackSession, pattern: str) -> None:
     result = judge(pack, file_resource("dist/_headers", netlify_headers(pattern)))
-    result.assert_has_violation(HEADERS, contains="/some/deep/route", level="mandatory")
+    v = result.assert_has_violation(HEADERS, contains="does not set", level="mandatory")
+    assert "client-side routes such as /some/deep/route" in v.message or "for every HTML page" in v.message
 
 
 def test_netlify_joins_a_header_repeated_by_two_matching_rules(pack: PolicyPackSession) -> None:
@@ -67,7 +68,7 @@ def test_vercel_json_sources_covering_html_pass(pack: PolicyPackSession, source:
 @pytest.mark.parametrize("source", ["/nothing", "/:path", "/:path+", "/assets/(.*)"])
 def test_vercel_json_sources_missing_html_fail(pack: PolicyPackSession, source: str) -> None:
     judge(pack, file_resource("vercel.json", vercel_json(source))).assert_has_violation(
-        HEADERS, contains="Vercel vercel.json (for /", level="mandatory")
+        HEADERS, contains="does not set the required header", level="mandatory")
 
 
 def test_vercel_json_conditional_rule_is_judged_conservatively(pack: PolicyPackSession,
@@ -91,7 +92,7 @@ def test_vercel_route_src_regex(pack: PolicyPackSession) -> None:
     judge(pack, no_headers).assert_no_violations(HEADERS)
     html_without = resource(ROUTE, "route", {"projectId": "prj", "route": {"src": "/(.*)",
                                                                              "headers": {"Cache-Control": "x"}}})
-    judge(pack, html_without).assert_has_violation(HEADERS, contains="Vercel project route (for /, /some/deep/route)")
+    judge(pack, html_without).assert_has_violation(HEADERS, contains="Vercel project route (for every HTML page)")
 
 
 def test_vercel_route_that_python_cannot_read(pack: PolicyPackSession, applied_pack: PolicyPackSession) -> None:
