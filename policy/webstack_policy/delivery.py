@@ -359,10 +359,11 @@ def _nginx_hardening(_type: str, props: dict[str, Any], check: Check) -> None:
             if block is not server and own_tokens is not None and own_tokens[:1] != ["off"] \
                     and check.config["requireServerTokensOff"]:
                 check.fail(f"nginx {block.label()}: server_tokens {' '.join(own_tokens)} turns the version back on.")
-            autoindex = block.directive("autoindex")
+            # A server inherits http-level settings; a location is judged by its own (its server was judged).
+            autoindex = block.inherited("autoindex") if block is server else block.directive("autoindex")
             if check.config["forbidAutoindex"] and autoindex is not None and autoindex[:1] == ["on"]:
                 check.fail(f"nginx {block.label()}: autoindex on lists directory contents to anyone.")
-            protocols = block.directive("ssl_protocols")
+            protocols = block.inherited("ssl_protocols") if block is server else block.directive("ssl_protocols")
             old = [p for p in protocols or [] if p in _OLD_PROTOCOLS]
             if old:
                 check.fail(f"nginx {block.label()}: ssl_protocols enables {', '.join(old)}; allow TLSv1.2 TLSv1.3 "

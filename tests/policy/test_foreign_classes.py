@@ -277,6 +277,15 @@ def test_nginx_directives_beyond_add_header(pack: PolicyPackSession, directive: 
     judge(pack, nginx_site(f"    {directive}")).assert_has_violation("nginx-server-hardening", contains=text)
 
 
+def test_http_level_autoindex_reaches_every_server(pack: PolicyPackSession) -> None:
+    site = nginx_site()
+    conf = site.inputs["uploads"][0]["content"]
+    wrapped = [{"file": "/etc/nginx/nginx.conf", "content": "http {\n  autoindex on;\n" + conf + "}\n"}]
+    judge(pack, container(uploads=wrapped)).assert_has_violation("nginx-server-hardening", contains="autoindex on")
+    fine = [{"file": "/etc/nginx/nginx.conf", "content": "http {\n  autoindex off;\n" + conf + "}\n"}]
+    judge(pack, container(uploads=fine)).assert_no_violations("nginx-server-hardening")
+
+
 def test_location_dropping_the_server_headers_says_why(pack: PolicyPackSession) -> None:
     judge(pack, nginx_site()).assert_no_violations(HEADERS)
     dropping = nginx_site(assets='expires max; add_header Cache-Control "public, immutable";')
