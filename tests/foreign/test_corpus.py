@@ -54,6 +54,7 @@ def test_every_case_runs_to_a_verdict(record_property: Callable[[str, object], N
     assert len(corpus_run.outcomes) == len(CASES)
     s = score(corpus_run.outcomes)
     assert s.insecure + s.clean == len(CASES)
+    assert s.detection_rate >= 0.95 and s.false_positive_rate <= 0.05, report(corpus_run)  # issue 13 thresholds
     for o in corpus_run.outcomes:  # every case was judged by the pack: at least one resource reached it
         assert o.resources > 1, o.case.name
 
