@@ -42,6 +42,10 @@ __all__ = ["EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "EXIT_V
            "key_value", "main", "render"]
 
 
+_DEBUG = False
+"""--debug was given (main() takes it out of argv before any command parses it)."""
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
@@ -75,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-policy", action="store_true", help="skip the policy pack")
     p.add_argument("--stack-tag", dest="tags", action="append", type=key_value, default=[], metavar="KEY=VALUE",
                    help="stack tag the pack sees, on top of `pulumi:tags` from the project and stack files")
-    p.add_argument("--debug", action="store_true", help="print the traceback of an internal error")
+    p.add_argument("--debug", action="store_true", help="print the traceback of an internal error (any command)")
     return parser
 
 
@@ -112,7 +116,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
             _say_problem(str(exc))
             return EXIT_USAGE
         except ProgramError as exc:
-            return _program_failure(exc.original, debug=args.debug)
+            return _program_failure(exc.original, debug=_DEBUG)
         except _PolicyError as exc:
             _say_problem(str(exc))
             return EXIT_USAGE
@@ -305,7 +309,9 @@ def _has_mandatory(result: PreviewResult) -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     """The CLI entry point: every outcome is one of the exit codes above, never a traceback (unless --debug)."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in argv
+    global _DEBUG  # one flag for every command, read where an internal error is reported
+    _DEBUG = debug = "--debug" in argv
+    argv = [a for a in argv if a != "--debug"]  # accepted by every command, wherever it is placed
     try:
         with interrupts_as_keyboard_interrupt():
             code = _dispatch(argv)

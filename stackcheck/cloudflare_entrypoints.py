@@ -187,10 +187,12 @@ def main(argv: Sequence[str]) -> int:
         return _usage("--zone-id must be a 32-character lower-case hex zone id")
     try:
         if args.from_file is not None:
-            try:
-                doc = json.loads(args.from_file.read_text())
-            except (OSError, json.JSONDecodeError) as exc:
-                return _usage(f"--from {args.from_file}: cannot read a JSON response ({exc})")
+            from stackcheck.contract import InputFileError, read_json_file
+
+            try:  # bounded: a directory, non-UTF-8 or 100k-deep JSON is a usage error, not a crash
+                doc = read_json_file(args.from_file, "--from")
+            except InputFileError as exc:
+                return _usage(f"{exc} (a saved JSON response is expected)")
             pages = doc if isinstance(doc, list) else [doc]
             where = f"a saved response ({args.from_file.name})"
         else:
