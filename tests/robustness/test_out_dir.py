@@ -106,3 +106,25 @@ def test_two_runs_write_byte_identical_reports(stack: str, tmp_path: Path) -> No
         if (first / name).read_bytes() != (out / name).read_bytes():
             TALLY.add("malformed artifacts")
             pytest.fail(f"{name} differs between two runs of {stack}")
+
+
+def test_no_preview_digests_do_not_depend_on_the_hash_seed() -> None:
+    """--no-preview mocks image digests; they were built from Python's hash(), salted per process, so two runs
+    differed. The engine's mocked outputs, computed in two processes with different hash seeds, must be equal."""
+    import subprocess
+    import sys
+
+    code = ("import json; from stackcheck.engine import _plausible_outputs as p; "
+            "print(json.dumps([p('docker:index/image:Image', 'web', {'imageName': 'web'}), "
+            "p('docker:index/remoteImage:RemoteImage', 'base', {'name': 'nginx'})], sort_keys=True))")
+    docs = []
+    for seed in ("1", "2"):
+        with TALLY.case(f"reports/no-preview-seed-{seed}"):
+            proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                                  cwd=REPO, env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(REPO)})
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        docs.append(proc.stdout)
+    assert "sha256:" in docs[0]
+    if docs[0] != docs[1]:
+        TALLY.add("malformed artifacts")
+        pytest.fail("--no-preview digests depend on the process's hash seed")
