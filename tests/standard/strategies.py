@@ -46,13 +46,14 @@ weakening_reason = st.text(alphabet=string.ascii_letters + string.digits + " .,-
 
 @st.composite
 def strict_headers(draw: st.DrawFn) -> dict[str, Any]:
+    # Lists are drawn without repeats: the config refuses an entry given twice (issue 14).
     csp: dict[str, Any] = {}
     for key in ("styleSrc", "imgSrc", "fontSrc", "connectSrc", "frameSrc", "mediaSrc"):
         if draw(st.booleans()):
-            csp[key] = draw(st.lists(fetch_sources, max_size=3))
+            csp[key] = draw(st.lists(fetch_sources, max_size=3, unique=True))
     for key in ("scriptSrc", "workerSrc"):
         if draw(st.booleans()):
-            csp[key] = draw(st.lists(script_sources, max_size=3))
+            csp[key] = draw(st.lists(script_sources, max_size=3, unique=True))
     for flag in ("allowInlineStyles", "upgradeInsecureRequests"):
         if draw(st.booleans()):
             csp[flag] = draw(st.booleans())
@@ -64,13 +65,13 @@ def strict_headers(draw: st.DrawFn) -> dict[str, Any]:
         csp["reportEndpoint"] = draw(https_urls)
     headers: dict[str, Any] = {"csp": csp}
     if draw(st.booleans()):
-        headers["apiOrigins"] = draw(st.lists(https_urls, max_size=3))
+        headers["apiOrigins"] = draw(st.lists(https_urls, max_size=3, unique=True))
     preload = draw(st.booleans())
     headers["hstsPreload"] = preload
     headers["hstsMaxAge"] = draw(st.integers(31536000 if preload else 0, 63072000 * 2))
     if draw(st.booleans()):
         headers["frameAncestors"] = draw(st.lists(st.one_of(st.just("'self'"), _origin(("https",))), min_size=1,
-                                                  max_size=3))
+                                                  max_size=3, unique=True))
     headers["crossOriginOpenerPolicy"] = draw(st.sampled_from(["same-origin", "same-origin-allow-popups"]))
     headers["crossOriginResourcePolicy"] = draw(st.sampled_from(["same-origin", "same-site", "cross-origin"]))
     coep = draw(st.sampled_from([None, "require-corp", "credentialless"]))
