@@ -47,6 +47,7 @@ from components.render.dockerfile import (
     render_dockerignore,
 )
 from components.render.nginx import NginxSiteSpec, TlsSpec, render_nginx
+from components.render.precompress import PRECOMPRESS_FILE, precompress_script
 from components.standard import Standard, resolve_standard
 from components.standard.env import resolve_env
 
@@ -123,6 +124,10 @@ class NginxSiteArgs(TypedDict):
     """Runtime base ``nginx:<v>-alpine``. Default ``1.28``."""
     nginx_digest: NotRequired[str]
     """``sha256:…`` pinning the runtime base image. Default: none (tag only)."""
+    brotli_static_module: NotRequired[str]
+    """Path of ``ngx_http_brotli_static_module.so`` inside the runtime image, to serve the build's ``.br`` files.
+    The official nginx images carry no brotli module (they serve the ``.gz`` files); Debian's nginx with
+    ``libnginx-mod-http-brotli-static`` has it at ``/usr/lib/nginx/modules/``. Default: none."""
     tls: NotRequired[bool]
     """Serve HTTPS with the origin certificate (then the certificate and key are required). Default true."""
     origin_certificate_pem: NotRequired[pulumi.Input[str] | None]
@@ -488,7 +493,8 @@ def resolve_site(name: str, args: NginxSiteArgs, stack: str) -> ResolvedSite:
         hostnames = tuple(args["hostnames"])
         spec = NginxSiteSpec(server_names=hostnames, canonical_host=args.get("canonical_host", hostnames[0]),
                              http_port=http_port, tls=tls_spec, state_dir=STATE_DIR,
-                             listen_address=args.get("listen_address"))
+                             listen_address=args.get("listen_address"),
+                             brotli_static_module=args.get("brotli_static_module"))
         df = DockerfileSpec(node_version=args.get("node_version", "22"),
                             nginx_version=args.get("nginx_version", "1.28"),
                             nginx_digest=args.get("nginx_digest"), app_dir=args.get("app_dir", "."),
@@ -498,6 +504,7 @@ def resolve_site(name: str, args: NginxSiteArgs, stack: str) -> ResolvedSite:
     except (ValueError, IndexError) as exc:
         raise _problem(name, "args", exc) from None
     files = {f"nginx/{rel}": content for rel, content in render_nginx(std, spec).items()}
+    files[f"nginx/{PRECOMPRESS_FILE}"] = precompress_script()
     files["nginx/Dockerfile"] = render_dockerfile(df)
     files["nginx/Dockerfile.dockerignore"] = render_dockerignore(df)
     if tls:

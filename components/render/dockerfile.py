@@ -22,7 +22,8 @@ its own with ``--build-arg NGINX_IMAGE=…``. The rendered nginx configuration i
 in a read-only mount at :data:`TLS_DIR` (see docs/nginx.md).
 
 Stages are rendered one function each; the runtime copies the site from :attr:`DockerfileSpec.dist_stage`, so a
-stage between build and runtime (e.g. precompressing assets) is one more function and a changed ``dist_stage``.
+stage between build and runtime is one more function and a changed ``dist_stage``. The build stage ends by
+precompressing the built text assets (:mod:`components.render.precompress`) with the stage's own Node.js.
 
 The Docker build context is the Pulumi project directory; ``app_dir`` (the Vite project) and ``config_dir`` (the
 rendered nginx tree) are paths inside it. :func:`render_dockerignore` keeps host ``node_modules`` (wrong
@@ -35,6 +36,7 @@ import re
 from dataclasses import dataclass
 
 from components.config.base import DIGEST_PATTERN, VERSION_PATTERN
+from components.render.precompress import PRECOMPRESS_FILE
 
 NGINX_UID = 101
 """The ``nginx`` user of the official image (uid 101, gid 101)."""
@@ -67,6 +69,7 @@ class DockerfileSpec:
     health_path: str = "/healthz"
     build_args: tuple[str, ...] = ()  # names of the build-time variables (values arrive as docker build args)
     dist_stage: str = "build"  # the stage the runtime copies the built site from (``/app/<output_dir>``)
+    precompress: bool = True  # write .br/.gz siblings of text assets in the build stage (precompress.mjs)
 
     def __post_init__(self) -> None:
         for name in self.build_args:
@@ -138,6 +141,17 @@ COPY {_in(app, "package.json")} {_in(app, "package-lock.json")} ./
 RUN npm ci --no-audit --no-fund
 COPY {app}/ ./
 {build_env}RUN npm run build
+{_precompress_steps(spec)}"""
+
+
+def _precompress_steps(spec: DockerfileSpec) -> str:
+    if not spec.precompress:
+        return ""
+    return f"""\
+# Compress the hashed assets once, here, instead of on every request: name.br and name.gz beside each text file,
+# sent as they are by nginx (gzip_static; brotli_static where the image has the module). Node's own zlib does it.
+COPY {spec.config_dir}/{PRECOMPRESS_FILE} /tmp/{PRECOMPRESS_FILE}
+RUN node /tmp/{PRECOMPRESS_FILE} {spec.output_dir}
 """
 
 

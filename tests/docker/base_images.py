@@ -4,10 +4,11 @@
   with ``dpkg-deb -x`` into a rootfs, plus ``busybox-static`` for the healthcheck's ``wget`` (the official alpine
   image has busybox too), the official image's layout (``/usr/share/nginx/html``, ``/var/cache/nginx``, logs
   linked to stdout/stderr) and its ``nginx`` user, uid/gid 101.
-* ``build`` stands in for ``node:<v>-alpine``: busybox plus an ``npm`` that is not npm — ``npm ci`` checks that
-  the lockfile came in, ``npm run build`` copies the fixture app's pre-built ``prebuilt/`` to ``dist/`` and records
-  the build-time environment variable *names* it saw. The Dockerfile's own steps (COPY of the app, ARGs, RUN,
-  COPY --from=build) run for real; only the Vite toolchain is replaced (npm needs its registry).
+* ``build`` stands in for ``node:<v>-alpine``: busybox, the host's real ``node`` binary with the libraries it links
+  against (so the build stage's precompression step runs for real), and an ``npm`` that is not npm — ``npm ci``
+  checks that the lockfile came in, ``npm run build`` copies the fixture app's pre-built ``prebuilt/`` to ``dist/``
+  and records the build-time environment variable *names* it saw. The Dockerfile's own steps (COPY of the app,
+  ARGs, RUN, COPY --from=build) run for real; only the Vite toolchain is replaced (npm needs its registry).
 
 Each rootfs tar is cached under ``$WEBSTACK_TEST_CACHE`` (default ``~/.cache/webstack-tests``) keyed by the
 exact package versions, so only the first run downloads (``apt-get download``) and extracts; every session then
@@ -29,7 +30,7 @@ from engine import Engine
 
 RUNTIME_PACKAGES = ("nginx", "libc6", "libcrypt1", "libpcre2-8-0", "libssl3", "zlib1g", "busybox-static")
 BUILD_PACKAGES = ("busybox-static",)
-LAYOUT_VERSION = "3"  # bump when the assembled layout changes, so cached tars are rebuilt
+LAYOUT_VERSION = "4"  # bump when the assembled layout changes, so cached tars are rebuilt
 
 RUNTIME_IMAGE = "webstack-test/nginx-debian"
 BUILD_IMAGE = "webstack-test/build-standin"
@@ -130,6 +131,34 @@ def _layout(kind: str, rootfs: Path) -> None:
         subprocess.run(["ldconfig", "-r", str(rootfs)], check=True, capture_output=True, timeout=60)
     else:
         _write(rootfs, "usr/local/bin/npm", NPM_STANDIN, 0o755)
+        _copy_with_libraries(rootfs, _host_node()[0], "usr/local/bin/node")
+        subprocess.run(["ldconfig", "-r", str(rootfs)], check=True, capture_output=True, timeout=60)
+
+
+def _host_node() -> tuple[Path, str]:
+    """The host's Node.js binary and its version (part of the build stand-in's cache key)."""
+    node = shutil.which("node")
+    if node is None:
+        raise RuntimeError("Node.js is not installed (make system-deps): the build stand-in runs the Dockerfile's "
+                           "precompression step with it")
+    version = subprocess.run([node, "--version"], capture_output=True, text=True, check=True, timeout=30).stdout
+    return Path(node).resolve(), version.strip()
+
+
+def _copy_with_libraries(rootfs: Path, binary: Path, dest: str) -> None:
+    """Copy ``binary`` to ``dest`` in the rootfs, and every shared library ``ldd`` resolves to the same path."""
+    target = rootfs / dest
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(binary, target)
+    listing = subprocess.run(["ldd", str(binary)], capture_output=True, text=True, check=True, timeout=30).stdout
+    for line in listing.splitlines():
+        parts = line.split()
+        path = parts[2] if "=>" in parts and len(parts) > 2 else parts[0] if parts else ""
+        if not path.startswith("/"):
+            continue  # linux-vdso: provided by the kernel
+        lib = rootfs / path.lstrip("/")
+        lib.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(Path(path).resolve(), lib)
 
 
 def _assemble(kind: str, packages: tuple[str, ...], dest: Path) -> None:
@@ -156,6 +185,8 @@ def _assemble(kind: str, packages: tuple[str, ...], dest: Path) -> None:
 
 def _tar(kind: str, packages: tuple[str, ...]) -> Path:
     versions = _versions(packages)
+    if kind == "build":
+        versions["host-node"] = _host_node()[1]
     directory = cache_root() / "docker-base"
     directory.mkdir(parents=True, exist_ok=True)
     dest = directory / f"{kind}-{_key(kind, versions)}.tar"

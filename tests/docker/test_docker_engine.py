@@ -82,7 +82,8 @@ class Deployment:
     def exec(self, *argv: str) -> subprocess.CompletedProcess[bytes]:
         return self.engine.docker("exec", self.container_id, *argv, check=False, timeout=30)
 
-    def get(self, path: str, *, tls: bool = True, host: str = "www.example.org") -> tuple[int, dict[str, str], bytes]:
+    def get(self, path: str, extra: dict[str, str] | None = None, *, tls: bool = True,
+            host: str = "www.example.org") -> tuple[int, dict[str, str], bytes]:
         conn: http.client.HTTPConnection
         if tls:
             ctx = ssl.create_default_context(cafile=str(self.pki.ca_cert))
@@ -90,7 +91,7 @@ class Deployment:
         else:
             conn = http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=10)
         try:
-            conn.request("GET", path, headers={"Host": host})
+            conn.request("GET", path, headers={"Host": host, **(extra or {})})
             response = conn.getresponse()
             headers: dict[str, str] = {}
             for name, value in response.getheaders():
@@ -294,6 +295,25 @@ def test_it_serves_the_app_over_tls_with_the_full_header_set_graded_a_plus(deplo
     assert headers["content-security-policy"] == dict(deployed.std.headers)["Content-Security-Policy"]
     status, headers, _ = deployed.get("/missing/deep/link")
     assert status == 200 and headers["cache-control"] == "no-cache"  # the SPA fallback
+
+
+def test_hashed_assets_are_sent_as_the_build_stage_precompressed_them(deployed: Deployment) -> None:
+    import gzip
+
+    _wait_running(deployed)
+    _wait_serving(deployed)
+    path = deployed.app.vendor_js
+    plain = (deployed.app.root / path.lstrip("/")).read_bytes()
+    # The siblings were written inside the image's build stage (the real precompress.mjs under Node.js), not here.
+    built = deployed.exec("cat", f"/usr/share/nginx/html{path}.gz")
+    assert built.returncode == 0, built.stderr
+    assert gzip.decompress(built.stdout) == plain and len(built.stdout) < len(plain) / 3
+    status, headers, body = deployed.get(path, {"Accept-Encoding": "gzip"})
+    assert status == 200 and headers.get("content-encoding") == "gzip"
+    assert body == built.stdout and int(headers["content-length"]) == len(built.stdout)
+    assert "Accept-Encoding" in headers.get("vary", "")
+    status, headers, body = deployed.get(path)
+    assert status == 200 and "content-encoding" not in headers and body == plain
 
 
 def test_plain_http_redirects_to_the_canonical_host_and_answers_health(deployed: Deployment) -> None:

@@ -29,7 +29,7 @@ def test_defaults_render_the_strict_standard_over_tls() -> None:
     assert site.std.profile == "strict" and site.tls
     assert site.origin_url == "https://203.0.113.10"
     assert site.spec.redirect_host == "example.org"
-    assert site.files["nginx/Dockerfile"].count("COPY build/prod/nginx/") == 2
+    assert site.files["nginx/Dockerfile"].count("COPY build/prod/nginx/") == 3  # precompress.mjs, nginx.conf, webstack/
     assert "ssl_certificate /etc/nginx/tls/origin.crt;" in site.files["nginx/nginx.conf"]
 
 
