@@ -177,11 +177,11 @@ PYTHONPATH_ENV = "STACKCHECK_USER_PYTHONPATH"
 """The user's own PYTHONPATH, kept by the policy proxy (which needs stackcheck's root on the path) for the pack."""
 
 _DIE_WITH_PARENT = """\
-import os, runpy, signal, sys
+import ctypes, os, runpy, signal, sys
 if sys.platform.startswith("linux"):
     try:
-                ctypes.CDLL(None).prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG
-    except Exception:
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
         pass
 if os.getppid() != int(sys.argv[1]):
     sys.exit("stackcheck: the parent process ended before this helper started")
