@@ -1,21 +1,44 @@
 """`webstack:index:CloudflareEdge` — the Cloudflare zone in front of the site: DNS, TLS, edge rules, origin TLS,
 health check.
 
-Thin: records and rules come from :mod:`components.render.cloudflare`; this registers them. Args are plain data
-(what another Pulumi language would send), built from stack config by :func:`cloudflare_edge_args_from_config`.
+The Args say what the user wants — the zone and domain, which host is canonical, where the site is hosted and
+whether it is proxied, the web-security standard's intent (:class:`~components.intent.StandardArgs`), CAA, extra
+records, a health check, origin TLS. The component validates that intent with the same models that check stack
+config (an error names the input), resolves the standard, renders the records and rules
+(:mod:`components.render.cloudflare`) and registers them. :func:`cloudflare_edge_args_from_config` is one way to
+fill the Args (from a stack's config); a YAML or TypeScript program fills them by hand and gets the same checks
+and defaults.
+
 Secure defaults: SSL mode ``strict``, TLS ≥ 1.2 with 1.3 on, Always Use HTTPS, Automatic HTTPS Rewrites, HSTS from
 the standard, one ruleset per phase (Cloudflare allows one zone entry point per phase).
 """
 
-from typing import Any, NotRequired, TypedDict, cast
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, NotRequired, TypedDict, cast
 
 import pulumi
 import pulumi_cloudflare as cloudflare
 import pulumi_tls as tls
+from pydantic import Field, ValidationError
 
+from components.config.base import Hostname, Ident, StrictModel
+from components.config.checks import edge_problems
+from components.config.cloudflare import CloudflareConfig
+from components.config.hosting import PublicIPv4, PublicIPv6
 from components.config.stack import StackConfig
+from components.intent import (
+    IntentError,
+    Problems,
+    ResolvedStandard,
+    StandardArgs,
+    camel,
+    explain,
+    resolve_standard_intent,
+    standard_args_from_config,
+    validate,
+)
 from components.render import cloudflare as render
-from components.standard.model import CacheRule, RateLimitRule, Standard
 
 COMPONENT_TYPE = "webstack:index:CloudflareEdge"
 PHASE_NAMES = {
@@ -25,179 +48,253 @@ PHASE_NAMES = {
     render.PHASE_HEADERS: "response-headers",
 }
 ORIGIN_REQUEST_TYPES = {"ecdsa": "origin-ecc", "rsa": "origin-rsa"}
+EDGE_FILE = "cloudflare/edge.json"
 
 
-class CaaDataArgs(TypedDict):
-    """The data of a CAA record."""
+class EdgeHostingArgs(TypedDict):
+    """Where the site is hosted: decides the apex and www records."""
 
-    flags: int
-    """0, or 128 (critical: a CA that does not understand the tag must refuse to issue)."""
-    tag: str
-    """issue | issuewild | iodef"""
-    value: str
-    """The CA's domain (issue, issuewild) or a mailto:/https: URL for reports (iodef)."""
-
-
-class DnsRecordArgs(TypedDict):
-    """One DNS record in the zone."""
-
-    key: str
-    """Stable suffix of the child resource name (renaming it replaces the record)."""
-    name: str
-    """Full record name inside the zone (``example.com``, ``www.example.com``)."""
-    type: str
-    """A | AAAA | CNAME | MX | TXT | CAA."""
-    content: NotRequired[str | None]
-    """Record content; omitted for CAA (see ``data``). Default: none."""
-    data: NotRequired[CaaDataArgs | None]
-    """CAA only. Default: none."""
-    ttl: NotRequired[int]
-    """Default 1 (automatic; required for proxied records)."""
+    provider: str
+    """vercel | netlify | nginx (an origin server of your own, reached by its address)."""
+    netlify_site_name: NotRequired[str | None]
+    """Netlify only, and required there: the site's name (www is a CNAME to ``<name>.netlify.app``). Default:
+    none."""
+    origin_ipv4: NotRequired[str | None]
+    """nginx only, and required there: the origin's public IPv4 address. Default: none."""
+    origin_ipv6: NotRequired[str | None]
+    """nginx only: the origin's public IPv6 address (adds AAAA records). Default: none."""
     proxied: NotRequired[bool]
-    """Default false."""
-    priority: NotRequired[int | None]
-    """MX only. Default: none."""
-    comment: NotRequired[str | None]
-    """Shown in the Cloudflare dashboard. Default: none."""
+    """Proxy apex and www through Cloudflare. Default true (required for nginx, whose Origin CA certificate only
+    Cloudflare trusts); false follows Vercel's and Netlify's advice of DNS-only records — then the edge rules do
+    not apply to the site and the host serves headers and redirects itself."""
 
 
-class HstsArgs(TypedDict):
-    """Strict-Transport-Security as Cloudflare's ``security_header`` zone setting sends it."""
+class ExtraRecordArgs(TypedDict):
+    """One additional DNS record (mail, verification, SPF/DMARC…)."""
 
-    max_age: int
-    """Seconds."""
-    include_subdomains: bool
-    """Whether the policy covers every subdomain."""
-    preload: bool
-    """Whether the header asks for inclusion in browsers' preload lists."""
-    nosniff: NotRequired[bool]
-    """Default true (Cloudflare adds X-Content-Type-Options: nosniff with HSTS)."""
-
-
-class CacheRuleArgs(TypedDict):
-    """Edge and browser caching for one asset class."""
-
-    asset_class: str
-    """health | hashed-assets | html | static | default"""
-    match: str
-    """exact | prefix | suffix | default"""
-    patterns: list[str]
-    """Paths (exact), path prefixes (prefix) or file extensions (suffix) this rule matches."""
-    cache_control: str
-    """The Cache-Control the origin sends for this class."""
-    edge_ttl: NotRequired[int | None]
-    """Seconds at the edge. Default: none (bypass the edge cache)."""
-    browser_ttl: NotRequired[int | None]
-    """Seconds in the browser. Default: none (respect the origin's Cache-Control)."""
-
-
-class RateLimitArgs(TypedDict):
-    """One rate-limit rule (Cloudflare's ``http_ratelimit`` phase)."""
-
-    path: str
-    """``/api/*`` (prefix) or ``/login`` (exact)."""
-    requests_per_period: int
-    """Requests a client may send within ``period`` before ``action`` applies."""
-    period: int
-    """Seconds: 10, 60, 120, 300, 600 or 3600."""
-    mitigation_timeout: int
-    """Seconds the action stays in force once a client is over the limit."""
-    action: str
-    """block | managed_challenge | js_challenge | log"""
-
-
-class HealthcheckArgs(TypedDict):
-    """A Cloudflare health check probing one hostname over HTTPS."""
-
+    type: str
+    """MX | TXT | CNAME | A | AAAA."""
     name: str
-    """Letters, digits, '-' and '_' only."""
-    address: str
-    """Hostname (or origin IP) to probe over HTTPS; also sent as the Host header."""
-    path: str
-    """The health endpoint; it must answer 200."""
-    port: NotRequired[int]
-    """Default 443."""
-    follow_redirects: NotRequired[bool]
-    """Default false; true for a host that redirects to the canonical one (the probe then checks both hops)."""
-    timeout: NotRequired[int]
-    """Seconds; default 3 (the runbook: slower than 3 s is unhealthy)."""
-    interval: NotRequired[int]
-    """Seconds; default 60."""
+    """Full record name inside the zone (``_dmarc.example.com``); not the site's own apex/www for A/AAAA/CNAME."""
+    content: str
+    """An address (A/AAAA), a hostname (CNAME/MX) or text (TXT, up to 255 characters per quoted string)."""
+    ttl: NotRequired[int]
+    """1 = automatic, otherwise 60..86400 seconds. Default 1."""
+    priority: NotRequired[int | None]
+    """MX only, and required there: 0..65535. Default: none."""
+    proxied: NotRequired[bool]
+    """A/AAAA/CNAME to a public target only. Default false."""
+
+
+class EdgeHealthcheckArgs(TypedDict):
+    """Cloudflare health checks probing every public hostname over HTTPS on the standard's health path (needs a
+    Pro plan or above)."""
+
+    timeout_seconds: NotRequired[int]
+    """1..3 (the runbook treats a page slower than 3 s as down). Default 3."""
+    interval_seconds: NotRequired[int]
+    """15..3600. Default 60."""
     retries: NotRequired[int]
-    """Default 2."""
+    """Immediate retries after a timeout, 0..5. Default 2."""
     consecutive_fails: NotRequired[int]
-    """Default 2."""
+    """1..10. Default 2."""
     consecutive_successes: NotRequired[int]
-    """Default 2."""
+    """1..10. Default 2."""
+    notification_email: NotRequired[str | None]
+    """E-mailed when any check changes state (a notification policy; needs ``account_id``). Default: none."""
 
 
 class OriginTlsArgs(TypedDict):
     """A Cloudflare Origin CA certificate for a self-hosted origin (key generated with pulumi-tls)."""
 
-    hostnames: list[str]
-    """Hostnames the certificate covers (the first is the subject's common name)."""
+    hostnames: NotRequired[list[str]]
+    """Hostnames the certificate covers, inside the zone (the first is the subject's common name). Default: the
+    apex and www."""
     key_algorithm: NotRequired[str]
-    """ecdsa (P-256, default) | rsa (2048 bits)."""
+    """ecdsa (P-256) | rsa (2048 bits). Default ecdsa."""
     validity_days: NotRequired[int]
-    """Default 5475 (15 years, Cloudflare's maximum)."""
+    """7, 30, 90, 365, 730, 1095 or 5475. Default 5475 (15 years, Cloudflare's maximum)."""
 
 
 class CloudflareEdgeArgs(TypedDict):
+    """Inputs of :class:`CloudflareEdge`: what the site wants from its Cloudflare zone. Optional keys may be left
+    out; every default is stated."""
+
     zone_id: str
-    """The Cloudflare zone id."""
+    """The Cloudflare zone id (32 hex characters)."""
     domain: str
     """The zone's apex domain."""
+    hosting: EdgeHostingArgs
+    """Where the site is hosted, and whether its records are proxied."""
     canonical_host: NotRequired[str]
-    """apex (default) | www — the other one 301-redirects to it."""
+    """apex | www — the other one 301-redirects to it. Default apex."""
+    standard: NotRequired[StandardArgs]
+    """The web-security standard's intent: header profile, CSP extras, weakenings with their reason, the Supabase
+    URL, rate limits, cache classes. Default: the strict standard with the default rate limits and production
+    rules."""
     account_id: NotRequired[str | None]
-    """Needed only for the health-check notification policy. Default: none."""
-    records: list[DnsRecordArgs]
-    """Every DNS record of the site (web, CAA, extra records)."""
+    """The Cloudflare account id; needed only for the health-check notification policy. Default: none."""
+    caa: NotRequired[list[str]]
+    """CAs allowed to issue for the domain: letsencrypt.org, pki.goog, sectigo.com, digicert.com, comodoca.com,
+    ssl.com (Vercel and Netlify issue from letsencrypt.org). Default letsencrypt.org and pki.goog."""
+    caa_report_email: NotRequired[str | None]
+    """Where CAs report refused issuance (a CAA iodef record). Default: none."""
+    extra_records: NotRequired[list[ExtraRecordArgs]]
+    """Additional DNS records. Default: none."""
     min_tls_version: NotRequired[str]
-    """Default "1.2"."""
-    hsts: HstsArgs
-    """Strict-Transport-Security sent by the edge."""
+    """1.2 | 1.3. Default 1.2."""
     dnssec: NotRequired[bool]
-    """Default false."""
-    headers: dict[str, str]
-    """Response headers set on every response (the standard's header set)."""
-    remove_headers: NotRequired[list[str]]
-    """Removed where Cloudflare allows (not ``Server``). Default: none."""
-    cache_rules: NotRequired[list[CacheRuleArgs]]
-    """Caching per asset class. Default: none (Cloudflare's default caching)."""
-    rate_limits: NotRequired[list[RateLimitArgs]]
-    """Default: none."""
-    healthchecks: NotRequired[list[HealthcheckArgs]]
-    """Default: none."""
-    health_notification_email: NotRequired[str | None]
-    """With ``account_id``: a notification policy e-mails this address when any health check changes state.
-    Default: none."""
+    """Sign the zone. Default false."""
+    healthcheck: NotRequired[EdgeHealthcheckArgs | None]
+    """Health checks of the apex and www. Default: none."""
     origin_tls: NotRequired[OriginTlsArgs | None]
-    """Default: no Origin CA certificate (only self-hosted origins need one)."""
+    """Issue an Origin CA certificate (self-hosted origins). Default: none; required for nginx hosting on
+    production (the zone's SSL mode is strict)."""
 
 
-def _cache_rule(arg: CacheRuleArgs) -> CacheRule:
-    return CacheRule(arg["asset_class"], arg["match"], tuple(arg.get("patterns", [])),  # type: ignore[arg-type]
-                     arg["cache_control"], arg.get("edge_ttl"), arg.get("browser_ttl"))
+# ---------------------------------------------------------------------------------------------------------------
+# The intent, validated
 
 
-def _rate_limit(arg: RateLimitArgs) -> RateLimitRule:
-    return RateLimitRule(path=arg["path"], requests_per_period=int(arg["requests_per_period"]),
-                         period=int(arg["period"]), mitigation_timeout=int(arg["mitigation_timeout"]),
-                         action=arg["action"], burst=0)
+class _Hosting(StrictModel):
+    provider: Literal["vercel", "netlify", "nginx"]
+    netlify_site_name: Ident | None = None
+    origin_ipv4: PublicIPv4 | None = None
+    origin_ipv6: PublicIPv6 | None = None
+    proxied: bool = True
 
 
-def edge_rulesets(args: CloudflareEdgeArgs) -> dict[str, list[dict[str, Any]]]:
-    """Every rule from the args, one list per phase (pure; the component registers one Ruleset per entry)."""
-    by_phase: dict[str, list[dict[str, Any]]] = {}
-    by_phase[render.PHASE_REDIRECT] = render.redirect_rules(args["domain"], args.get("canonical_host", "apex"))
-    by_phase[render.PHASE_RATELIMIT] = render.ratelimit_rules_from([_rate_limit(r) for r in
-                                                                    args.get("rate_limits", [])])
-    by_phase[render.PHASE_CACHE] = render.cache_rules_from([_cache_rule(r) for r in args.get("cache_rules", [])])
-    if args.get("headers") or args.get("remove_headers"):
-        by_phase[render.PHASE_HEADERS] = render.header_rules(list(args.get("headers", {}).items()),
-                                                             args.get("remove_headers", []))
-    return {phase: rules for phase, rules in by_phase.items() if rules}
+class _Site(StrictModel):
+    """The inputs that are not Cloudflare zone settings (those are validated as ``CloudflareConfig``)."""
+
+    domain: Hostname
+    canonical_host: Literal["apex", "www"] = "apex"
+    hosting: _Hosting
+    origin_tls: bool = False
+    origin_hostnames: list[Hostname] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Edge:
+    """Everything the component registers, resolved from its Args (pure data)."""
+
+    zone: CloudflareConfig
+    domain: str
+    canonical_host: str
+    hosting: _Hosting
+    standard: ResolvedStandard
+    healthcheck: bool
+    origin_tls: bool
+    origin_hostnames: list[str]
+
+    @property
+    def canonical(self) -> str:
+        return self.domain if self.canonical_host == "apex" else f"www.{self.domain}"
+
+    @property
+    def hostnames(self) -> list[str]:
+        return [self.domain, f"www.{self.domain}"]
+
+    def records(self) -> list[render.Record]:
+        h = self.hosting
+        web = render.web_records(self.domain, h.provider, h.proxied, netlify_site=h.netlify_site_name,
+                                 origin_ipv4=h.origin_ipv4, origin_ipv6=h.origin_ipv6)
+        return (web + render.caa_records(self.domain, self.zone.caa, self.zone.caa_report_email)
+                + render.extra_records(self.zone.extra_records))
+
+    def rulesets(self) -> dict[str, list[dict[str, Any]]]:
+        return render.rulesets(self.standard.standard, self.domain, self.canonical_host)
+
+
+# Where each CloudflareConfig key comes from in the Args (for error paths).
+_ZONE_INPUTS = {"proxied": "hosting.proxied", "originHostnames": "originTls.hostnames",
+                "originCertificate": "originTls", "rateLimits": "standard.rateLimits"}
+
+
+def _input_path(config_path: str) -> str:
+    head, sep, rest = config_path.partition(".")
+    bracket = head.find("[")
+    key, index = (head[:bracket], head[bracket:]) if bracket >= 0 else (head, "")
+    mapped = _ZONE_INPUTS.get(key)
+    if mapped is None:
+        return config_path
+    return f"{mapped}{index}{sep}{rest}"
+
+
+def resolve_edge(args: Mapping[str, Any], component: str) -> Edge:
+    """Validate the Args (snake_case keys, as Python callers and the component host pass them) and resolve them;
+    :class:`IntentError` names every bad input."""
+    problems: Problems = []
+    raw = dict(args)
+    hosting_raw = raw.get("hosting")
+    origin = raw.get("origin_tls")
+    origin = dict(origin) if isinstance(origin, Mapping) else origin
+    healthcheck = raw.get("healthcheck")
+    zone_raw: dict[str, Any] = {key: raw[key] for key in ("zone_id", "account_id", "caa", "caa_report_email",
+                                                          "dnssec", "min_tls_version", "extra_records")
+                                if raw.get(key) is not None}
+    if isinstance(hosting_raw, Mapping) and "proxied" in hosting_raw:
+        zone_raw["proxied"] = hosting_raw["proxied"]
+    zone_raw["healthcheck"] = healthcheck if healthcheck is not None else {"enabled": False}
+    if isinstance(origin, Mapping):
+        cert = {k: origin[k] for k in ("key_algorithm", "validity_days") if origin.get(k) is not None}
+        zone_raw["origin_certificate"] = cert
+    zone = None
+    try:
+        zone = CloudflareConfig.model_validate(zone_raw)
+    except ValidationError as exc:
+        problems += [(_input_path(path), msg) for path, msg in explain(exc, "")]
+
+    site_raw: dict[str, Any] = {key: raw[key] for key in ("domain", "hosting", "canonical_host")
+                                if raw.get(key) is not None}
+    site_raw["origin_tls"] = origin is not None
+    if isinstance(origin, Mapping) and origin.get("hostnames") is not None:
+        site_raw["origin_hostnames"] = origin["hostnames"]
+    site_problems: Problems = []
+    site = validate(_Site, site_raw, "", site_problems)
+    problems += [(_input_path(path), msg) for path, msg in site_problems]
+    unknown = set(raw) - set(CloudflareEdgeArgs.__annotations__)
+    problems += [(camel(key), "unknown input (check the spelling; see docs/reference/)") for key in sorted(unknown)]
+    standard = resolve_standard_intent(raw.get("standard"), "standard", problems)
+    if zone is None or site is None or standard is None:
+        raise IntentError(component, problems)
+
+    found = edge_problems(zone, domain=site.domain, provider=site.hosting.provider, rate_limits=standard.rate_limits)
+    problems += [(_input_path(path), msg) for path, msg in found]
+    problems += _site_problems(site, production=standard.production)
+    if problems:
+        raise IntentError(component, problems)
+    return Edge(zone=zone, domain=site.domain, canonical_host=site.canonical_host, hosting=site.hosting,
+                standard=standard, healthcheck=healthcheck is not None, origin_tls=site.origin_tls,
+                origin_hostnames=list(site.origin_hostnames) or [site.domain, f"www.{site.domain}"])
+
+
+def _site_problems(site: _Site, *, production: bool) -> Problems:
+    h = site.hosting
+    problems: Problems = []
+    if h.provider == "netlify" and not h.netlify_site_name:
+        problems.append(("hosting.netlifySiteName", "required for Netlify hosting (www is a CNAME to "
+                         "<name>.netlify.app)"))
+    if h.provider != "netlify" and h.netlify_site_name:
+        problems.append(("hosting.netlifySiteName", f"applies to Netlify hosting only, not {h.provider}"))
+    if h.provider == "nginx" and not h.origin_ipv4:
+        problems.append(("hosting.originIpv4", "required for nginx hosting: the apex and www A records point "
+                         "to it"))
+    for key, value in (("originIpv4", h.origin_ipv4), ("originIpv6", h.origin_ipv6)):
+        if h.provider != "nginx" and value:
+            problems.append((f"hosting.{key}", f"applies to nginx hosting only; {h.provider} publishes its own "
+                             "addresses"))
+    for i, host in enumerate(site.origin_hostnames):
+        if host != site.domain and not host.endswith("." + site.domain):
+            problems.append((f"originTls.hostnames[{i}]", f"{host!r} is not in {site.domain!r}"))
+    if production and h.provider == "nginx" and not site.origin_tls:
+        problems.append(("originTls", "required for nginx hosting on production: the zone's SSL mode is strict, "
+                         "which needs a valid certificate at the origin"))
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The component
 
 
 class CloudflareEdge(pulumi.ComponentResource):
@@ -217,28 +314,28 @@ class CloudflareEdge(pulumi.ComponentResource):
     """The certificate's private key (PEM, secret); None without ``origin_tls``."""
     healthcheck_ids: pulumi.Output[list[str]]
     """Ids of the Cloudflare health checks (one per probed hostname)."""
+    files: pulumi.Output[dict[str, str]]
+    """Rendered files (path → text): ``cloudflare/edge.json``, every record and ruleset rule for review."""
 
     def __init__(self, name: str, args: CloudflareEdgeArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        edge = resolve_edge(args, f"{COMPONENT_TYPE} '{name}'")  # before anything registers
         super().__init__(COMPONENT_TYPE, name, {}, opts)
         child = pulumi.ResourceOptions(parent=self)
-        zone_id = args["zone_id"]
-        domain = args["domain"]
-        canonical_host = args.get("canonical_host", "apex")
-        canonical = domain if canonical_host == "apex" else f"www.{domain}"
+        zone_id = edge.zone.zone_id
 
-        names = []
-        for rec in args["records"]:
+        records = edge.records()
+        for rec in records:
             self._record(name, zone_id, rec, child)
-            names.append(rec["name"])
 
-        self._tls_settings(name, zone_id, args, child)
-        if args.get("dnssec", False):
+        self._tls_settings(name, edge, child)
+        if edge.zone.dnssec:
             cloudflare.ZoneDnssec(f"{name}-dnssec", zone_id=zone_id, status="active", opts=child)
 
         self.rulesets: dict[str, cloudflare.Ruleset] = {}
         """The Ruleset per phase (for ``depends_on``; read its outputs with ``.apply``, never ``Output.all``)."""
         ids: dict[str, pulumi.Output[str]] = {}
-        for phase, rules in edge_rulesets(args).items():
+        by_phase = edge.rulesets()
+        for phase, rules in by_phase.items():
             ruleset = cloudflare.Ruleset(
                 f"{name}-{PHASE_NAMES[phase]}", zone_id=zone_id, kind="zone", phase=phase,
                 name=f"webstack {PHASE_NAMES[phase]}", description="Managed by webstack (CloudflareEdge)",
@@ -248,147 +345,141 @@ class CloudflareEdge(pulumi.ComponentResource):
 
         cert_pem: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         key_pem: pulumi.Output[str | None] = pulumi.Output.from_input(None)
-        origin_tls = args.get("origin_tls")
-        if origin_tls:
-            cert_pem, key_pem = self._origin_certificate(name, origin_tls, child)
+        if edge.origin_tls:
+            cert_pem, key_pem = self._origin_certificate(name, edge, child)
 
-        health_ids = [self._healthcheck(name, health, zone_id, child) for health in args.get("healthchecks", [])]
-        email, account_id = args.get("health_notification_email"), args.get("account_id")
-        if health_ids and email and account_id:
+        health_ids = self._healthchecks(name, edge, child) if edge.healthcheck else []
+        hc = edge.zone.healthcheck
+        if health_ids and hc.notification_email and edge.zone.account_id:
             cloudflare.NotificationPolicy(
-                f"{name}-health-alert", account_id=account_id, name=f"webstack {domain} health",
+                f"{name}-health-alert", account_id=edge.zone.account_id, name=f"webstack {edge.domain} health",
                 alert_type="health_check_status_notification", enabled=True,
-                description=f"webstack: a health check of {domain} changed state",
-                mechanisms={"emails": [{"id": email}]}, filters={"health_check_ids": health_ids}, opts=child)
+                description=f"webstack: a health check of {edge.domain} changed state",
+                mechanisms={"emails": [{"id": hc.notification_email}]}, filters={"health_check_ids": health_ids},
+                opts=child)
 
         self.zone_id = pulumi.Output.from_input(zone_id)
-        self.record_names = pulumi.Output.from_input(names)
+        self.record_names = pulumi.Output.from_input([r.name for r in records])
         # Only the ids (plain strings) are combined: provider output objects must never reach Output.all.
         self.ruleset_ids = pulumi.Output.all(**ids) if ids else pulumi.Output.from_input({})
-        self.canonical_url = pulumi.Output.from_input(f"https://{canonical}")
+        self.canonical_url = pulumi.Output.from_input(f"https://{edge.canonical}")
         self.origin_certificate_pem = cert_pem
         self.origin_private_key_pem = key_pem
         self.healthcheck_ids = pulumi.Output.all(*health_ids) if health_ids else pulumi.Output.from_input([])
+        self.files = pulumi.Output.from_input({EDGE_FILE: render.edge_json(records, by_phase)})
         self.register_outputs({
             "zoneId": self.zone_id, "recordNames": self.record_names, "rulesetIds": self.ruleset_ids,
             "canonicalUrl": self.canonical_url, "originCertificatePem": self.origin_certificate_pem,
             "originPrivateKeyPem": self.origin_private_key_pem, "healthcheckIds": self.healthcheck_ids,
+            "files": self.files,
         })
 
     @staticmethod
-    def _record(name: str, zone_id: str, rec: DnsRecordArgs, opts: pulumi.ResourceOptions) -> None:
-        data = rec.get("data")
+    def _record(name: str, zone_id: str, rec: render.Record, opts: pulumi.ResourceOptions) -> None:
         cloudflare.DnsRecord(
-            f"{name}-{rec['key']}", zone_id=zone_id, name=rec["name"], type=rec["type"],
-            content=rec.get("content"), ttl=rec.get("ttl", 1), proxied=rec.get("proxied", False),
-            priority=rec.get("priority"), comment=rec.get("comment"),
-            data=cast(Any, dict(data)) if data else None, opts=opts)
+            f"{name}-{rec.key}", zone_id=zone_id, name=rec.name, type=rec.type, content=rec.content, ttl=rec.ttl,
+            proxied=rec.proxied, priority=rec.priority, comment=rec.comment,
+            data=cast(Any, dict(rec.data)) if rec.data else None, opts=opts)
 
     @staticmethod
-    def _tls_settings(name: str, zone_id: str, args: CloudflareEdgeArgs, opts: pulumi.ResourceOptions) -> None:
-        hsts = args["hsts"]
+    def _tls_settings(name: str, edge: Edge, opts: pulumi.ResourceOptions) -> None:
+        std = edge.standard.standard
         settings: list[tuple[str, str, Any]] = [
             ("ssl", "ssl", "strict"),
-            ("min-tls-version", "min_tls_version", args.get("min_tls_version", "1.2")),
+            ("min-tls-version", "min_tls_version", edge.zone.min_tls_version),
             ("tls-1-3", "tls_1_3", "on"),
             ("always-use-https", "always_use_https", "on"),
             ("automatic-https-rewrites", "automatic_https_rewrites", "on"),
             # snake_case keys: the API echoes them so, and camelCase here diffs forever (pulumi-cloudflare#1579).
             ("hsts", "security_header", {"strict_transport_security": {
                 "enabled": True,
-                "max_age": int(hsts["max_age"]),
-                "include_subdomains": bool(hsts["include_subdomains"]),
-                "preload": bool(hsts["preload"]),
-                "nosniff": bool(hsts.get("nosniff", True)),
+                "max_age": std.hsts_max_age,
+                "include_subdomains": std.hsts_include_subdomains,
+                "preload": std.hsts_preload,
+                "nosniff": std.header("X-Content-Type-Options") == "nosniff",
             }}),
         ]
         for suffix, setting_id, value in settings:
-            cloudflare.ZoneSetting(f"{name}-{suffix}", zone_id=zone_id, setting_id=setting_id, value=value,
-                                   opts=opts)
+            cloudflare.ZoneSetting(f"{name}-{suffix}", zone_id=edge.zone.zone_id, setting_id=setting_id,
+                                   value=value, opts=opts)
 
     @staticmethod
-    def _origin_certificate(name: str, origin: OriginTlsArgs, opts: pulumi.ResourceOptions
+    def _origin_certificate(name: str, edge: Edge, opts: pulumi.ResourceOptions
                             ) -> tuple[pulumi.Output[str | None], pulumi.Output[str | None]]:
-        algorithm = origin.get("key_algorithm", "ecdsa")
-        if algorithm not in ORIGIN_REQUEST_TYPES:
-            raise ValueError(f"origin_tls.key_algorithm must be 'ecdsa' or 'rsa', not {algorithm!r}")
-        if algorithm == "ecdsa":
+        origin = edge.zone.origin_certificate
+        if origin.key_algorithm == "ecdsa":
             key = tls.PrivateKey(f"{name}-origin-key", algorithm="ECDSA", ecdsa_curve="P256", opts=opts)
         else:
             key = tls.PrivateKey(f"{name}-origin-key", algorithm="RSA", rsa_bits=2048, opts=opts)
-        hostnames = list(origin["hostnames"])
+        hostnames = edge.origin_hostnames
         csr = tls.CertRequest(f"{name}-origin-csr", private_key_pem=key.private_key_pem, dns_names=hostnames,
                               subject={"common_name": hostnames[0]}, opts=opts)
         cert = cloudflare.OriginCaCertificate(
             f"{name}-origin-cert", csr=csr.cert_request_pem, hostnames=hostnames,
-            request_type=ORIGIN_REQUEST_TYPES[algorithm], requested_validity=origin.get("validity_days", 5475),
+            request_type=ORIGIN_REQUEST_TYPES[origin.key_algorithm], requested_validity=origin.validity_days,
             opts=opts)
         return cert.certificate, pulumi.Output.secret(key.private_key_pem)
 
     @staticmethod
-    def _healthcheck(name: str, health: HealthcheckArgs, zone_id: str, opts: pulumi.ResourceOptions
-                     ) -> pulumi.Output[str]:
-        timeout = health.get("timeout", 3)
-        check = cloudflare.Healthcheck(
-            f"{name}-health-{health['name']}", zone_id=zone_id, name=health["name"], address=health["address"],
-            type="HTTPS", description=f"webstack: {health['address']}{health['path']} answers 200 within {timeout}s",
-            timeout=timeout, interval=health.get("interval", 60), retries=health.get("retries", 2),
-            consecutive_fails=health.get("consecutive_fails", 2),
-            consecutive_successes=health.get("consecutive_successes", 2),
-            http_config={
-                "method": "GET", "path": health["path"], "port": health.get("port", 443),
-                "expected_codes": ["200"], "follow_redirects": health.get("follow_redirects", False),
-                "allow_insecure": False, "header": {"Host": [health["address"]]},
-            },
-            opts=opts)
-        return check.id
+    def _healthchecks(name: str, edge: Edge, opts: pulumi.ResourceOptions) -> list[pulumi.Output[str]]:
+        """Every public hostname probed end to end through the edge (what visitors get); the redirecting host
+        follows its 301, so a broken redirect is caught too."""
+        hc = edge.zone.healthcheck
+        path = edge.standard.standard.health_path
+        ids = []
+        for host in edge.hostnames:
+            check_name = render.healthcheck_name(pulumi.get_project(), pulumi.get_stack(),
+                                                 "apex" if host == edge.domain else "www")
+            check = cloudflare.Healthcheck(
+                f"{name}-health-{check_name}", zone_id=edge.zone.zone_id, name=check_name, address=host,
+                type="HTTPS", description=f"webstack: {host}{path} answers 200 within {hc.timeout_seconds}s",
+                timeout=hc.timeout_seconds, interval=hc.interval_seconds, retries=hc.retries,
+                consecutive_fails=hc.consecutive_fails, consecutive_successes=hc.consecutive_successes,
+                http_config={
+                    "method": "GET", "path": path, "port": 443, "expected_codes": ["200"],
+                    "follow_redirects": host != edge.canonical, "allow_insecure": False, "header": {"Host": [host]},
+                },
+                opts=opts)
+            ids.append(check.id)
+        return ids
 
 
-def cloudflare_edge_args_from_config(cfg: StackConfig, std: Standard) -> CloudflareEdgeArgs:
-    """The component's args for this stack: records for its hosting option, the standard's rules, origin TLS for
-    nginx, a health check on prod."""
+# ---------------------------------------------------------------------------------------------------------------
+# Stack config → Args (one way to fill them)
+
+
+def cloudflare_edge_args_from_config(cfg: StackConfig) -> CloudflareEdgeArgs:
+    """The component's Args for this stack: its hosting option, zone settings and standard intent; a health check
+    on production stacks; origin TLS for nginx. Keys the stack leaves unset are left out (the defaults match)."""
     cf = cfg.cloudflare
-    proxied = cfg.cloudflare.web_records_proxied
-    args: CloudflareEdgeArgs = {
-        "zone_id": cf.zone_id,
-        "domain": cfg.domain,
-        "canonical_host": cfg.canonical_host,
-        "account_id": cf.account_id,
-        "records": [r.as_args() for r in render.all_records(cfg, proxied)],  # type: ignore[misc]
-        "min_tls_version": cf.min_tls_version,
-        "hsts": {"max_age": std.hsts_max_age, "include_subdomains": std.hsts_include_subdomains,
-                 "preload": std.hsts_preload, "nosniff": std.header("X-Content-Type-Options") == "nosniff"},
-        "dnssec": cf.dnssec,
-        "headers": dict(std.headers),
-        "remove_headers": list(std.remove_headers),
-        "cache_rules": [{"asset_class": r.asset_class, "match": r.match, "patterns": list(r.patterns),
-                         "cache_control": r.cache_control, "edge_ttl": r.edge_ttl, "browser_ttl": r.browser_ttl}
-                        for r in std.cache_rules],
-        "rate_limits": [{"path": r.path, "requests_per_period": r.requests_per_period, "period": r.period,
-                         "mitigation_timeout": r.mitigation_timeout, "action": r.action} for r in std.rate_limits],
-        "healthchecks": [],
-        "health_notification_email": None,
-        "origin_tls": None,
-    }
-    hc = cf.healthcheck
-    if cfg.is_prod and hc.enabled:
-        # Every public hostname is probed end to end through the edge (what visitors get); the redirecting host
-        # follows its 301, so a broken redirect is caught too.
-        args["healthchecks"] = [{
-            "name": render.healthcheck_name(cfg.project, cfg.stack, "apex" if host == cfg.domain else "www"),
-            "address": host,
-            "path": std.health_path,
-            "port": 443,
-            "follow_redirects": host != cfg.canonical_hostname,
-            "timeout": hc.timeout_seconds,
-            "interval": hc.interval_seconds,
-            "retries": hc.retries,
-            "consecutive_fails": hc.consecutive_fails,
-            "consecutive_successes": hc.consecutive_successes,
-        } for host in cfg.hostnames]
-        args["health_notification_email"] = hc.notification_email
-    if cfg.hosting.provider == "nginx" and cfg.hosting.nginx is not None and cfg.hosting.nginx.origin_tls:
-        args["origin_tls"] = {"hostnames": render.origin_hostnames(cfg),
-                              "key_algorithm": cf.origin_certificate.key_algorithm,
-                              "validity_days": cf.origin_certificate.validity_days}
+    hosting: EdgeHostingArgs = {"provider": cfg.hosting.provider, "proxied": cf.web_records_proxied}
+    if cfg.hosting.netlify is not None and cfg.hosting.provider == "netlify":
+        hosting["netlify_site_name"] = cfg.hosting.netlify.site_name
+    nginx = cfg.hosting.nginx if cfg.hosting.provider == "nginx" else None
+    if nginx is not None:
+        hosting["origin_ipv4"] = nginx.origin_ipv4
+        if nginx.origin_ipv6:
+            hosting["origin_ipv6"] = nginx.origin_ipv6
+    args: CloudflareEdgeArgs = {"zone_id": cf.zone_id, "domain": cfg.domain, "hosting": hosting,
+                                "canonical_host": cfg.canonical_host, "standard": standard_args_from_config(cfg)}
+    if cf.account_id:
+        args["account_id"] = cf.account_id
+    args["caa"] = list(cf.caa)
+    if cf.caa_report_email:
+        args["caa_report_email"] = cf.caa_report_email
+    if cf.extra_records:
+        args["extra_records"] = [cast(ExtraRecordArgs, r.model_dump(exclude_unset=True)) for r in cf.extra_records]
+    if "min_tls_version" in cf.model_fields_set:
+        args["min_tls_version"] = cf.min_tls_version
+    if cf.dnssec:
+        args["dnssec"] = True
+    if cfg.is_prod and cf.healthcheck.enabled:
+        args["healthcheck"] = cast(EdgeHealthcheckArgs,
+                                   cf.healthcheck.model_dump(exclude_unset=True, exclude={"enabled"}))
+    if nginx is not None and nginx.origin_tls:
+        origin: OriginTlsArgs = cast(OriginTlsArgs, cf.origin_certificate.model_dump(exclude_unset=True))
+        hostnames = cf.origin_hostnames or nginx.origin_hostnames
+        if hostnames:
+            origin["hostnames"] = list(hostnames)
+        args["origin_tls"] = origin
     return args

@@ -3,12 +3,18 @@
 This is what `__main__.py` runs. Each service has its own function here (kept small: the components do the work).
 Order: Supabase first (its URL feeds the CSP and the app's environment), then the Cloudflare edge (DNS, TLS,
 rules; for the self-hosted option it also issues the Origin CA certificate), then the hosting option.
-Everything rendered to files is emitted from config data (never from inside an ``apply``), so `--out` is complete.
+Rendered files are component outputs (``files``: path → text, known during preview); the program merges them
+into the stack output ``files``, which `stackcheck preview --out` and :func:`write_files` (called by
+`__main__.py`) write to disk.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pulumi
@@ -17,11 +23,18 @@ from components import artifacts
 from components.config import StackConfig
 from components.standard import Standard, resolve_standard
 
+FILES_OUTPUT = "files"
+"""The stack output holding every rendered file (relative POSIX path → text)."""
+
 
 def build_stack(cfg: StackConfig) -> dict[str, Any]:
-    """Register every resource of the stack; return the stack outputs to export."""
+    """Register every resource of the stack; return the stack outputs to export (``files`` among them)."""
+    # Bridge until every component returns its files as an output: components not yet converted still emit into
+    # the process-global collection, which this run starts empty and merges into ``files`` below.
+    artifacts.reset()
     std = resolve_standard(cfg)
-    artifacts.emit("headers.json", json.dumps(std.header_map, indent=2) + "\n")
+    files: list[pulumi.Output[dict[str, str]]] = [
+        pulumi.Output.from_input({"headers.json": json.dumps(std.header_map, indent=2) + "\n"})]
     outputs: dict[str, Any] = {
         "environment": cfg.environment,
         "canonicalUrl": f"https://{cfg.canonical_hostname}",
@@ -32,35 +45,74 @@ def build_stack(cfg: StackConfig) -> dict[str, Any]:
         # so reviewers and policies can grade them.
         "headerWeakenings": [{"setting": w.setting, "effect": w.effect, "reason": w.reason} for w in std.weakenings],
     }
-    outputs.update(_supabase(cfg, std))
-    edge_outputs, edge = _cloudflare(cfg, std)
-    outputs.update(edge_outputs)
+    outputs.update(_supabase(cfg))
+    edge = _cloudflare(cfg)
+    files.append(edge.files)
+    outputs.update({"cloudflareZoneId": edge.zone_id, "dnsRecords": edge.record_names,
+                    "rulesetIds": edge.ruleset_ids, "canonicalUrl": edge.canonical_url})
     if cfg.hosting.provider == "vercel":
         outputs.update(_vercel(cfg, std))
     elif cfg.hosting.provider == "netlify":
         outputs.update(_netlify(cfg, std))
     else:
-        outputs.update(_nginx(cfg, std, edge))
+        nginx_outputs, nginx_files = _nginx(cfg, edge)
+        outputs.update(nginx_outputs)
+        files.append(nginx_files)
+    files.append(pulumi.Output.from_input(artifacts.collected()))
+    outputs[FILES_OUTPUT] = pulumi.Output.all(*files).apply(merge_files)
     return outputs
 
 
-def _supabase(cfg: StackConfig, std: Standard) -> dict[str, Any]:
+def merge_files(parts: list[Mapping[str, str]]) -> dict[str, str]:
+    """One map of every rendered file; a path rendered twice with different text is a bug and fails."""
+    merged: dict[str, str] = {}
+    for part in parts:
+        for path, text in part.items():
+            rel = check_file_path(path)
+            if merged.get(rel, text) != text:
+                raise ValueError(f"rendered file {rel!r} comes from two components with different content")
+            merged[rel] = text
+    return dict(sorted(merged.items()))
+
+
+def check_file_path(path: str) -> str:
+    """A rendered file's path must be relative and stay inside the output dir."""
+    p = PurePosixPath(path)
+    if not path or p.is_absolute() or ".." in p.parts or "\\" in path:
+        raise ValueError(f"rendered file path must be relative and stay inside the output dir: {path!r}")
+    return p.as_posix()
+
+
+def write_files(root: Path, files: Mapping[str, str]) -> list[Path]:
+    """Write every file under ``root`` (each replaced atomically: a reader never sees half a file)."""
+    written = []
+    for path, text in sorted(files.items()):
+        dest = root / check_file_path(path)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(tmp, dest)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        written.append(dest)
+    return written
+
+
+def _supabase(cfg: StackConfig) -> dict[str, Any]:
     from components.supabase_project import SupabaseProject, supabase_args_from_config
 
     project = SupabaseProject("supabase", supabase_args_from_config(cfg))
     return {"supabaseUrl": project.api_url, "supabaseAnonKey": project.anon_key}
 
 
-def _cloudflare(cfg: StackConfig, std: Standard) -> tuple[dict[str, Any], Any]:
-    """Returns (outputs, the CloudflareEdge component or None)."""
-    from components.cloudflare_edge import CloudflareEdge, cloudflare_edge_args_from_config, edge_rulesets
+def _cloudflare(cfg: StackConfig) -> Any:
+    """The CloudflareEdge component (its Origin CA certificate feeds the nginx origin)."""
+    from components.cloudflare_edge import CloudflareEdge, cloudflare_edge_args_from_config
 
-    args = cloudflare_edge_args_from_config(cfg, std)
-    artifacts.emit("cloudflare/edge.json", json.dumps(
-        {"records": args["records"], "rulesets": edge_rulesets(args)}, indent=2) + "\n")
-    edge = CloudflareEdge("edge", args)
-    return {"cloudflareZoneId": edge.zone_id, "dnsRecords": edge.record_names, "rulesetIds": edge.ruleset_ids,
-            "canonicalUrl": edge.canonical_url}, edge
+    return CloudflareEdge("edge", cloudflare_edge_args_from_config(cfg))
 
 
 def _vercel(cfg: StackConfig, std: Standard) -> dict[str, Any]:
@@ -77,37 +129,22 @@ def _netlify(cfg: StackConfig, std: Standard) -> dict[str, Any]:
     return {"netlifySite": site.site_name, "netlifyFiles": site.files, "netlifyManualEnv": site.manual_env}
 
 
-def _nginx(cfg: StackConfig, std: Standard, edge: Any) -> dict[str, Any]:
-    """The hardened nginx container; origin TLS from the edge's Origin CA certificate when it issues one."""
+def _nginx(cfg: StackConfig, edge: Any) -> tuple[dict[str, Any], pulumi.Output[dict[str, str]]]:
+    """The hardened nginx container; origin TLS from the edge's Origin CA certificate. Returns (outputs, files)."""
     from components.nginx_site import NginxSite, nginx_site_args_from_config, resolve_site
 
     assert cfg.hosting.nginx is not None
-    cert = getattr(edge, "origin_certificate_pem", None)
-    key = getattr(edge, "origin_private_key_pem", None)
-    tls = cfg.hosting.nginx.origin_tls and cert is not None and key is not None
-    if cfg.hosting.nginx.origin_tls and not tls:
-        pulumi.log.warn("webstack:hosting.nginx.originTls is on but the Cloudflare edge issued no Origin CA "
-                        "certificate: the origin serves plain HTTP only")
+    # The edge issues an Origin CA certificate exactly when the nginx origin serves TLS (originTls).
+    tls = cfg.hosting.nginx.origin_tls
+    cert = edge.origin_certificate_pem if tls else None
+    key = edge.origin_private_key_pem if tls else None
     args = nginx_site_args_from_config(cfg, tls=tls, certificate=cert, private_key=key)
     # The Docker build reads the rendered tree from the build context when the image is created, so it is on disk
     # before the component registers the image: build/<stack>/ under the project dir (the Dockerfile's COPY paths).
-    site_files = resolve_site("web", args, cfg.stack).files
-    for rel, content in site_files.items():
-        artifacts.emit(rel, content)
     if not pulumi.runtime.is_dry_run():
-        _write_build_context_files(f"build/{cfg.stack}", site_files)
+        write_files(Path("build") / cfg.stack, resolve_site("web", args, cfg.stack).files)
     site = NginxSite("web", args)
-    return {"originUrl": site.origin_url, "imageRef": site.image_ref, "containerId": site.container_id}
-
-
-def _write_build_context_files(root: str, files: dict[str, str]) -> None:
-    from pathlib import Path
-
-    for rel, content in files.items():
-        dest = Path(root) / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        if not dest.exists() or dest.read_text(encoding="utf-8") != content:
-            dest.write_text(content, encoding="utf-8")
+    return {"originUrl": site.origin_url, "imageRef": site.image_ref, "containerId": site.container_id}, site.files
 
 
 def export_all(outputs: dict[str, Any]) -> None:

@@ -10,7 +10,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -90,11 +89,6 @@ def cmd_preview(args: argparse.Namespace) -> int:
     except OutDirError as exc:
         print(f"stackcheck: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    # Components that write files while the program runs (a Docker build context) write them into --out's staging
-    # dir (moved into place when the run completes), or a scratch dir without --out.
-    scratch = tempfile.TemporaryDirectory(prefix="stackcheck-artifacts-")
-    saved = os.environ.get("WEBSTACK_ARTIFACTS_DIR")
-    os.environ["WEBSTACK_ARTIFACTS_DIR"] = str(staging.dir) if staging else scratch.name
     policies: _PolicyRun | None = None
     try:
         try:
@@ -104,14 +98,13 @@ def cmd_preview(args: argparse.Namespace) -> int:
                 # engine, which analyzes each resource when it registers).
                 policies = _PolicyRun.start(pack, args.policy_config, project_dir, args.stack, args.dry_run,
                                             dict(args.tags), dict(args.config))
-            _reset_artifacts()
             secrets = {key: _secret_source(key, value) for key, value in args.secrets}
             result, _engine = run_program(project_dir, args.stack, dry_run=args.dry_run,
                                           overrides=dict(args.config), secret_overrides=secrets,
                                           on_record=policies.submit if policies else None)
             if policies is not None:
                 policies.finish(result)
-            files = _collected_files()
+            files = _files_output(result)
         except UsageError as exc:
             _say_problem(str(exc))
             return EXIT_USAGE
@@ -123,11 +116,6 @@ def cmd_preview(args: argparse.Namespace) -> int:
         finally:
             if policies is not None:
                 policies.close()
-            scratch.cleanup()
-            if saved is None:
-                os.environ.pop("WEBSTACK_ARTIFACTS_DIR", None)
-            else:
-                os.environ["WEBSTACK_ARTIFACTS_DIR"] = saved
         if staging is not None:
             try:
                 write_out(staging, result, files)
@@ -244,20 +232,30 @@ class _PolicyRun:
         self.proxy.close()
 
 
-def _reset_artifacts() -> None:
-    try:
-        from components import artifacts
-    except ImportError:
-        return
-    artifacts.reset()
+FILES_OUTPUT = "files"
+"""A stack output of this name maps relative paths to file contents (rendered configs): written under --out."""
 
 
-def _collected_files() -> dict[str, str]:
-    try:
-        from components import artifacts
-    except ImportError:
+def _files_output(result: PreviewResult) -> dict[str, str]:
+    """The program's ``files`` stack output, taken out of the reported outputs (its entries are reported as the
+    files written). Entries that are not known, non-secret text are skipped with a warning."""
+    from stackcheck.wire import is_secret, is_unknown, unwrap
+
+    raw = result.outputs.pop(FILES_OUTPUT, None)
+    if raw is None:
         return {}
-    return artifacts.collected()
+    if is_unknown(raw) or is_secret(raw) or not isinstance(unwrap(raw), dict):
+        print(f"stackcheck: warning: the '{FILES_OUTPUT}' stack output is not a known, non-secret map of "
+              "path → text; no files written", file=sys.stderr)
+        return {}
+    files: dict[str, str] = {}
+    for path, text in unwrap(raw).items():
+        if is_unknown(text) or is_secret(text) or not isinstance(text, str):
+            print(f"stackcheck: warning: '{FILES_OUTPUT}' entry {str(path)[:120]!r} is unknown, secret or not "
+                  "text; not written", file=sys.stderr)
+            continue
+        files[str(path)] = text
+    return files
 
 
 def _program_failure(exc: BaseException, *, debug: bool) -> int:

@@ -111,7 +111,7 @@ def program(schema: Mapping[str, Any], cfg: StackConfig) -> dict[str, Any]:
     web.pop("vercel_json", None)
     builders: list[tuple[str, str, Callable[[], Mapping[str, Any]]]] = [
         ("supabase", "SupabaseProject", lambda: supabase_args_from_config(cfg)),
-        ("edge", "CloudflareEdge", lambda: cloudflare_edge_args_from_config(cfg, std)),
+        ("edge", "CloudflareEdge", lambda: cloudflare_edge_args_from_config(cfg)),
         ("web", "VercelSite", lambda: web),
     ]
     resources: dict[str, Any] = {}

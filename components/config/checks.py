@@ -9,7 +9,7 @@ rules after them (:data:`components.stack_config.RULES`). To add a rule: write t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from components.config.base import ConfigError
 from components.config.cloudflare import (
@@ -17,9 +17,11 @@ from components.config.cloudflare import (
     CLOUDFLARE_PLANS,
     HOSTING_CAS,
     KNOWN_CAS,
+    CloudflareConfig,
     plan_rate_limit_problems,
 )
 from components.config.stack import StackConfig
+from components.config.standard import RateLimit
 from components.config.supabase import HIBP_PLAN_SOURCE, SMTP_SOURCE
 
 Problem = tuple[str, str]
@@ -69,30 +71,38 @@ def _in_zone(name: str, zone: str) -> bool:
 
 def cloudflare_matches_stack(cfg: StackConfig) -> list[Problem]:
     """Cloudflare settings that depend on the domain, the hosting option or the rate limits."""
-    cf = cfg.cloudflare
-    key = "webstack:cloudflare"
+    return [(f"webstack:{path}" if path.startswith("rateLimits") else f"webstack:cloudflare.{path}", message)
+            for path, message in edge_problems(cfg.cloudflare, domain=cfg.domain, provider=cfg.hosting.provider,
+                                               rate_limits=cfg.rate_limits)]
+
+
+def edge_problems(cf: CloudflareConfig, *, domain: str, provider: str, rate_limits: Sequence[RateLimit]
+                  ) -> list[Problem]:
+    """The Cloudflare rules that need the rest of the site, as (path, message): paths relative to the Cloudflare
+    settings (``extraRecords[0].name``, ``caa``), except ``rateLimits[i]…``. The stack config (above) and the
+    CloudflareEdge component (on its intent Args) both run them, each naming its own keys."""
     problems: list[Problem] = []
-    web_names = set(cfg.hostnames)
+    web_names = {domain, f"www.{domain}"}
     for i, rec in enumerate(cf.extra_records):
-        where = f"{key}.extraRecords[{i}]"
-        if not _in_zone(rec.name.removeprefix("*."), cfg.domain):
-            problems.append((f"{where}.name", f"{rec.name!r} is outside the zone {cfg.domain!r}"))
+        where = f"extraRecords[{i}]"
+        if not _in_zone(rec.name.removeprefix("*."), domain):
+            problems.append((f"{where}.name", f"{rec.name!r} is outside the zone {domain!r}"))
         if rec.name in web_names and rec.type in ("A", "AAAA", "CNAME"):
             problems.append((f"{where}.name", f"{rec.name!r} is the site's own hostname; its {rec.type} records "
-                             "come from webstack:hosting — remove this record"))
-    if cfg.hosting.provider == "nginx" and cf.proxied is False:
-        problems.append((f"{key}.proxied", "must be true for nginx hosting: the origin presents a Cloudflare Origin "
+                             "come from the hosting option — remove this record"))
+    if provider == "nginx" and cf.proxied is False:
+        problems.append(("proxied", "must be true for nginx hosting: the origin presents a Cloudflare Origin "
                          "CA certificate that only Cloudflare trusts, and DNS-only records expose the origin IP"))
-    needed = HOSTING_CAS.get(cfg.hosting.provider)
+    needed = HOSTING_CAS.get(provider)
     if needed and needed not in cf.caa:
-        problems.append((f"{key}.caa", f"{cfg.hosting.provider} issues certificates from {KNOWN_CAS[needed]}: add "
-                         f"{needed!r} or renewals on {cfg.hosting.provider} fail"))
+        problems.append(("caa", f"{provider} issues certificates from {KNOWN_CAS[needed]}: add "
+                         f"{needed!r} or renewals on {provider} fail"))
     if cf.healthcheck.notification_email and not cf.account_id:
-        problems.append((f"{key}.accountId", "required when healthcheck.notificationEmail is set: Cloudflare "
+        problems.append(("accountId", "required when healthcheck.notificationEmail is set: Cloudflare "
                          "notification policies belong to an account"))
-    for i, limit in enumerate(cfg.rate_limits):
+    for i, limit in enumerate(rate_limits):
         if limit.action in CHALLENGE_ACTIONS and limit.mitigation_timeout != 0:
-            problems.append((f"webstack:rateLimits[{i}].mitigationTimeout", f"must be 0 with action "
+            problems.append((f"rateLimits[{i}].mitigationTimeout", f"must be 0 with action "
                              f"{limit.action!r}: Cloudflare applies challenges per request, without a timeout"))
     return problems
 

@@ -13,10 +13,11 @@ import sys
 from typing import Any
 
 import pulumi
-from pulumi.errors import InputPropertiesError
+from pulumi.errors import InputPropertiesError, InputPropertyErrorDetails
 from pulumi.provider.experimental.component import ComponentProvider
 from pulumi.provider.provider import ConstructResult
 
+from components.intent import IntentError
 from components.multilang import PACKAGE_NAME, PACKAGE_VERSION, public_components
 from components.multilang.inputs import check_inputs, coerce_integers, describe
 
@@ -59,8 +60,18 @@ class WebstackProvider(ComponentProvider):
         errors = check_inputs(self.schema_doc, resource_type, inputs)
         if errors:
             raise InputPropertiesError(describe(resource_type, name, errors), errors)
-        return super().construct(name, resource_type, coerce_integers(self.schema_doc, resource_type, inputs),
-                                 options)
+        try:
+            return super().construct(name, resource_type, coerce_integers(self.schema_doc, resource_type, inputs),
+                                     options)
+        except Exception as exc:
+            # A component's own checks of its intent, named per input like the above. The SDK wraps what a
+            # component raises in a ComponentInitError that keeps it as `inner`.
+            inner = getattr(exc, "inner", exc)
+            if not isinstance(inner, IntentError):
+                raise
+            details: list[InputPropertyErrorDetails] = [{"property_path": path, "reason": reason}
+                                                        for path, reason in inner.problems]
+            raise InputPropertiesError(str(inner), details) from None
 
 
 def schema_document(components: list[type[pulumi.ComponentResource]] | None = None) -> dict[str, Any]:

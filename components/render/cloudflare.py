@@ -1,8 +1,10 @@
-"""Cloudflare edge rendering: DNS records per hosting option and ruleset rules, from config and the standard.
+"""Cloudflare edge rendering: DNS records per hosting option and ruleset rules, from the standard.
 
-Pure (no Pulumi import). Rules are returned in the provider's Python argument shape (snake_case keys, as
-``pulumi_cloudflare.Ruleset(rules=[...])`` takes them). Cloudflare allows one zone entry-point ruleset per phase,
-so each function returns every rule of its phase, and :func:`rulesets` merges them into one ruleset per phase.
+Pure (no Pulumi import). The one path from the standard to the provider: :func:`rulesets` turns a
+:class:`~components.standard.Standard` straight into ``pulumi_cloudflare.Ruleset(rules=[...])`` inputs (snake_case
+keys, the provider's Python argument shape), and :func:`edge_json` writes the same records and rules as the
+reviewable ``cloudflare/edge.json``. Cloudflare allows one zone entry-point ruleset per phase, so each function
+returns every rule of its phase, and :func:`rulesets` merges them into one ruleset per phase.
 
 Expressions are written in Cloudflare's Rules language (wirefilter). Every string spliced into one comes from a
 validated config value and is still quoted with :func:`wirefilter_string`, so a value can never end the string.
@@ -10,6 +12,7 @@ validated config value and is still quoted with :func:`wirefilter_string`, so a 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -17,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from components.standard.model import CacheRule, RateLimitRule, Standard
 
 if TYPE_CHECKING:
-    from components.config.stack import StackConfig
+    from components.config.cloudflare import ExtraRecord
 
 VERCEL_APEX_IPV4 = "76.76.21.21"
 """Vercel's documented A record for an apex domain on external DNS."""
@@ -56,8 +59,8 @@ class Record:
     data: Mapping[str, Any] | None = None
     comment: str | None = None
 
-    def as_args(self) -> dict[str, Any]:
-        """The record as plain data (the CloudflareEdge ``records`` arg shape, camelCase like every Args)."""
+    def as_dict(self) -> dict[str, Any]:
+        """The record as plain data (what ``cloudflare/edge.json`` lists; None fields left out)."""
         out: dict[str, Any] = {"key": self.key, "name": self.name, "type": self.type, "ttl": self.ttl,
                                "proxied": self.proxied}
         for field, value in (("content", self.content), ("priority", self.priority), ("comment", self.comment)):
@@ -106,10 +109,11 @@ def path_expression(kind: str, patterns: Iterable[str]) -> str:
 # Rules, one function per phase
 
 
-def header_rules(headers: Sequence[tuple[str, str]], remove: Sequence[str]) -> list[dict[str, Any]]:
-    """One rewrite rule setting every header (and removing what Cloudflare allows) on every response."""
-    mapping: dict[str, dict[str, str]] = {name: {"operation": "set", "value": value} for name, value in headers}
-    for name in remove:
+def response_header_rules(std: Standard) -> list[dict[str, Any]]:
+    """The ``http_response_headers_transform`` rules for ``std``: one rewrite rule setting every header (and
+    removing what Cloudflare allows) on every response, as a mapping header → {operation, value}."""
+    mapping: dict[str, dict[str, str]] = {name: {"operation": "set", "value": value} for name, value in std.headers}
+    for name in std.remove_headers:
         if name.lower() not in UNREMOVABLE_HEADERS and name not in mapping:
             mapping[name] = {"operation": "remove"}
     return [{
@@ -120,11 +124,6 @@ def header_rules(headers: Sequence[tuple[str, str]], remove: Sequence[str]) -> l
         "action_parameters": {"headers": mapping},
         "enabled": True,
     }]
-
-
-def response_header_rules(std: Standard) -> list[dict[str, Any]]:
-    """The ``http_response_headers_transform`` rules for ``std`` (header → {operation, value})."""
-    return header_rules(std.headers, std.remove_headers)
 
 
 def cache_rule(rule: CacheRule) -> dict[str, Any]:
@@ -149,14 +148,10 @@ def cache_rule(rule: CacheRule) -> dict[str, Any]:
     }
 
 
-def cache_rules_from(rules: Sequence[CacheRule]) -> list[dict[str, Any]]:
-    ordered = sorted(rules, key=lambda r: CACHE_ORDER.index(r.match))
-    return [cache_rule(r) for r in ordered]
-
-
 def cache_rules(std: Standard) -> list[dict[str, Any]]:
     """The ``http_request_cache_settings`` rules for the standard's cache policy, least specific first."""
-    return cache_rules_from(std.cache_rules)
+    ordered = sorted(std.cache_rules, key=lambda r: CACHE_ORDER.index(r.match))
+    return [cache_rule(r) for r in ordered]
 
 
 def ratelimit_rule(limit: RateLimitRule, index: int) -> dict[str, Any]:
@@ -177,13 +172,10 @@ def ratelimit_rule(limit: RateLimitRule, index: int) -> dict[str, Any]:
     }
 
 
-def ratelimit_rules_from(limits: Sequence[RateLimitRule]) -> list[dict[str, Any]]:
-    return [ratelimit_rule(limit, i) for i, limit in enumerate(limits)]
-
-
 def ratelimit_rules(std: Standard) -> list[dict[str, Any]]:
-    """The ``http_ratelimit`` rules, one per rate-limited path of the standard."""
-    return ratelimit_rules_from(std.rate_limits)
+    """The ``http_ratelimit`` rules, one per rate-limited path of the standard (Cloudflare has no burst: nginx's
+    ``burst`` does not apply at the edge)."""
+    return [ratelimit_rule(limit, i) for i, limit in enumerate(std.rate_limits)]
 
 
 def redirect_rules(domain: str, canonical_host: str) -> list[dict[str, Any]]:
@@ -217,28 +209,29 @@ def rulesets(std: Standard, domain: str, canonical_host: str) -> dict[str, list[
 # ---------------------------------------------------------------------------------------------------------------
 # DNS
 
+HOSTING_NOTES = {"vercel": "Vercel", "netlify": "Netlify", "nginx": "nginx origin"}
 
-def web_records(cfg: StackConfig, proxied: bool) -> list[Record]:
+
+def web_records(domain: str, provider: str, proxied: bool, *, netlify_site: str | None = None,
+                origin_ipv4: str | None = None, origin_ipv6: str | None = None) -> list[Record]:
     """The apex and www records for the hosting option (documented vendor targets, or the nginx origin)."""
-    apex, www = cfg.domain, f"www.{cfg.domain}"
-    hosting = cfg.hosting
-    mode = "proxied through Cloudflare" if proxied else "DNS-only"
-    if hosting.provider == "vercel":
-        note = f"webstack: Vercel ({mode})"
+    apex, www = domain, f"www.{domain}"
+    note = f"webstack: {HOSTING_NOTES[provider]} ({'proxied through Cloudflare' if proxied else 'DNS-only'})"
+    if provider == "vercel":
         return [Record("apex-a", apex, "A", VERCEL_APEX_IPV4, proxied, comment=note),
                 Record("www-cname", www, "CNAME", VERCEL_CNAME, proxied, comment=note)]
-    if hosting.provider == "netlify":
-        assert hosting.netlify is not None
-        note = f"webstack: Netlify ({mode})"
+    if provider == "netlify":
+        if not netlify_site:
+            raise ValueError("Netlify hosting needs the site name (www is a CNAME to <site>.netlify.app)")
         return [Record("apex-a", apex, "A", NETLIFY_APEX_IPV4, proxied, comment=note),
-                Record("www-cname", www, "CNAME", f"{hosting.netlify.site_name}.netlify.app", proxied, comment=note)]
-    assert hosting.nginx is not None
-    note = f"webstack: nginx origin ({mode})"
+                Record("www-cname", www, "CNAME", f"{netlify_site}.netlify.app", proxied, comment=note)]
+    if not origin_ipv4:
+        raise ValueError("nginx hosting needs the origin's IPv4 address")
     records = []
     for label, host in (("apex", apex), ("www", www)):
-        records.append(Record(f"{label}-a", host, "A", hosting.nginx.origin_ipv4, proxied, comment=note))
-        if hosting.nginx.origin_ipv6:
-            records.append(Record(f"{label}-aaaa", host, "AAAA", hosting.nginx.origin_ipv6, proxied, comment=note))
+        records.append(Record(f"{label}-a", host, "A", origin_ipv4, proxied, comment=note))
+        if origin_ipv6:
+            records.append(Record(f"{label}-aaaa", host, "AAAA", origin_ipv6, proxied, comment=note))
     return records
 
 
@@ -255,29 +248,18 @@ def caa_records(domain: str, cas: Sequence[str], report_email: str | None) -> li
     return records
 
 
-def extra_records(cfg: StackConfig) -> list[Record]:
-    out = []
-    for i, rec in enumerate(cfg.cloudflare.extra_records):
-        out.append(Record(f"extra-{i}-{rec.type.lower()}", rec.name, rec.type, rec.content, rec.proxied, rec.ttl,
-                          rec.priority))
-    return out
-
-
-def all_records(cfg: StackConfig, proxied: bool) -> list[Record]:
-    cf = cfg.cloudflare
-    return web_records(cfg, proxied) + caa_records(cfg.domain, cf.caa, cf.caa_report_email) + extra_records(cfg)
-
-
-def origin_hostnames(cfg: StackConfig) -> list[str]:
-    """Names on the Origin CA certificate: configured ones, else the site's apex and www."""
-    if cfg.cloudflare.origin_hostnames:
-        return list(cfg.cloudflare.origin_hostnames)
-    if cfg.hosting.nginx is not None and cfg.hosting.nginx.origin_hostnames:
-        return list(cfg.hosting.nginx.origin_hostnames)
-    return list(cfg.hostnames)
+def extra_records(records: Sequence[ExtraRecord]) -> list[Record]:
+    """The user's additional records, keyed by position and type (``extra-0-mx``)."""
+    return [Record(f"extra-{i}-{rec.type.lower()}", rec.name, rec.type, rec.content, rec.proxied, rec.ttl,
+                   rec.priority) for i, rec in enumerate(records)]
 
 
 def healthcheck_name(project: str, stack: str, label: str) -> str:
     """Cloudflare allows only letters, digits, '-' and '_' in health check names."""
     raw = f"{project}-{stack}-{label}"
     return "".join(c if c.isalnum() or c in "-_" else "-" for c in raw)[:64]
+
+
+def edge_json(records: Sequence[Record], by_phase: Mapping[str, Sequence[Mapping[str, Any]]]) -> str:
+    """``cloudflare/edge.json``: every record and every ruleset rule, for review next to the preview."""
+    return json.dumps({"records": [r.as_dict() for r in records], "rulesets": by_phase}, indent=2) + "\n"

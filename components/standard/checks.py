@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from components.config.checks import Problem, Rule
 from components.config.stack import StackConfig
+from components.config.standard import HeadersConfig
 from components.standard.env import environment_rules
-from components.standard.resolve import ONE_YEAR, StandardConfigError, resolve_standard
+from components.standard.resolve import ONE_YEAR, StandardConfigError, build_standard
 
 _RUNBOOK_IGNORED = {
     "csp": "csp", "api_origins": "apiOrigins", "hsts_max_age": "hstsMaxAge", "hsts_preload": "hstsPreload",
@@ -20,25 +21,31 @@ _RUNBOOK_IGNORED = {
 
 def standard_resolves(cfg: StackConfig) -> list[Problem]:
     """The header set must build, and prod stacks must give a reason for every weakening."""
-    problems = _setting_combinations(cfg)
+    return header_problems(cfg.headers, supabase_url=cfg.supabase.url, production=cfg.is_prod)
+
+
+def header_problems(h: HeadersConfig, *, supabase_url: str | None, production: bool) -> list[Problem]:
+    """Problems of the header choices ``h`` as (``webstack:headers…`` key, message): combinations the standard
+    cannot build, and on production every weakening without a reason. Components run it on their intent too
+    (components/intent.py), naming their own inputs."""
+    problems = _setting_combinations(h)
     if problems:
         return problems
     try:
-        std = resolve_standard(cfg)
+        std = build_standard(h, supabase_url, ())
     except StandardConfigError as exc:
         return [(exc.key, str(exc))]
-    if cfg.is_prod:
+    if production:
         for w in std.weakenings:
             if not w.reason:
                 problems.append((w.setting, f"weakens the standard on a production stack ({w.effect}); set "
                                  "webstack:headers.weakeningReason to say why, or remove the setting"))
-        if cfg.headers.profile == "strict" and cfg.headers.hsts_max_age < ONE_YEAR:
+        if h.profile == "strict" and h.hsts_max_age < ONE_YEAR:
             problems.append(("webstack:headers.hstsMaxAge", "must be at least 31536000 (one year) on production"))
     return problems
 
 
-def _setting_combinations(cfg: StackConfig) -> list[Problem]:
-    h = cfg.headers
+def _setting_combinations(h: HeadersConfig) -> list[Problem]:
     problems: list[Problem] = []
     if h.profile == "runbook":
         for field in sorted(h.model_fields_set & set(_RUNBOOK_IGNORED)):

@@ -22,7 +22,10 @@ from components.standard.csp import Csp
 from components.standard.model import CacheRule, RateLimitRule, Standard, Weakening
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from components.config.stack import StackConfig
+    from components.config.standard import HeadersConfig, RateLimit
 
 ONE_YEAR = 31536000
 TWO_YEARS = 63072000
@@ -107,14 +110,24 @@ class StandardConfigError(ValueError):
 
 def resolve_standard(cfg: StackConfig) -> Standard:
     """The standard for ``cfg`` (raises :class:`StandardConfigError` naming the config key on a bad combination)."""
-    h = cfg.headers
+    return build_standard(cfg.headers, cfg.supabase.url, cfg.rate_limits)
+
+
+def build_standard(h: HeadersConfig, supabase_url: str | None, rate_limits: Sequence[RateLimit], *,
+                   health_path: str = HEALTH_PATH, assets_prefix: str = ASSETS_PREFIX) -> Standard:
+    """The standard from its parts: the header choices, the Supabase URL connect-src needs, the rate-limited
+    paths, and where the health endpoint and the hashed build output live (the cache classes follow from them).
+
+    Errors name ``webstack:headers`` keys (:class:`StandardConfigError`); a component maps them to its inputs.
+    """
     reason = h.weakening_reason
-    cache_rules = default_cache_rules(HEALTH_PATH, ASSETS_PREFIX)
+    cache_rules = default_cache_rules(health_path, assets_prefix)
+    limits = _rate_limits(rate_limits)
     if h.profile == "runbook":
         return Standard(profile="runbook", csp=Csp.of(RUNBOOK_CSP), hsts_max_age=ONE_YEAR,
                         hsts_include_subdomains=True, hsts_preload=False, headers=RUNBOOK_HEADERS,
-                        remove_headers=REMOVE_HEADERS, cache_rules=cache_rules, rate_limits=_rate_limits(cfg),
-                        health_path=cache_rules[0].patterns[0],
+                        remove_headers=REMOVE_HEADERS, cache_rules=cache_rules, rate_limits=limits,
+                        health_path=cache_rules[0].patterns[0], assets_prefix=assets_prefix,
                         weakenings=(Weakening("webstack:headers.profile", "runbook profile: script-src allows "
                                               "'unsafe-inline' and connect-src blocks the Supabase API", reason),))
 
@@ -124,7 +137,7 @@ def resolve_standard(cfg: StackConfig) -> Standard:
         weakenings.append(Weakening(key, effect, reason))
 
     try:
-        csp = _strict_csp_with_extras(cfg, weaken)
+        csp = _strict_csp_with_extras(h, supabase_url, weaken)
     except CspError as exc:
         raise StandardConfigError("webstack:headers.csp", str(exc)) from None
     if h.hsts_max_age < TWO_YEARS:
@@ -160,13 +173,12 @@ def resolve_standard(cfg: StackConfig) -> Standard:
             raise StandardConfigError("webstack:headers", str(exc)) from None
     return Standard(profile="strict", csp=csp, hsts_max_age=h.hsts_max_age, hsts_include_subdomains=True,
                     hsts_preload=h.hsts_preload, headers=tuple(headers), remove_headers=REMOVE_HEADERS,
-                    cache_rules=cache_rules, rate_limits=_rate_limits(cfg), health_path=cache_rules[0].patterns[0],
-                    weakenings=tuple(weakenings))
+                    cache_rules=cache_rules, rate_limits=limits, health_path=cache_rules[0].patterns[0],
+                    assets_prefix=assets_prefix, weakenings=tuple(weakenings))
 
 
-def _strict_csp_with_extras(cfg: StackConfig, weaken: Callable[[str, str], None]) -> Csp:
-    h = cfg.headers
-    csp = strict_csp(cfg.supabase.url, list(h.api_origins))
+def _strict_csp_with_extras(h: HeadersConfig, supabase_url: str | None, weaken: Callable[[str, str], None]) -> Csp:
+    csp = strict_csp(supabase_url, list(h.api_origins))
     extra = {
         "script-src": h.csp.script_src, "style-src": h.csp.style_src, "img-src": h.csp.img_src,
         "font-src": h.csp.font_src, "connect-src": h.csp.connect_src, "frame-src": h.csp.frame_src,
@@ -206,9 +218,9 @@ def _camel(directive: str) -> str:
     return first + "".join(p.title() for p in rest)
 
 
-def _rate_limits(cfg: StackConfig) -> tuple[RateLimitRule, ...]:
+def _rate_limits(limits: Sequence[RateLimit]) -> tuple[RateLimitRule, ...]:
     return tuple(
         RateLimitRule(path=r.path, requests_per_period=r.requests_per_period, period=r.period,
                       mitigation_timeout=r.mitigation_timeout, action=r.action, burst=r.burst)
-        for r in cfg.rate_limits
+        for r in limits
     )

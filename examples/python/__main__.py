@@ -17,46 +17,27 @@ except ImportError:
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from components.cloudflare_edge import CloudflareEdge, CloudflareEdgeArgs
+from components.intent import StandardArgs, standard_from_intent
 from components.vercel_site import VercelSite, VercelSiteArgs
 
 config = pulumi.Config()
 domain = config.require("domain")
 www = f"www.{domain}"
 
-# The response headers every page gets, at the edge and from Vercel alike.
-headers = {
-    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                               "font-src 'self'; connect-src 'self'; manifest-src 'self'; base-uri 'self'; "
-                               "form-action 'self'; frame-ancestors 'none'; object-src 'none'",
-    "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "strict-origin-when-cross-origin",
-    "Permissions-Policy": "camera=(), geolocation=(), microphone=()",
-}
+# What the site wants from the web-security standard; everything left out keeps its secure default.
+standard: StandardArgs = {"rate_limits": [{"path": "/api/*", "requests_per_period": 100}]}
 
 edge_args: CloudflareEdgeArgs = {
     "zone_id": config.require("zoneId"),
     "domain": domain,
-    "records": [
-        # Vercel's anycast address and CNAME target; proxied so the edge rules below apply.
-        {"key": "apex-a", "name": domain, "type": "A", "content": "76.76.21.21", "proxied": True},
-        {"key": "www-cname", "name": www, "type": "CNAME", "content": "cname.vercel-dns.com", "proxied": True},
-        {"key": "caa-issue", "name": domain, "type": "CAA", "data": {"flags": 0, "tag": "issue",
-                                                                     "value": "letsencrypt.org"}},
-    ],
-    "hsts": {"max_age": 63072000, "include_subdomains": True, "preload": False},
-    "headers": headers,
-    "remove_headers": ["X-Powered-By"],
-    "cache_rules": [
-        {"asset_class": "hashed-assets", "match": "prefix", "patterns": ["/assets/"],
-         "cache_control": "public, max-age=31536000, immutable", "edge_ttl": 31536000, "browser_ttl": 31536000},
-        {"asset_class": "html", "match": "default", "patterns": [], "cache_control": "no-cache"},
-    ],
-    "rate_limits": [{"path": "/api/*", "requests_per_period": 100, "period": 60, "mitigation_timeout": 60,
-                     "action": "block"}],
+    "hosting": {"provider": "vercel"},  # Vercel's documented records, proxied so the edge rules apply
+    "caa": ["letsencrypt.org"],
+    "standard": standard,
 }
 edge = CloudflareEdge("edge", edge_args)
+
+# The same standard's headers from Vercel too (for requests that reach it directly).
+headers = standard_from_intent(standard, "example").header_map
 
 site_args: VercelSiteArgs = {
     "project_name": config.get("vercelProject") or "example-web",

@@ -7,7 +7,6 @@ from typing import Any
 
 import yaml
 
-from components import artifacts
 from components.config import SECURE_PLACEHOLDER, StackConfig
 from components.stack_config import load_stack_config
 from stackcheck.engine import run_program
@@ -25,6 +24,5 @@ def example_config(stack: str, **changes: Any) -> StackConfig:
 
 
 def run_stack(stack: str, **kwargs: Any) -> PreviewResult:
-    """One offline run of the repo's program (artifacts are process-global: each run starts from none)."""
-    artifacts.reset()
+    """One offline run of the repo's program."""
     return run_program(REPO, stack, **kwargs)[0]

@@ -300,15 +300,3 @@ def test_no_origin_certificate_when_nginx_serves_plain_http() -> None:
                                                 "webstack:environment": "staging"})
     assert not of(result, "cloudflare:index/originCaCertificate:OriginCaCertificate")
     assert not of(result, "tls:index/privateKey:PrivateKey")
-
-
-@pytest.mark.parametrize("stack", ["prod", "selfhosted", "netlify"])
-def test_component_args_render_the_same_rules_as_the_standard(stack: str) -> None:
-    from components.cloudflare_edge import cloudflare_edge_args_from_config, edge_rulesets
-    from components.render import cloudflare as render
-
-    cfg = example_config(stack)
-    std = resolve_standard(cfg)
-    # The args are plain data (another language could send them); the rules built from them must not drift.
-    args = json.loads(json.dumps(cloudflare_edge_args_from_config(cfg, std)))
-    assert edge_rulesets(args) == render.rulesets(std, cfg.domain, cfg.canonical_host)

@@ -11,7 +11,6 @@ from typing import Any
 
 from components.cloudflare_edge import CloudflareEdge, cloudflare_edge_args_from_config
 from components.stack_config import read_pulumi_config
-from components.standard import resolve_standard
 from stackcheck.wire import is_secret
 from tests.cloudflare.stack_config import run_stack
 
@@ -32,7 +31,7 @@ def test_ruleset_ids_and_rules_read_through_apply() -> None:
 
     def program() -> None:
         cfg = read_pulumi_config("webstack", "prod")
-        edge = CloudflareEdge("edge", cloudflare_edge_args_from_config(cfg, resolve_standard(cfg)))
+        edge = CloudflareEdge("edge", cloudflare_edge_args_from_config(cfg))
         edge.ruleset_ids.apply(lambda ids: seen.__setitem__("ids", dict(ids)))
         headers = edge.rulesets["http_response_headers_transform"]
         headers.rules.apply(lambda rules: seen.__setitem__("rules", plain(rules)))

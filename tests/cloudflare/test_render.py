@@ -135,28 +135,32 @@ def test_rulesets_are_merged_one_per_phase(prod) -> None:  # type: ignore[no-unt
 # -- DNS -------------------------------------------------------------------------------------------------------------
 
 
-def _records(cfg):  # type: ignore[no-untyped-def]
-    return [(r.type, r.name, r.content, r.proxied) for r in render.web_records(cfg, True)]
+def _records(domain: str, provider: str, **where: str) -> list[tuple[str, str, str | None, bool]]:
+    return [(r.type, r.name, r.content, r.proxied) for r in render.web_records(domain, provider, True, **where)]
 
 
-def test_vercel_records(prod) -> None:  # type: ignore[no-untyped-def]
-    assert _records(prod) == [("A", "example.com", "76.76.21.21", True),
-                              ("CNAME", "www.example.com", "cname.vercel-dns.com", True)]
+def test_vercel_records() -> None:
+    assert _records("example.com", "vercel") == [("A", "example.com", "76.76.21.21", True),
+                                                 ("CNAME", "www.example.com", "cname.vercel-dns.com", True)]
 
 
 def test_netlify_records() -> None:
-    assert _records(_cfg("netlify")) == [("A", "example.net", "75.2.60.5", True),
-                                         ("CNAME", "www.example.net", "example-web.netlify.app", True)]
+    assert _records("example.net", "netlify", netlify_site="example-web") == [
+        ("A", "example.net", "75.2.60.5", True), ("CNAME", "www.example.net", "example-web.netlify.app", True)]
 
 
 def test_nginx_records_cover_both_hosts_and_both_families() -> None:
-    assert _records(_cfg("selfhosted")) == [
+    assert _records("example.org", "nginx", origin_ipv4="203.0.113.10", origin_ipv6="2001:db8:10::10") == [
         ("A", "example.org", "203.0.113.10", True), ("AAAA", "example.org", "2001:db8:10::10", True),
         ("A", "www.example.org", "203.0.113.10", True), ("AAAA", "www.example.org", "2001:db8:10::10", True)]
 
 
-def test_dns_only_records_say_so_in_their_comment(prod) -> None:  # type: ignore[no-untyped-def]
-    records = render.web_records(prod, False)
+def test_nginx_records_without_ipv6_are_a_only() -> None:
+    assert [r[0] for r in _records("example.org", "nginx", origin_ipv4="203.0.113.10")] == ["A", "A"]
+
+
+def test_dns_only_records_say_so_in_their_comment() -> None:
+    records = render.web_records("example.com", "vercel", False)
     assert {r.proxied for r in records} == {False}
     assert all("DNS-only" in (r.comment or "") for r in records)
 
@@ -175,11 +179,14 @@ def test_caa_records_issue_and_issuewild_per_ca_and_iodef() -> None:
 
 
 def test_origin_hostnames_default_to_apex_and_www() -> None:
+    from components.cloudflare_edge import cloudflare_edge_args_from_config, resolve_edge
+
     cfg = _cfg("selfhosted")
-    assert render.origin_hostnames(cfg) == ["example.org", "www.example.org"]
+    assert resolve_edge(cloudflare_edge_args_from_config(cfg), "edge").origin_hostnames == [
+        "example.org", "www.example.org"]
     raw_cf = yaml.safe_load((REPO / "Pulumi.selfhosted.yaml").read_text())["config"]["webstack:cloudflare"]
     cfg2 = _cfg("selfhosted", cloudflare={**raw_cf, "originHostnames": ["origin.example.org"]})
-    assert render.origin_hostnames(cfg2) == ["origin.example.org"]
+    assert resolve_edge(cloudflare_edge_args_from_config(cfg2), "edge").origin_hostnames == ["origin.example.org"]
 
 
 def test_healthcheck_names_use_only_allowed_characters() -> None:

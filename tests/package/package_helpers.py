@@ -40,7 +40,7 @@ def token(component: str) -> str:
 def _edge(cfg: StackConfig, std: Standard) -> Any:
     from components.cloudflare_edge import cloudflare_edge_args_from_config
 
-    return cloudflare_edge_args_from_config(cfg, std)
+    return cloudflare_edge_args_from_config(cfg)
 
 
 def _vercel(cfg: StackConfig, std: Standard) -> Any:

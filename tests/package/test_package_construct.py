@@ -65,9 +65,9 @@ def test_hosted_nginx_site_takes_the_certificate_from_another_components_output(
     from package_helpers import _nginx
 
     def program() -> None:
-        edge_inputs = {"zoneId": "0" * 32, "domain": "example.org", "records": [],
-                       "hsts": {"maxAge": 31536000.0, "includeSubdomains": True, "preload": False},
-                       "headers": {"X-Frame-Options": "DENY"}, "originTls": {"hostnames": ["example.org"]}}
+        edge_inputs = {"zoneId": "0" * 32, "domain": "example.org",
+                       "hosting": {"provider": "nginx", "originIpv4": "192.0.2.1"},
+                       "originTls": {"hostnames": ["example.org"]}}
         edge = provider().construct("edge", token("CloudflareEdge"), edge_inputs, pulumi.ResourceOptions())
         site_args = dict(stack_args(_nginx))
         site_args.pop("origin_certificate_pem", None)

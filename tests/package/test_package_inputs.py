@@ -20,9 +20,9 @@ def edge_inputs(**changes: Any) -> dict[str, Any]:
     inputs: dict[str, Any] = {
         "zoneId": "0" * 32,
         "domain": "example.org",
-        "records": [{"key": "apex", "name": "example.org", "type": "A", "content": "192.0.2.1", "ttl": 1.0}],
-        "hsts": {"maxAge": 31536000.0, "includeSubdomains": True, "preload": False},
-        "headers": {"X-Frame-Options": "DENY"},
+        "hosting": {"provider": "vercel", "proxied": True},
+        "extraRecords": [{"name": "example.org", "type": "TXT", "content": "v=spf1 -all", "ttl": 300.0}],
+        "standard": {"hstsMaxAge": 31536000.0, "extraHeaders": {"X-Robots-Tag": "noindex"}},
     }
     inputs.update(changes)
     return {k: v for k, v in inputs.items() if v is not None}
@@ -47,22 +47,21 @@ def test_missing_required_input_is_named() -> None:
 
 
 def test_missing_required_nested_input_is_named_by_path() -> None:
-    _, errors = construct_errors(edge_inputs(hsts={"maxAge": 60.0, "preload": False}))
-    assert errors == {"hsts.includeSubdomains": "missing required input"}
+    _, errors = construct_errors(edge_inputs(hosting={"proxied": True}))
+    assert errors == {"hosting.provider": "missing required input"}
 
 
 @pytest.mark.parametrize(("changes", "path", "wanted"), [
-    ({"records": "example.org"}, "records", "expected a list, got a string"),
+    ({"extraRecords": "example.org"}, "extraRecords", "expected a list, got a string"),
     ({"dnssec": "yes"}, "dnssec", "expected a boolean (true or false), got a string"),
-    ({"hsts": {"maxAge": "one year", "includeSubdomains": True, "preload": False}}, "hsts.maxAge",
-     "expected an integer, got a string"),
-    ({"hsts": {"maxAge": 1.5, "includeSubdomains": True, "preload": False}}, "hsts.maxAge",
-     "expected an integer, got a number"),
-    ({"hsts": {"maxAge": True, "includeSubdomains": True, "preload": False}}, "hsts.maxAge",
-     "expected an integer, got a boolean"),
-    ({"headers": {"X-Frame-Options": 1.0}}, "headers.X-Frame-Options", "expected a string, got a number"),
-    ({"headers": ["X-Frame-Options: DENY"]}, "headers", "expected an object, got a list"),
-    ({"hsts": "max-age=60"}, "hsts", "expected an object, got a string"),
+    ({"standard": {"hstsMaxAge": "one year"}}, "standard.hstsMaxAge", "expected an integer, got a string"),
+    ({"standard": {"hstsMaxAge": 1.5}}, "standard.hstsMaxAge", "expected an integer, got a number"),
+    ({"standard": {"hstsMaxAge": True}}, "standard.hstsMaxAge", "expected an integer, got a boolean"),
+    ({"standard": {"extraHeaders": {"X-Robots-Tag": 1.0}}}, "standard.extraHeaders.X-Robots-Tag",
+     "expected a string, got a number"),
+    ({"standard": {"extraHeaders": ["X-Robots-Tag: noindex"]}}, "standard.extraHeaders",
+     "expected an object, got a list"),
+    ({"standard": "strict"}, "standard", "expected an object, got a string"),
 ])
 def test_wrong_type_is_named_by_path(changes: dict[str, Any], path: str, wanted: str) -> None:
     message, errors = construct_errors(edge_inputs(**changes))
@@ -72,12 +71,14 @@ def test_wrong_type_is_named_by_path(changes: dict[str, Any], path: str, wanted:
 
 def test_wrong_type_inside_a_list_item_names_the_index() -> None:
     records = [
-        {"key": "apex", "name": "example.org", "type": "A", "content": "192.0.2.1"},
-        {"key": "caa", "name": "example.org", "type": "CAA", "ttl": "auto", "data": {"tag": "issue", "value": "x"}},
+        {"name": "example.org", "type": "TXT", "content": "v=spf1 -all"},
+        {"name": "example.org", "type": "TXT", "ttl": "auto"},
     ]
-    _, errors = construct_errors(edge_inputs(records=records))
-    assert errors == {"records[1].ttl": "expected an integer, got a string",
-                      "records[1].data.flags": "missing required input"}
+    limits = [{"path": "/api/*", "requestsPerPeriod": 100.0}, {"path": "/auth/*"}]
+    _, errors = construct_errors(edge_inputs(extraRecords=records, standard={"rateLimits": limits}))
+    assert errors == {"extraRecords[1].ttl": "expected an integer, got a string",
+                      "extraRecords[1].content": "missing required input",
+                      "standard.rateLimits[1].requestsPerPeriod": "missing required input"}
 
 
 def test_misspelt_input_is_reported_with_a_suggestion() -> None:
@@ -94,7 +95,8 @@ def test_every_problem_is_reported_at_once() -> None:
 
 
 def test_errors_never_echo_the_value() -> None:
-    message, errors = construct_errors(edge_inputs(dnssec=SECRET_LOOKING, headers={"X": {"v": SECRET_LOOKING}}))
+    message, errors = construct_errors(edge_inputs(dnssec=SECRET_LOOKING,
+                                                   standard={"extraHeaders": {"X": {"v": SECRET_LOOKING}}}))
     assert SECRET_LOOKING not in message
     assert SECRET_LOOKING not in repr(errors)
 
@@ -106,7 +108,7 @@ def test_outputs_and_unknowns_are_accepted_unchecked() -> None:
 
     def program() -> None:  # Outputs belong to a program run (its event loop and its pending-output tracking)
         later = pulumi.Output.from_input(["another resource's value, known only at deploy time"])
-        found.append(check_inputs(schema(), EDGE, edge_inputs(zoneId=later, domain=UNKNOWN, records=later)))
+        found.append(check_inputs(schema(), EDGE, edge_inputs(zoneId=later, domain=UNKNOWN, extraRecords=later)))
 
     run("prod", program)
     assert found == [[]]
@@ -132,13 +134,13 @@ def test_unknown_component_type_is_named() -> None:
 def test_integers_come_back_as_int_wherever_the_schema_says_integer() -> None:
     """Doubles on the wire; the components format some into names and descriptions ("3s", not "3.0s")."""
     inputs = edge_inputs(
-        healthchecks=[{"name": "apex", "address": "example.org", "path": "/healthz", "timeout": 3.0}],
-        cacheRules=[{"assetClass": "static", "match": "suffix", "patterns": [".png"], "cacheControl": "public",
-                     "edgeTtl": 3600.0}],
+        healthcheck={"timeoutSeconds": 3.0},
+        standard={"hstsMaxAge": 31536000.0, "hstsPreload": False,
+                  "rateLimits": [{"path": "/api/*", "requestsPerPeriod": 100.0, "period": 60.0}]},
     )
     coerced = coerce_integers(schema(), EDGE, inputs)
-    assert type(coerced["records"][0]["ttl"]) is int
-    assert type(coerced["hsts"]["maxAge"]) is int
-    assert type(coerced["healthchecks"][0]["timeout"]) is int
-    assert type(coerced["cacheRules"][0]["edgeTtl"]) is int
-    assert coerced["hsts"]["preload"] is False  # booleans are not numbers
+    assert type(coerced["extraRecords"][0]["ttl"]) is int
+    assert type(coerced["standard"]["hstsMaxAge"]) is int
+    assert type(coerced["healthcheck"]["timeoutSeconds"]) is int
+    assert type(coerced["standard"]["rateLimits"][0]["period"]) is int
+    assert coerced["standard"]["hstsPreload"] is False  # booleans are not numbers

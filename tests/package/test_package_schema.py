@@ -194,8 +194,8 @@ def test_reference_page_lists_every_input_output_and_type() -> None:
             assert f"| `{name}` |" in page, (token, name)
         assert refdoc.page_name(token) in pages["index.md"]
     edge = pages["cloudflare-edge.md"]
-    assert "### DnsRecordArgs" in edge
-    assert "| `ttl` | integer | no | 1 (automatic; required for proxied records) |" in edge
+    assert "### ExtraRecordArgs" in edge
+    assert "| `ttl` | integer | no | 1 | 1 = automatic, otherwise 60..86400 seconds. Default 1. |" in edge
     nginx = pages["nginx-site.md"]
     assert "| `originPrivateKeyPem` | string (output ok) | no | none |" in nginx
 
