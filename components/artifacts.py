@@ -1,16 +1,14 @@
-"""Rendered files (nginx.conf, Dockerfile, vercel.json, netlify.toml, SQL…) that components produce.
-
-Components call :func:`emit` with a path relative to the stack's artifact dir. `stackcheck preview --out DIR`
-writes everything emitted to DIR; under the Pulumi CLI the program writes them to :func:`artifacts_root`:
-$WEBSTACK_ARTIFACTS_DIR, or `build/<stack>` (relative to the project dir). The self-hosted option's Dockerfile
-copies its nginx tree from `<that root>/nginx`, inside the Docker build context (the project dir).
+"""Bridge, until every component returns its rendered files as its ``files`` output: the process-global
+collection that VercelSite, NetlifySite and SupabaseProject still :func:`emit` into. ``components/program.py``
+resets it at the start of a run and merges :func:`collected` into the stack output ``files`` (which stackcheck
+and ``__main__.py`` write to disk). Delete this module when the last component is converted.
 Pure module: no Pulumi import.
 """
 
 from __future__ import annotations
 
 import threading
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 _lock = threading.Lock()
 _files: dict[str, str] = {}
@@ -41,41 +39,3 @@ def collected() -> dict[str, str]:
 def reset() -> None:
     with _lock:
         _files.clear()
-
-
-def write_all(out_dir: Path) -> list[Path]:
-    """Write every collected artifact under ``out_dir``; return the paths written (sorted)."""
-    written = []
-    for rel, content in collected().items():
-        dest = out_dir / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_text(content, encoding="utf-8")
-        written.append(dest)
-    return written
-
-
-ARTIFACTS_ENV = "WEBSTACK_ARTIFACTS_DIR"
-
-
-def artifacts_root(stack: str) -> Path:
-    """Where rendered files go on disk: $WEBSTACK_ARTIFACTS_DIR (stackcheck sets it) or ``build/<stack>``."""
-    import os
-
-    env = os.environ.get(ARTIFACTS_ENV)
-    return Path(env) if env else Path("build") / stack
-
-
-def materialize(prefix: str, stack: str) -> Path:
-    """Write the artifacts emitted so far under ``prefix`` (e.g. ``nginx``) to disk now and return that dir.
-
-    For resources that read files at registration time (a Docker build context).
-    """
-    root = artifacts_root(stack)
-    base = _check_path(prefix)
-    for rel, content in collected().items():
-        if rel == base or rel.startswith(base + "/"):
-            dest = root / rel
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            if not dest.exists() or dest.read_text(encoding="utf-8") != content:
-                dest.write_text(content, encoding="utf-8")
-    return root / base

@@ -11,13 +11,11 @@ import pulumi
 import pytest
 from dockerfile_rules import check_dockerfile
 
-from components import artifacts
 from components.program import _nginx
 from components.stack_config import read_pulumi_config
-from components.standard import resolve_standard
 from stackcheck.engine import run_program
 from stackcheck.model import ResourceRecord
-from stackcheck.wire import UNKNOWN, is_secret, redact
+from stackcheck.wire import UNKNOWN, is_secret, redact, unwrap
 from tests.conftest import REPO, run_cli
 
 CONTAINER = "docker:index/container:Container"
@@ -27,12 +25,10 @@ COMPONENT = "webstack:index:NginxSite"
 KEY_MARKER = "PRIVATE-KEY-MARKER-must-stay-secret"
 
 
-@pytest.fixture
-def artifacts_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv(artifacts.ARTIFACTS_ENV, str(tmp_path))
-    artifacts.reset()
-    yield tmp_path
-    artifacts.reset()
+def rendered(outputs: dict[str, Any]) -> dict[str, str]:
+    """The program's ``files`` stack output: every rendered file (path → text)."""
+    files: dict[str, str] = unwrap(outputs["files"])
+    return files
 
 
 def _by_type(resources: list[ResourceRecord], type_: str) -> list[ResourceRecord]:
@@ -40,7 +36,7 @@ def _by_type(resources: list[ResourceRecord], type_: str) -> list[ResourceRecord
 
 
 @pytest.fixture
-def selfhosted(artifacts_dir: Path) -> tuple[list[ResourceRecord], dict[str, Any]]:
+def selfhosted() -> tuple[list[ResourceRecord], dict[str, Any]]:
     result, _ = run_program(REPO, "selfhosted")
     return result.resources, result.outputs
 
@@ -135,13 +131,14 @@ def test_outputs_are_exported(selfhosted: tuple) -> None:
     assert "containerId" in outputs and "imageRef" in outputs
 
 
-def test_emitted_dockerfile_passes_the_project_rules(selfhosted: tuple, artifacts_dir: Path) -> None:
-    dockerfile = (artifacts_dir / "nginx" / "Dockerfile").read_text()
+def test_emitted_dockerfile_passes_the_project_rules(selfhosted: tuple) -> None:
+    files = rendered(selfhosted[1])
+    dockerfile = files["nginx/Dockerfile"]
     assert check_dockerfile(dockerfile) == []
     # The base images are build arguments defaulting to the pinned official images (tests substitute local ones).
     assert "ARG NODE_IMAGE=node:22-alpine\n" in dockerfile and "ARG NGINX_IMAGE=nginx:1.28-alpine\n" in dockerfile
     assert "FROM ${NODE_IMAGE} AS build" in dockerfile and "FROM ${NGINX_IMAGE} AS runtime" in dockerfile
-    assert (artifacts_dir / "nginx" / "nginx.conf").exists()
+    assert "nginx/nginx.conf" in files
 
 
 class _Edge:
@@ -158,24 +155,23 @@ def _program_with(make_edge: Any) -> Any:
     def program() -> None:
         cfg = read_pulumi_config(pulumi.get_project(), pulumi.get_stack())
         edge = make_edge() if make_edge else None
-        for key, value in _nginx(cfg, resolve_standard(cfg), edge).items():
+        outputs, files = _nginx(cfg, edge)
+        for key, value in outputs.items():
             pulumi.export(key, value)
+        pulumi.export("files", files)
 
     return program
 
 
 @pytest.fixture
-def tmp_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def tmp_project(tmp_path: Path) -> Iterator[Path]:
     """A copy of the project's stack files (no app, no build dir): a deployment writes its artifacts in here."""
     project = tmp_path / "project"
     project.mkdir()
     for name in ("Pulumi.yaml", "Pulumi.selfhosted.yaml"):
         (project / name).write_text((REPO / name).read_text())
     (project / "__main__.py").write_text("raise SystemExit('the tests pass program=')\n")
-    monkeypatch.delenv(artifacts.ARTIFACTS_ENV, raising=False)
-    artifacts.reset()
     yield project
-    artifacts.reset()
 
 
 def _copy_sources(dockerfile: str) -> list[str]:
@@ -195,7 +191,7 @@ def test_private_key_stays_secret_in_the_recorded_inputs(tmp_project: Path) -> N
     assert not any(KEY_MARKER in p.read_text() for p in artifacts_dir.rglob("*") if p.is_file())
 
 
-def test_without_an_origin_certificate_the_origin_serves_http_only(artifacts_dir: Path) -> None:
+def test_without_an_origin_certificate_the_origin_serves_http_only() -> None:
     # originTls off (allowed off production): the edge issues no Origin CA certificate and nginx serves plain HTTP.
     hosting = read_hosting()
     hosting["nginx"]["originTls"] = False
@@ -204,7 +200,7 @@ def test_without_an_origin_certificate_the_origin_serves_http_only(artifacts_dir
     [c] = _by_type(result.resources, CONTAINER)
     assert [(p["internal"], p["external"]) for p in c.inputs["ports"]] == [(8080, 80)]
     assert "volumes" not in c.inputs and not _by_type(result.resources, COMMAND)
-    assert not (artifacts_dir / "nginx" / "webstack" / "tls").exists()
+    assert not any(path.startswith("nginx/webstack/tls") for path in rendered(result.outputs))
     assert result.outputs["originUrl"] == "http://203.0.113.10"
 
 
@@ -246,19 +242,18 @@ def test_image_is_built_with_the_public_env_and_the_anon_key_as_a_secret(selfhos
     assert is_secret(key) and key["value"] in (UNKNOWN, None)  # undecryptable offline, and still a secret
 
 
-def test_a_known_anon_key_stays_a_secret_build_arg(artifacts_dir: Path) -> None:
+def test_a_known_anon_key_stays_a_secret_build_arg() -> None:
     marker = "sb_publishable_buildArgMarkerbuildArgMarker0"
     result, _ = run_program(REPO, "selfhosted", secret_overrides={"webstack:supabaseAnonKey": marker})
     [image] = _by_type(result.resources, IMAGE)
     key = image.inputs["build"]["args"]["VITE_SUPABASE_ANON_KEY"]
     assert is_secret(key) and key["value"] == marker
     assert marker not in json.dumps(redact(image.inputs))
-    assert not any(marker in p.read_text() for p in artifacts_dir.rglob("*") if p.is_file())
+    assert not any(marker in text for text in rendered(result.outputs).values())
 
 
-def test_a_changed_public_flag_changes_the_image_tag(artifacts_dir: Path) -> None:
+def test_a_changed_public_flag_changes_the_image_tag() -> None:
     def tag(flag: str) -> str:
-        artifacts.reset()
         env = json.dumps({"NODE_ENV": "production", "VITE_ENABLE_ANALYTICS": flag})
         result, _ = run_program(REPO, "selfhosted", overrides={"webstack:env": env})
         [image] = _by_type(result.resources, IMAGE)
@@ -277,9 +272,7 @@ def test_the_dockerfile_copies_from_where_the_tree_is_written(tmp_project: Path)
             assert (tmp_project / source).exists(), source
 
 
-def test_the_dockerfile_names_the_project_tree_whatever_the_artifacts_dir(
-        tmp_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(artifacts.ARTIFACTS_ENV, str(tmp_path / "elsewhere"))
+def test_the_dockerfile_names_the_project_tree_whatever_the_out_dir(tmp_project: Path) -> None:
     result, _ = run_program(tmp_project, "selfhosted", program=_program_with(_Edge), dry_run=False)
     [image] = _by_type(result.resources, IMAGE)
     assert image.inputs["build"]["dockerfile"] == "build/selfhosted/nginx/Dockerfile"
