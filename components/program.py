@@ -83,6 +83,16 @@ def check_file_path(path: str) -> str:
     return p.as_posix()
 
 
+FILE_MODE = 0o666
+"""What ``open(..., "w")`` asks for; the process umask takes away the rest."""
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 def write_files(root: Path, files: Mapping[str, str]) -> list[Path]:
     """Write every file under ``root`` (each replaced atomically: a reader never sees half a file)."""
     written = []
@@ -93,6 +103,9 @@ def write_files(root: Path, files: Mapping[str, str]) -> list[Path]:
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(text)
+            # mkstemp makes 0600 files; these are public by contract and e.g. COPYed into an image whose server
+            # runs as another user, so they get the mode a plain write would (0644 under the usual umask).
+            os.chmod(tmp, FILE_MODE & ~_umask())
             os.replace(tmp, dest)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -5,7 +5,9 @@ stackcheck writes any program's ``files`` output under --out (knowing nothing of
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -66,6 +68,13 @@ def test_write_files_replaces_whole_files(tmp_path: Path) -> None:
     assert written == [tmp_path / "a" / "x.conf", tmp_path / "b" / "c" / "y.txt"]
     assert (tmp_path / "a" / "x.conf").read_text() == "new"
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["x.conf"]  # no temporary file left behind
+    # Readable by others, as a plain write makes them (an image's server user reads COPYed files).
+    umask = os.umask(0o022)
+    try:
+        write_files(tmp_path, {"a/x.conf": "again"})
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "a" / "x.conf").stat().st_mode) == 0o644
 
 
 def test_the_repo_program_writes_the_files_to_build_stack(tmp_path: Path) -> None:
