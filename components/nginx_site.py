@@ -47,6 +47,7 @@ from components.render.dockerfile import (
     render_dockerignore,
 )
 from components.render.nginx import NginxSiteSpec, TlsSpec, render_nginx
+from components.render.origin_pull_ca import CLOUDFLARE_ORIGIN_PULL_CA_PEM
 from components.render.precompress import PRECOMPRESS_FILE, precompress_script
 from components.standard import Standard, resolve_standard
 from components.standard.env import resolve_env
@@ -134,6 +135,14 @@ class NginxSiteArgs(TypedDict):
     """Origin certificate (PEM), e.g. the Cloudflare Origin CA certificate. Required with ``tls``. Default: none."""
     origin_private_key_pem: NotRequired[pulumi.Input[str] | None]
     """Its private key (PEM). Treated as a secret whatever is passed. Required with ``tls``. Default: none."""
+    authenticated_origin_pulls: NotRequired[bool]
+    """Origin lockdown: the TLS server requires a client certificate signed by ``origin_pull_ca_pem`` (Cloudflare's
+    Authenticated Origin Pulls), so only Cloudflare's edge gets the site; needs ``tls``, and the zone's
+    Authenticated Origin Pulls (``tls_client_auth``) on, or every proxied request gets 400. The plain-HTTP health
+    endpoint is unaffected. Default false (the stack config turns it on for production, docs/nginx.md)."""
+    origin_pull_ca_pem: NotRequired[str]
+    """The client CA (PEM, public) for ``authenticated_origin_pulls``, baked into the image beside the config.
+    Default: Cloudflare's zone-level origin-pull CA (``components/render/origin_pull_ca.py``)."""
     tls_host_dir: NotRequired[str]
     """Root-only directory on the Docker host holding ``tls/origin.crt`` and ``tls/origin.key``. Default
     ``/var/lib/webstack/<container_name>``."""
@@ -447,6 +456,10 @@ def resolve_site(name: str, args: NginxSiteArgs, stack: str) -> ResolvedSite:
         raise _problem(name, "origin_certificate_pem/origin_private_key_pem",
                        "tls is on but the certificate or key is missing (pass the Cloudflare Origin CA certificate "
                        "and key, or set tls: false)")
+    origin_pulls = bool(args.get("authenticated_origin_pulls", False))
+    if origin_pulls and not tls:
+        raise _problem(name, "authenticated_origin_pulls", "needs tls: client certificates are verified in the TLS "
+                       "handshake (turn tls on, or this off)")
     origin = args["origin_address"]
     if not _IP_OR_NAME.fullmatch(origin):
         raise _problem(name, "origin_address", "must be an IP address or a DNS name")
@@ -489,7 +502,9 @@ def resolve_site(name: str, args: NginxSiteArgs, stack: str) -> ResolvedSite:
         if tls:
             tls_spec = TlsSpec(certificate=f"{TLS_DIR}/{CERT_FILE}", certificate_key=f"{TLS_DIR}/{KEY_FILE}",
                                port=https_port, public_port=publish_https if network_mode == "bridge" else https_port,
-                               resolvers=tuple(args.get("resolvers") or ()))
+                               resolvers=tuple(args.get("resolvers") or ()),
+                               client_ca_pem=args.get("origin_pull_ca_pem", CLOUDFLARE_ORIGIN_PULL_CA_PEM)
+                               if origin_pulls else None)
         hostnames = tuple(args["hostnames"])
         spec = NginxSiteSpec(server_names=hostnames, canonical_host=args.get("canonical_host", hostnames[0]),
                              http_port=http_port, tls=tls_spec, state_dir=STATE_DIR,
@@ -557,6 +572,7 @@ def nginx_site_args_from_config(cfg: StackConfig, *, tls: bool, certificate: Any
         "node_version": nginx.node_version,
         "nginx_version": nginx.nginx_version,
         "tls": tls,
+        "authenticated_origin_pulls": tls and origin_pulls_enabled(cfg),
         "http_port": nginx.http_port,
         "https_port": nginx.https_port,
         "publish_http_port": nginx.publish_http_port,
@@ -583,6 +599,15 @@ def nginx_site_args_from_config(cfg: StackConfig, *, tls: bool, certificate: Any
         args["origin_certificate_pem"] = certificate
         args["origin_private_key_pem"] = private_key
     return args
+
+
+def origin_pulls_enabled(cfg: StackConfig) -> bool:
+    """``webstack:hosting.nginx.authenticatedOriginPulls``, else on for a production stack whose site records are
+    proxied by Cloudflare with origin TLS on (the config refuses it on without ``originTls``)."""
+    nginx = _nginx_cfg(cfg)
+    if nginx.authenticated_origin_pulls is not None:
+        return bool(nginx.authenticated_origin_pulls)
+    return cfg.is_prod and cfg.cloudflare.web_records_proxied and nginx.origin_tls
 
 
 _PLACEHOLDER_PEM = "-----BEGIN CERTIFICATE-----\nplaceholder\n-----END CERTIFICATE-----\n"

@@ -171,6 +171,11 @@ class NginxHosting(StrictModel):
     restart: Literal["always", "unless-stopped", "on-failure"] = "unless-stopped"
     origin_tls: bool = Field(True, alias="originTls",
                              description="serve HTTPS with the Cloudflare Origin CA certificate (Full (strict))")
+    authenticated_origin_pulls: bool | None = Field(
+        None, alias="authenticatedOriginPulls",
+        description="origin lockdown: nginx requires Cloudflare's origin-pull client certificate on HTTPS (turn on "
+                    "the zone's Authenticated Origin Pulls with it). Default: on for production when the site is "
+                    "proxied and originTls is on, else off")
     resolvers: list[Annotated[str, AfterValidator(_ip_literal)]] = Field(
         default_factory=list, max_length=4, description="DNS resolvers (IP literals) for OCSP stapling")
     log_max_size: Annotated[str, AfterValidator(_log_size)] = Field("10m", alias="logMaxSize")
@@ -191,6 +196,9 @@ class NginxHosting(StrictModel):
             raise ValueError("httpPort and httpsPort must differ")
         if self.publish_http_port == self.publish_https_port:
             raise ValueError("publishHttpPort and publishHttpsPort must differ")
+        if self.authenticated_origin_pulls and not self.origin_tls:
+            raise ValueError("authenticatedOriginPulls needs originTls: client certificates are verified in the TLS "
+                             "handshake (turn originTls on, or authenticatedOriginPulls off)")
         return self
 
 

@@ -48,6 +48,7 @@ _PATH = re.compile(r"^/[A-Za-z0-9._/@+-]*\Z")
 _SERVER_NAME = re.compile(r"^(\*\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\Z")
 _SIZE = re.compile(r"^\d{1,6}[kKmM]?\Z")
 _URL_PREFIX = re.compile(r"^/[A-Za-z0-9._~!*()+,=:@%/-]*\Z")
+_CA_PEM = re.compile(r"(?:-----BEGIN CERTIFICATE-----\n(?:[A-Za-z0-9+/=]{1,76}\n)+-----END CERTIFICATE-----\n)+")
 _PCRE_SPECIAL = re.compile(r"([\\^$.|?*+()\[\]{}])")
 
 
@@ -71,8 +72,14 @@ class TlsSpec:
     public_port: int = 443  # the port clients reach (the http→https redirect targets it)
     resolvers: tuple[str, ...] = ()  # OCSP stapling is only enabled when nginx can resolve the responder
     trusted_certificate: str | None = None  # chain used to verify stapled OCSP responses
+    # Authenticated Origin Pulls: the CA (PEM) whose client certificate every TLS client must present (Cloudflare's
+    # origin-pull CA, components.render.origin_pull_ca). Rendered beside the config; None: no client certificates.
+    client_ca_pem: str | None = None
 
     def __post_init__(self) -> None:
+        if self.client_ca_pem is not None and not _CA_PEM.fullmatch(self.client_ca_pem):
+            raise ValueError("tls.client_ca_pem must be one or more PEM certificates (-----BEGIN CERTIFICATE----- "
+                             "… -----END CERTIFICATE-----), nothing else (never a private key)")
         _check_path("tls.certificate", self.certificate)
         _check_path("tls.certificate_key", self.certificate_key)
         if self.trusted_certificate is not None:
@@ -546,6 +553,28 @@ def _ocsp(tls: TlsSpec) -> str:
     )
 
 
+ORIGIN_PULL_CA_FILE = "tls/origin-pull-ca.pem"
+"""Where the client CA is rendered, relative to the include dir (baked into the image with the config)."""
+
+
+def _origin_pulls() -> str:
+    return _header_file(
+        "TLS client certificates: Authenticated Origin Pulls",
+        "Only the CDN may talk to the origin: every TLS client must present a certificate signed by the CA in\n"
+        "origin-pull-ca.pem (Cloudflare's origin-pull CA, public), which Cloudflare's edge does when the zone's\n"
+        "Authenticated Origin Pulls setting (tls_client_auth) is on. Anyone who finds the origin's address and\n"
+        "connects directly, bypassing the WAF, rate limits and cache, gets 400 instead of the site.\n"
+        "ssl_verify_depth stays at its default 1: Cloudflare signs the client certificate with the CA directly.\n"
+        "Plain HTTP (the redirect and the container's health endpoint) is unaffected. Turn the zone setting on\n"
+        "together with this, or every proxied request fails with 400.",
+        [
+            f"ssl_client_certificate {inc(ORIGIN_PULL_CA_FILE)};",
+            "ssl_verify_client on;",
+        ],
+        "https://developers.cloudflare.com/ssl/origin-configuration/authenticated-origin-pull/",
+    )
+
+
 def _redirect_to_https(tls: TlsSpec, host: str) -> str:
     port = "" if tls.public_port == 443 else f":{tls.public_port}"
     return _header_file(
@@ -665,6 +694,8 @@ def _main(std: Standard, spec: NginxSiteSpec) -> str:
     ]
     if tls.resolvers:
         tls_body.append(f"include {inc('tls/ocsp-stapling.conf')};")
+    if tls.client_ca_pem is not None:
+        tls_body.append(f"include {inc('tls/authenticated-origin-pulls.conf')};")
     lines += ["", *_server(tls_listen + named + tls_body + _server_common() + _site_includes())]
     return "\n".join([*lines, "}"]) + "\n"
 
@@ -696,6 +727,9 @@ def render_nginx(std: Standard, spec: NginxSiteSpec) -> dict[str, str]:
         files[inc("tls/redirect-to-https.conf")] = _redirect_to_https(spec.tls, host)
         if spec.tls.resolvers:
             files[inc("tls/ocsp-stapling.conf")] = _ocsp(spec.tls)
+        if spec.tls.client_ca_pem is not None:
+            files[inc("tls/authenticated-origin-pulls.conf")] = _origin_pulls()
+            files[inc(ORIGIN_PULL_CA_FILE)] = spec.tls.client_ca_pem
     return dict(sorted(files.items()))
 
 
