@@ -17,6 +17,7 @@ from components.config.base import ConfigError
 from components.config.stack import SECURE_PLACEHOLDER, StackConfig, secret_value
 from components.supabase import settings as derive
 from components.supabase import sql as sqlgen
+from components.supabase.backups import DatabaseBackups
 from components.supabase.provider import (
     AuthSettings,
     DatabaseSecurity,
@@ -61,6 +62,9 @@ class SupabaseProjectArgs(TypedDict):
     Default: none (no database changes)."""
     tables: NotRequired[list[dict[str, Any]]]
     """Per-table summary of the security model (schema, name, rls_enabled, force_rls, policies). Default: none."""
+    backups: NotRequired[dict[str, Any] | None]
+    """``{"plan": …, "pitr": {"enabled", "retention_days", "waiver"}, "schedule_for": "HH:MM:SS" | None}`` — the
+    PITR add-on or its waiver (:mod:`components.supabase.backups`). Default: none (backups unmanaged)."""
     db_url: NotRequired[pulumi.Input[str] | None]
     """A postgresql:// DSN: apply the bundle over a direct connection instead of the query endpoint (secret).
     Default: none (the Management API's query endpoint)."""
@@ -120,6 +124,9 @@ class SupabaseProject(pulumi.ComponentResource):
                 self.settings["secrets"] = EdgeFunctionSecrets(
                     f"{name}-function-secrets",
                     {**common, "names": sorted(names), "values": pulumi.Output.secret(values)}, child)
+            backups = args.get("backups")
+            if backups:
+                self.settings["backups"] = DatabaseBackups(f"{name}-backups", {**common, **backups}, child)
             if files:
                 db_url = args.get("db_url")
                 self.settings["database"] = DatabaseSecurity(
@@ -172,6 +179,9 @@ def supabase_args_from_config(cfg: StackConfig) -> SupabaseProjectArgs:
         "sql_files": files,
         "tables": sqlgen.table_summary(sb.database),
         "db_url": _secret_or_placeholder(cfg.supabase_db_url),
+        "backups": None if sb.backups is None else {
+            "plan": sb.plan, "schedule_for": sb.backups.schedule_for,
+            "pitr": {k: v for k, v in sb.backups.pitr.model_dump().items() if v is not None}},
     }
     return args
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
+from components.config.backups import PITR_PLAN_SOURCE
 from components.config.base import ConfigError
 from components.config.cloudflare import (
     CHALLENGE_ACTIONS,
@@ -144,6 +145,11 @@ def supabase_plan_and_smtp(cfg: StackConfig) -> list[Problem]:
         problems.append(("webstack:supabase.auth.leakedPasswordProtection",
                          f"not available on the Supabase free plan ({HIBP_PLAN_SOURCE}): set false, "
                          "or set webstack:supabase.plan to the organisation's paid plan"))
+    backups = cfg.supabase.backups
+    if cfg.supabase.plan == "free" and backups is not None and backups.pitr.enabled:
+        problems.append(("webstack:supabase.backups.pitr.enabled",
+                         f"not available on the Supabase free plan ({PITR_PLAN_SOURCE}): set "
+                         "webstack:supabase.plan to the organisation's paid plan, or enabled: false with a waiver"))
     if auth.smtp is not None and cfg.supabase_smtp_password is None:
         problems.append(("webstack:supabaseSmtpPassword", "required with webstack:supabase.auth.smtp: set it "
                          "with `pulumi config set --secret webstack:supabaseSmtpPassword <password>`"))

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
+from components.config.backups import BackupsConfig
 from components.config.base import Email, Hostname, HttpsUrl, SafeText, StrictModel, Url, UrlPath
 
 _REF = re.compile(r"^[a-z]{20}\Z")
@@ -314,6 +315,9 @@ class SupabaseConfig(StrictModel):
         description="Edge Function secret NAMES; values come from the secret key webstack:supabaseFunctionSecrets",
     )
     database: DatabaseConfig = Field(default_factory=lambda: DatabaseConfig.model_validate({}))
+    backups: BackupsConfig | None = Field(
+        None, description="PITR add-on or its waiver, daily backup time (unset: not managed; production should "
+        "declare it)")
     management_api_url: HttpsUrl = Field("https://api.supabase.com", alias="managementApiUrl")
 
     @model_validator(mode="after")

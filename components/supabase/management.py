@@ -201,6 +201,25 @@ class ManagementClient:
     def run_query(self, ref: str, query: str, *, setting: str = "database query") -> Any:
         return self.request("POST", f"{self._project(ref)}/database/query", {"query": query}, setting=setting)
 
+    def list_addons(self, ref: str) -> dict[str, Any]:
+        """``ListProjectAddonsResponse``: ``selected_addons`` / ``available_addons`` (PITR is ``type: pitr``)."""
+        return self.request("GET", f"{self._project(ref)}/billing/addons", setting="billing add-ons") or {}
+
+    def apply_addon(self, ref: str, addon_type: str, variant: str) -> None:
+        self.request("PATCH", f"{self._project(ref)}/billing/addons",
+                     {"addon_type": addon_type, "addon_variant": variant}, setting=f"{addon_type} add-on ({variant})")
+
+    def get_backup_schedule(self, ref: str) -> dict[str, Any]:
+        return self.request("GET", f"{self._project(ref)}/database/backups/schedule", setting="backup schedule") or {}
+
+    def update_backup_schedule(self, ref: str, schedule_for: str) -> None:
+        self.request("PATCH", f"{self._project(ref)}/database/backups/schedule", {"schedule_for": schedule_for},
+                     setting=f"backup schedule ({schedule_for} UTC)")
+
+    def list_backups(self, ref: str) -> dict[str, Any]:
+        """``V1BackupsResponse``: region, ``pitr_enabled``, ``walg_enabled``, ``backups``, ``physical_backup_data``."""
+        return self.request("GET", f"{self._project(ref)}/database/backups", setting="database backups") or {}
+
 
 def _api_message(err: urllib.error.HTTPError) -> str:
     try:

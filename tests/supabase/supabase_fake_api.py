@@ -48,6 +48,7 @@ class Route:
     regex: re.Pattern[str]
     params: dict[str, dict[str, Any]]
     body_schema: dict[str, Any] | None
+    responses: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
 def load_routes() -> tuple[list[Route], dict[str, Any]]:
@@ -62,8 +63,11 @@ def load_routes() -> tuple[list[Route], dict[str, Any]]:
             params = {p["name"]: _nullable_to_jsonschema(p.get("schema", {}))
                       for p in op.get("parameters", []) if p.get("in") == "path"}
             body = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            responses = {int(code): _nullable_to_jsonschema(r["content"]["application/json"]["schema"])
+                         for code, r in op.get("responses", {}).items()
+                         if code.isdigit() and "application/json" in (r.get("content") or {})}
             routes.append(Route(method.upper(), template, regex, params,
-                                _nullable_to_jsonschema(body) if body else None))
+                                _nullable_to_jsonschema(body) if body else None, responses))
     return routes, components
 
 
@@ -106,6 +110,16 @@ class State:
                                                                   "dbAllowedCidrsV6": ["::/0"]})
     secrets: dict[str, str] = field(default_factory=lambda: {"OTHER_TEAM_KEY": "theirs"})
     queries: list[str] = field(default_factory=list)
+    # Backups / billing (V1BackupsResponse, ListProjectAddonsResponse). `plan` decides whether PITR may be applied.
+    plan: str = "pro"
+    addons: list[dict[str, Any]] = field(default_factory=list)
+    schedule: dict[str, Any] = field(default_factory=lambda: {"schedule_for": "04:00:00",
+                                                              "updated_at": "2026-05-04T14:40:44+00:00"})
+    backups: list[dict[str, Any]] = field(default_factory=lambda: [
+        {"id": 1, "is_physical_backup": False, "status": "COMPLETED", "inserted_at": "2026-11-25T04:00:12.000Z"},
+        {"id": 2, "is_physical_backup": False, "status": "COMPLETED", "inserted_at": "2026-11-26T04:00:09.000Z"},
+        {"id": 3, "is_physical_backup": False, "status": "FAILED", "inserted_at": "2026-11-27T04:00:10.000Z"},
+    ])
 
 
 class FakeManagementApi:
@@ -115,6 +129,7 @@ class FakeManagementApi:
         self.state = State()
         self.requests: list[Recorded] = []
         self.violations: list[str] = []
+        self.response_violations: list[str] = []  # the fake's own answers checked against the document
         self.faults: list[Fault] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -196,7 +211,42 @@ class FakeManagementApi:
         if t.endswith("/database/query"):
             s.queries.append(body["query"])
             return 201, []
+        if t.endswith("/billing/addons/{addon_variant}"):
+            variant = route_path_param(self.requests[-1].path)
+            s.addons = [a for a in s.addons if a["variant"]["id"] != variant]
+            return 200, None
+        if t.endswith("/billing/addons"):
+            if route.method == "PATCH":
+                if body["addon_type"] == "pitr" and s.plan == "free":
+                    return 403, {"message": "Point in time recovery is not available on the free plan"}
+                s.addons = [a for a in s.addons if a["type"] != body["addon_type"]]
+                s.addons.append(_addon(body["addon_type"], body["addon_variant"]))
+                return 200, None
+            return 200, {"selected_addons": list(s.addons), "available_addons": [
+                {"type": "pitr", "name": "Point in time recovery",
+                 "variants": [_addon("pitr", f"pitr_{d}")["variant"] for d in (7, 14, 28)]}]}
+        if t.endswith("/database/backups/schedule"):
+            if route.method == "PATCH":
+                s.schedule = {"schedule_for": body["schedule_for"], "updated_at": "2026-11-27T12:00:00+00:00"}
+            return 200, dict(s.schedule)
+        if t.endswith("/database/backups"):
+            pitr = any(a["type"] == "pitr" for a in s.addons)
+            physical = {"earliest_physical_backup_date_unix": 1795147212, "latest_physical_backup_date_unix":
+                        1795665609} if pitr else {}
+            return 200, {"region": "eu-central-1", "walg_enabled": pitr, "pitr_enabled": pitr,
+                         "backups": list(s.backups), "physical_backup_data": physical}
         return 501, {"message": f"fake does not implement {route.method} {t}"}
+
+    def _check_response(self, route: Route, status: int, doc: Any) -> None:
+        """The fake's answers on the backup/billing endpoints follow the document too (the older endpoints' answers
+        are abbreviated: only the fields the client reads)."""
+        schema = route.responses.get(status)
+        if schema is None or doc is None or not any(p in route.template for p in RESPONSE_CHECKED):
+            return
+        errors = sorted(jsonschema.Draft202012Validator(_inline(schema, self.components)).iter_errors(doc), key=str)
+        if errors:
+            self.response_violations.append(f"{route.method} {route.template} -> {status}: {errors[0].message}")
+
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         api = self
@@ -244,6 +294,7 @@ class FakeManagementApi:
                         return
                     with api._lock:
                         status, doc = api._apply(route, copy.deepcopy(body))
+                        api._check_response(route, status, doc)
                     self._send(status, doc)
                 except (BrokenPipeError, ConnectionResetError):
                     return
@@ -251,3 +302,32 @@ class FakeManagementApi:
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle  # noqa: N815
 
         return Handler
+
+
+RESPONSE_CHECKED = ("/billing/addons", "/database/backups")
+
+
+def _inline(node: Any, components: dict[str, Any], depth: int = 0) -> Any:
+    """Resolve ``#/components/schemas/X`` references in place (a small schema instead of the whole document)."""
+    if depth > 30:
+        return node
+    if isinstance(node, list):
+        return [_inline(n, components, depth + 1) for n in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+        return _inline(components["schemas"][ref.rsplit("/", 1)[-1]], components, depth + 1)
+    return {k: _inline(v, components, depth + 1) for k, v in node.items()}
+
+
+def route_path_param(path: str) -> str:
+    return path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _addon(addon_type: str, variant: str) -> dict[str, Any]:
+    """An add-on as ``ListProjectAddonsResponse`` lists it (price figures illustrative)."""
+    days = variant.rsplit("_", 1)[-1]
+    return {"type": addon_type, "variant": {"id": variant, "name": f"{days} days",
+                                            "price": {"description": f"PITR {days} days", "type": "fixed",
+                                                      "interval": "monthly", "amount": 100.0}}}

@@ -96,7 +96,7 @@ def test_prod_registers_settings_resources(mocks: Recorder) -> Any:
         api_url, token_secret, anon_secret, anon_value = values[:4]
         kinds = by_type(mocks)
         assert set(kinds) == {"AuthSettings", "PostgrestSettings", "SslEnforcement", "NetworkRestrictions",
-                              "DatabaseSecurity"}
+                              "DatabaseSecurity", "DatabaseBackups"}  # backups: Pulumi.prod.yaml declares PITR
         assert all(r.name.startswith("supabase-") for r in kinds.values())
         comp = [r for r in mocks.resources if r.typ == "webstack:index:SupabaseProject"]
         assert [c.name for c in comp] == ["supabase"]
