@@ -20,7 +20,9 @@ def supabase_resources():  # type: ignore[no-untyped-def]
 
 
 def test_prod_registers_every_settings_resource(supabase_resources) -> None:  # type: ignore[no-untyped-def]
-    assert set(supabase_resources) == {"AuthSettings", "PostgrestSettings", "SslEnforcement", "DatabaseSecurity"}
+    assert set(supabase_resources) == {"AuthSettings", "PostgrestSettings", "SslEnforcement", "DatabaseSecurity",
+                                       "DatabaseBackups"}
+    assert supabase_resources["DatabaseBackups"].inputs["pitr"] == {"enabled": True, "retention_days": 7}
     for record in supabase_resources.values():
         assert record.parent == "urn:pulumi:prod::webstack::webstack:index:SupabaseProject::supabase"
         assert record.inputs["project_ref"] == "abcdefghijklmnopqrst"
