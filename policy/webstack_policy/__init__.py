@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from . import container, delivery, dns, env, headers, stack, supabase, tls
+from . import backups, container, delivery, dns, env, headers, stack, supabase, tls
 
 PACK_NAME = "webstack-standards"
 
@@ -18,6 +18,7 @@ def all_policies() -> list[Policy]:
         *dns.POLICIES,
         *container.POLICIES,
         *supabase.POLICIES,
+        *backups.POLICIES,
         *stack.POLICIES,
         *delivery.POLICIES,
     ]
