@@ -61,8 +61,8 @@ lint: $(VENV)/.dev
 typecheck: $(VENV)/.dev
 	$(VENV)/bin/mypy components stackcheck tools
 
-test: system-deps $(VENV)/.dev lint typecheck
-	$(PY) -m pytest -q -p no:cacheprovider --durations=10
+test: system-deps $(VENV)/.dev $(VENV)/.installed lint typecheck
+	$(PY) -m pytest -q -p no:cacheprovider -n 2 --durations=10  # 2 workers: the machine has 2 cores
 
 test-fast: $(VENV)/.dev
 	$(PY) -m pytest -q -m "not real_server and not slow"
