@@ -24,7 +24,7 @@ from pydantic import Field, ValidationError
 
 from components.config.base import Hostname, Ident, StrictModel
 from components.config.checks import edge_problems
-from components.config.cloudflare import CloudflareConfig
+from components.config.cloudflare import CLOUDFLARE_PLANS, CloudflareConfig, plan_rate_limit_problems
 from components.config.hosting import PublicIPv4, PublicIPv6
 from components.config.stack import StackConfig
 from components.intent import (
@@ -116,6 +116,15 @@ class OriginTlsArgs(TypedDict):
     """7, 30, 90, 365, 730, 1095 or 5475. Default 5475 (15 years, Cloudflare's maximum)."""
 
 
+class AdoptedRulesetArgs(TypedDict):
+    """An existing entry-point ruleset of the zone."""
+
+    id: str
+    """Its ruleset id (32 hex)."""
+    name: str
+    """Its current name (kept: a new name would replace it)."""
+
+
 class CloudflareEdgeArgs(TypedDict):
     """Inputs of :class:`CloudflareEdge`: what the site wants from its Cloudflare zone. Optional keys may be left
     out; every default is stated."""
@@ -150,6 +159,15 @@ class CloudflareEdgeArgs(TypedDict):
     origin_tls: NotRequired[OriginTlsArgs | None]
     """Issue an Origin CA certificate (self-hosted origins). Default: none; required for nginx hosting on
     production (the zone's SSL mode is strict)."""
+    plan: NotRequired[str | None]
+    """The zone's Cloudflare plan: free | pro | business | enterprise. Rate limits beyond it are refused; health
+    checks (none on Free) are left out and edge TTLs under its minimum left to the origin, with a warning.
+    Default: none (no plan checks)."""
+    adopt_rulesets: NotRequired[dict[str, AdoptedRulesetArgs] | None]
+    """Existing zone entry-point rulesets to adopt, per phase (``python -m stackcheck cloudflare-entrypoints``
+    prints them): the phase's Ruleset is imported (``import_``) under its current name instead of created, so a
+    zone with rules made in the dashboard does not fail with "A similar configuration with rules already exists".
+    Default: none."""
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -202,8 +220,18 @@ class Edge:
         return (web + render.caa_records(self.domain, self.zone.caa, self.zone.caa_report_email)
                 + render.extra_records(self.zone.extra_records))
 
+    @property
+    def min_edge_ttl(self) -> int:
+        return CLOUDFLARE_PLANS[self.zone.plan].edge_ttl_min if self.zone.plan else 0
+
+    @property
+    def health_checks_allowed(self) -> bool:
+        return self.zone.plan is None or CLOUDFLARE_PLANS[self.zone.plan].health_checks > 0
+
     def rulesets(self) -> dict[str, list[dict[str, Any]]]:
-        return render.rulesets(self.standard.standard, self.domain, self.canonical_host)
+        passthrough = render.HOST_PASSTHROUGH_PATHS.get(self.hosting.provider, ()) if self.hosting.proxied else ()
+        return render.rulesets(self.standard.standard, self.domain, self.canonical_host,
+                               min_edge_ttl=self.min_edge_ttl, passthrough=passthrough)
 
 
 # Where each CloudflareConfig key comes from in the Args (for error paths).
@@ -231,7 +259,8 @@ def resolve_edge(args: Mapping[str, Any], component: str) -> Edge:
     origin = dict(origin) if isinstance(origin, Mapping) else origin
     healthcheck = raw.get("healthcheck")
     zone_raw: dict[str, Any] = {key: raw[key] for key in ("zone_id", "account_id", "caa", "caa_report_email",
-                                                          "dnssec", "min_tls_version", "extra_records")
+                                                          "dnssec", "min_tls_version", "extra_records", "plan",
+                                                          "adopt_rulesets")
                                 if raw.get(key) is not None}
     if isinstance(hosting_raw, Mapping) and "proxied" in hosting_raw:
         zone_raw["proxied"] = hosting_raw["proxied"]
@@ -260,6 +289,8 @@ def resolve_edge(args: Mapping[str, Any], component: str) -> Edge:
         raise IntentError(component, problems)
 
     found = edge_problems(zone, domain=site.domain, provider=site.hosting.provider, rate_limits=standard.rate_limits)
+    if zone.plan is not None:
+        found += plan_rate_limit_problems(zone.plan, standard.rate_limits)
     problems += [(_input_path(path), msg) for path, msg in found]
     problems += _site_problems(site, production=standard.production)
     if problems:
@@ -327,19 +358,36 @@ class CloudflareEdge(pulumi.ComponentResource):
         for rec in records:
             self._record(name, zone_id, rec, child)
 
-        self._tls_settings(name, edge, child)
+        # Zone settings and DNSSEC are per-zone singletons: a replacement created before the old one is deleted
+        # would be reset by that delete.
+        singleton = pulumi.ResourceOptions(parent=self, delete_before_replace=True)
+        self._tls_settings(name, edge, singleton)
         if edge.zone.dnssec:
-            cloudflare.ZoneDnssec(f"{name}-dnssec", zone_id=zone_id, status="active", opts=child)
+            cloudflare.ZoneDnssec(f"{name}-dnssec", zone_id=zone_id, status="active", opts=singleton)
+        if edge.zone.plan is not None:
+            lowered = render.below_edge_ttl_minimum(edge.standard.standard, edge.min_edge_ttl)
+            if lowered:
+                plan = CLOUDFLARE_PLANS[edge.zone.plan]
+                pulumi.log.warn(f"CloudflareEdge {name}: the Cloudflare {plan.name} plan's minimum edge TTL is "
+                                f"{plan.edge_ttl_min} s; the cache class(es) {', '.join(lowered)} keep the origin's "
+                                "Cache-Control at the edge instead of a shorter override", self)
 
         self.rulesets: dict[str, cloudflare.Ruleset] = {}
         """The Ruleset per phase (for ``depends_on``; read its outputs with ``.apply``, never ``Output.all``)."""
         ids: dict[str, pulumi.Output[str]] = {}
         by_phase = edge.rulesets()
+        adopted = edge.zone.adopt_rulesets
         for phase, rules in by_phase.items():
+            existing = adopted.get(phase)  # type: ignore[call-overload]
+            # One entry point per phase and zone: Pulumi must delete before it creates a replacement, or the new
+            # one collides with the old ("A similar configuration with rules already exists").
+            opts = pulumi.ResourceOptions(
+                parent=self, delete_before_replace=True,
+                import_=f"zones/{zone_id}/{existing.id}" if existing is not None else None)
             ruleset = cloudflare.Ruleset(
                 f"{name}-{PHASE_NAMES[phase]}", zone_id=zone_id, kind="zone", phase=phase,
-                name=f"webstack {PHASE_NAMES[phase]}", description="Managed by webstack (CloudflareEdge)",
-                rules=cast(Any, rules), opts=child)
+                name=existing.name if existing is not None else f"webstack {PHASE_NAMES[phase]}",
+                description="Managed by webstack (CloudflareEdge)", rules=cast(Any, rules), opts=opts)
             self.rulesets[phase] = ruleset
             ids[phase] = ruleset.id
 
@@ -348,7 +396,12 @@ class CloudflareEdge(pulumi.ComponentResource):
         if edge.origin_tls:
             cert_pem, key_pem = self._origin_certificate(name, edge, child)
 
-        health_ids = self._healthchecks(name, edge, child) if edge.healthcheck else []
+        health = edge.healthcheck and edge.health_checks_allowed
+        if edge.healthcheck and not health:
+            pulumi.log.warn(f"CloudflareEdge {name}: health checks are left out — the Cloudflare "
+                            f"{CLOUDFLARE_PLANS[edge.zone.plan or 'free'].name} plan has none (developers."
+                            "cloudflare.com/health-checks/, Availability); monitor the site from outside", self)
+        health_ids = self._healthchecks(name, edge, child) if health else []
         hc = edge.zone.healthcheck
         if health_ids and hc.notification_email and edge.zone.account_id:
             cloudflare.NotificationPolicy(
@@ -473,6 +526,10 @@ def cloudflare_edge_args_from_config(cfg: StackConfig) -> CloudflareEdgeArgs:
         args["min_tls_version"] = cf.min_tls_version
     if cf.dnssec:
         args["dnssec"] = True
+    if cf.plan is not None:
+        args["plan"] = cf.plan
+    if cf.adopt_rulesets:
+        args["adopt_rulesets"] = {phase: {"id": r.id, "name": r.name} for phase, r in cf.adopt_rulesets.items()}
     if cfg.is_prod and cf.healthcheck.enabled:
         args["healthcheck"] = cast(EdgeHealthcheckArgs,
                                    cf.healthcheck.model_dump(exclude_unset=True, exclude={"enabled"}))

@@ -127,7 +127,7 @@ def cloudflare_plan_limits(cfg: StackConfig) -> list[Problem]:
     cf = cfg.cloudflare
     if cf.plan is None:
         return []
-    problems = plan_rate_limit_problems(cf.plan, cfg.rate_limits)
+    problems = [(f"webstack:{path}", msg) for path, msg in plan_rate_limit_problems(cf.plan, cfg.rate_limits)]
     plan = CLOUDFLARE_PLANS[cf.plan]
     if plan.health_checks == 0 and "enabled" in cf.healthcheck.model_fields_set and cf.healthcheck.enabled:
         problems.append(("webstack:cloudflare.healthcheck.enabled", f"the Cloudflare {plan.name} plan has no health "

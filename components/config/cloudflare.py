@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Literal
 
@@ -116,18 +117,19 @@ def _seconds(value: int) -> str:
     return f"{value} s"
 
 
-def plan_rate_limit_problems(plan_name: str, limits: list[RateLimit]) -> list[tuple[str, str]]:
-    """Every `webstack:rateLimits` entry the plan cannot run (key, message with the documented limit)."""
+def plan_rate_limit_problems(plan_name: str, limits: Sequence[RateLimit]) -> list[tuple[str, str]]:
+    """Every rate limit the plan cannot run, as (path relative to the stack config — ``rateLimits[0].period`` —,
+    message with the documented limit)."""
     plan = CLOUDFLARE_PLANS[plan_name]
     where = f"on the Cloudflare {plan.name} plan"
     problems: list[tuple[str, str]] = []
     if len(limits) > plan.rate_limit_rules:
-        problems.append(("webstack:rateLimits", f"{len(limits)} rate-limit rules given; {where} a zone has at most "
+        problems.append(("rateLimits", f"{len(limits)} rate-limit rules given; {where} a zone has at most "
                          f"{plan.rate_limit_rules} rate limiting rule{'s' if plan.rate_limit_rules > 1 else ''} "
                          "(developers.cloudflare.com/waf/rate-limiting-rules/ — Availability): remove rules or set "
                          "webstack:cloudflare.plan to the zone's real plan"))
     for i, limit in enumerate(limits):
-        key = f"webstack:rateLimits[{i}]"
+        key = f"rateLimits[{i}]"
         if limit.period not in plan.periods:
             allowed = ", ".join(_seconds(v) for v in plan.periods)
             problems.append((f"{key}.period", f"{_seconds(limit.period)} is not offered {where}: counting periods "

@@ -42,6 +42,12 @@ RATELIMIT_CHARACTERISTICS = ("cf.colo.id", "ip.src")
 """Counted per data centre (Cloudflare requires ``cf.colo.id``) and per client IP."""
 
 CACHE_ORDER = ("default", "suffix", "prefix", "exact")
+
+HOST_PASSTHROUGH_PATHS = {"vercel": ("/.well-known/acme-challenge/", "/.well-known/vercel/")}
+"""Paths the host itself must answer when Cloudflare proxies it: Vercel's guidance for a reverse proxy in front of
+Vercel (vercel.com/guides/how-to-setup-cloudflare-with-vercel, "certificate issuance") is to let
+``/.well-known/acme-challenge/*`` (HTTP-01 challenges for the certificates Vercel issues, www included) and
+``/.well-known/vercel/*`` through untouched — no redirect, no caching — or issuance for the redirected host fails."""
 """Cache rules all apply and a later rule's setting wins, so the most specific match kind goes last."""
 
 
@@ -126,18 +132,25 @@ def response_header_rules(std: Standard) -> list[dict[str, Any]]:
     }]
 
 
-def cache_rule(rule: CacheRule) -> dict[str, Any]:
-    """One ``set_cache_settings`` rule: cache with explicit edge/browser TTLs, or bypass the edge cache."""
+def cache_rule(rule: CacheRule, min_edge_ttl: int = 0) -> dict[str, Any]:
+    """One ``set_cache_settings`` rule: cache with explicit edge/browser TTLs, or bypass the edge cache.
+
+    An edge TTL under ``min_edge_ttl`` (the zone plan's minimum, which Cloudflare refuses to go under) is not
+    overridden: the origin's ``Cache-Control`` decides at the edge instead (``respect_origin``)."""
     params: dict[str, Any]
     if rule.edge_ttl is None:
         params = {"cache": False}
     else:
-        params = {"cache": True, "edge_ttl": {"mode": "override_origin", "default": rule.edge_ttl}}
+        if rule.edge_ttl < min_edge_ttl:
+            params = {"cache": True, "edge_ttl": {"mode": "respect_origin"}}
+        else:
+            params = {"cache": True, "edge_ttl": {"mode": "override_origin", "default": rule.edge_ttl}}
         if rule.browser_ttl is None:
             params["browser_ttl"] = {"mode": "respect_origin"}
         else:
             params["browser_ttl"] = {"mode": "override_origin", "default": rule.browser_ttl}
-    verb = "bypass the edge cache" if rule.edge_ttl is None else f"edge {rule.edge_ttl}s"
+    verb = ("bypass the edge cache" if rule.edge_ttl is None else
+            "edge TTL from the origin's Cache-Control" if rule.edge_ttl < min_edge_ttl else f"edge {rule.edge_ttl}s")
     return {
         "ref": f"webstack_cache_{rule.asset_class.replace('-', '_')}",
         "description": f"webstack standard: {rule.asset_class} — {verb}",
@@ -148,10 +161,26 @@ def cache_rule(rule: CacheRule) -> dict[str, Any]:
     }
 
 
-def cache_rules(std: Standard) -> list[dict[str, Any]]:
-    """The ``http_request_cache_settings`` rules for the standard's cache policy, least specific first."""
+def cache_rules(std: Standard, *, min_edge_ttl: int = 0, passthrough: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """The ``http_request_cache_settings`` rules for the standard's cache policy, least specific first; with
+    ``passthrough`` paths (see :data:`HOST_PASSTHROUGH_PATHS`) a last rule keeps them out of the edge cache."""
     ordered = sorted(std.cache_rules, key=lambda r: CACHE_ORDER.index(r.match))
-    return [cache_rule(r) for r in ordered]
+    rules = [cache_rule(r, min_edge_ttl) for r in ordered]
+    if passthrough:
+        rules.append({
+            "ref": "webstack_cache_host_passthrough",
+            "description": "webstack: the host's own /.well-known paths (certificate issuance) are never cached",
+            "expression": path_expression("prefix", passthrough),
+            "action": "set_cache_settings",
+            "action_parameters": {"cache": False},
+            "enabled": True,
+        })
+    return rules
+
+
+def below_edge_ttl_minimum(std: Standard, min_edge_ttl: int) -> list[str]:
+    """The cache classes whose edge TTL the plan's minimum does not allow (rendered with ``respect_origin``)."""
+    return [r.asset_class for r in std.cache_rules if r.edge_ttl is not None and r.edge_ttl < min_edge_ttl]
 
 
 def ratelimit_rule(limit: RateLimitRule, index: int) -> dict[str, Any]:
@@ -178,14 +207,18 @@ def ratelimit_rules(std: Standard) -> list[dict[str, Any]]:
     return [ratelimit_rule(limit, i) for i, limit in enumerate(std.rate_limits)]
 
 
-def redirect_rules(domain: str, canonical_host: str) -> list[dict[str, Any]]:
-    """301 from the non-canonical host (apex or www) to the canonical one, keeping the path and query string."""
+def redirect_rules(domain: str, canonical_host: str, passthrough: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """301 from the non-canonical host (apex or www) to the canonical one, keeping the path and query string;
+    ``passthrough`` path prefixes are left to the host (see :data:`HOST_PASSTHROUGH_PATHS`)."""
     apex, www = domain, f"www.{domain}"
     canonical, other = (apex, www) if canonical_host == "apex" else (www, apex)
+    expression = f"http.host eq {wirefilter_string(other)}"
+    for prefix in passthrough:
+        expression += f" and not starts_with(http.request.uri.path, {wirefilter_string(prefix)})"
     return [{
         "ref": "webstack_canonical_host",
         "description": f"webstack: redirect {other} to {canonical}",
-        "expression": f"http.host eq {wirefilter_string(other)}",
+        "expression": expression,
         "action": "redirect",
         "action_parameters": {"from_value": {
             "status_code": 301,
@@ -196,12 +229,14 @@ def redirect_rules(domain: str, canonical_host: str) -> list[dict[str, Any]]:
     }]
 
 
-def rulesets(std: Standard, domain: str, canonical_host: str) -> dict[str, list[dict[str, Any]]]:
-    """Every rule, merged into exactly one list per phase (phases without rules are left out)."""
+def rulesets(std: Standard, domain: str, canonical_host: str, *, min_edge_ttl: int = 0,
+             passthrough: Sequence[str] = ()) -> dict[str, list[dict[str, Any]]]:
+    """Every rule, merged into exactly one list per phase (phases without rules are left out). ``min_edge_ttl``:
+    the zone plan's minimum edge TTL; ``passthrough``: the hosting's own paths (:data:`HOST_PASSTHROUGH_PATHS`)."""
     by_phase: dict[str, list[dict[str, Any]]] = {phase: [] for phase in PHASES}
-    by_phase[PHASE_REDIRECT] += redirect_rules(domain, canonical_host)
+    by_phase[PHASE_REDIRECT] += redirect_rules(domain, canonical_host, passthrough)
     by_phase[PHASE_RATELIMIT] += ratelimit_rules(std)
-    by_phase[PHASE_CACHE] += cache_rules(std)
+    by_phase[PHASE_CACHE] += cache_rules(std, min_edge_ttl=min_edge_ttl, passthrough=passthrough)
     by_phase[PHASE_HEADERS] += response_header_rules(std)
     return {phase: rules for phase, rules in by_phase.items() if rules}
 
@@ -248,9 +283,24 @@ def caa_records(domain: str, cas: Sequence[str], report_email: str | None) -> li
     return records
 
 
+TXT_STRING_MAX = 255
+
+
+def txt_content(value: str) -> str:
+    r"""TXT content as Cloudflare documents it: in quotation marks (developers.cloudflare.com/dns/manage-dns-records/
+    reference/dns-record-types/#txt — the dashboard warns that content without them gets them added). Content
+    already written as quoted strings (``"part one" "part two"``) is kept; otherwise ``\`` and ``"`` are escaped
+    and the text is split into strings of at most 255 characters (the DNS limit per string)."""
+    if value.startswith('"'):
+        return value
+    chunks = [value[i:i + TXT_STRING_MAX] for i in range(0, len(value), TXT_STRING_MAX)] or [""]
+    return " ".join('"' + c.replace("\\", "\\\\").replace('"', '\\"') + '"' for c in chunks)
+
+
 def extra_records(records: Sequence[ExtraRecord]) -> list[Record]:
-    """The user's additional records, keyed by position and type (``extra-0-mx``)."""
-    return [Record(f"extra-{i}-{rec.type.lower()}", rec.name, rec.type, rec.content, rec.proxied, rec.ttl,
+    """The user's additional records, keyed by position and type (``extra-0-mx``); TXT content quoted."""
+    return [Record(f"extra-{i}-{rec.type.lower()}", rec.name, rec.type,
+                   txt_content(rec.content) if rec.type == "TXT" else rec.content, rec.proxied, rec.ttl,
                    rec.priority) for i, rec in enumerate(records)]
 
 
