@@ -10,6 +10,7 @@ import pytest
 from pulumi.errors import InputPropertiesError
 
 from components.cloudflare_edge import CloudflareEdge, cloudflare_edge_args_from_config, resolve_edge
+from components.config.cloudflare import CLOUDFLARE_PLANS
 from components.config.standard import HeadersConfig
 from components.intent import IntentError, default_rate_limits, standard_args_from_config, standard_from_intent
 from components.render import cloudflare as render
@@ -47,7 +48,8 @@ def test_minimal_args_get_the_strict_standard_and_every_secure_default() -> None
     phases = edge.rulesets()
     assert [r["expression"] for r in phases[render.PHASE_RATELIMIT]] == [
         'starts_with(http.request.uri.path, "/api/")', 'starts_with(http.request.uri.path, "/auth/")']
-    assert len(phases[render.PHASE_CACHE]) == 5
+    # the standard's five classes, then Vercel's own /.well-known paths kept out of the cache (tests/edge)
+    assert len(phases[render.PHASE_CACHE]) == 6
     records = [(r.type, r.name, r.proxied) for r in edge.records()]
     assert records[:2] == [("A", "example.com", True), ("CNAME", "www.example.com", True)]
 
@@ -69,7 +71,7 @@ def test_the_intent_decides_the_rules() -> None:
     sts = rule["action_parameters"]["headers"]["Strict-Transport-Security"]["value"]
     assert sts == "max-age=63072000; includeSubDomains; preload"
     [redirect] = phases[render.PHASE_REDIRECT]
-    assert redirect["expression"] == 'http.host eq "example.com"'
+    assert redirect["expression"].startswith('http.host eq "example.com" and not starts_with(')  # see tests/edge
 
 
 def test_rate_limit_burst_is_nginx_only_and_never_reaches_the_edge() -> None:
@@ -84,7 +86,10 @@ def test_stack_config_fills_the_args_with_the_same_standard(stack: str) -> None:
     cfg = example_config(stack)
     assert standard_from_intent(standard_args_from_config(cfg), "edge") == resolve_standard(cfg)
     edge = resolve_edge(cloudflare_edge_args_from_config(cfg), "edge")
-    assert edge.rulesets() == render.rulesets(resolve_standard(cfg), cfg.domain, cfg.canonical_host)
+    plan = CLOUDFLARE_PLANS[cfg.cloudflare.plan] if cfg.cloudflare.plan else None
+    passthrough = render.HOST_PASSTHROUGH_PATHS.get(cfg.hosting.provider, ())
+    assert edge.rulesets() == render.rulesets(resolve_standard(cfg), cfg.domain, cfg.canonical_host,
+                                              min_edge_ttl=plan.edge_ttl_min if plan else 0, passthrough=passthrough)
 
 
 def test_a_runbook_profile_stack_maps_to_the_same_standard() -> None:

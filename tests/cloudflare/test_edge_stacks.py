@@ -67,8 +67,9 @@ def test_prod_vercel_records(runs: dict[str, PreviewResult]) -> None:
         ("A", "example.com", "76.76.21.21", None, True, 1.0, None),
         ("CNAME", "www.example.com", "cname.vercel-dns.com", None, True, 1.0, None),
         ("MX", "example.com", "mx1.mail.example.net", None, False, 1.0, 10.0),
-        ("TXT", "example.com", "v=spf1 include:_spf.mail.example.net -all", None, False, 1.0, None),
-        ("TXT", "_dmarc.example.com", "v=DMARC1; p=reject; rua=mailto:dmarc@example.com", None, False, 1.0, None),
+        # TXT content in quotation marks, as Cloudflare documents it (tests/edge)
+        ("TXT", "example.com", '"v=spf1 include:_spf.mail.example.net -all"', None, False, 1.0, None),
+        ("TXT", "_dmarc.example.com", '"v=DMARC1; p=reject; rua=mailto:dmarc@example.com"', None, False, 1.0, None),
     } | caa("example.com", "letsencrypt.org", "pki.goog", iodef="security@example.com")
     assert records(runs["prod"]) == expected
 
@@ -190,7 +191,8 @@ def test_many_rate_limits_still_share_one_ruleset() -> None:
 ])
 def test_canonical_redirect(runs: dict[str, PreviewResult], stack: str, source: str, target: str) -> None:
     [rule] = rulesets(runs[stack])["http_request_dynamic_redirect"]
-    assert rule["action"] == "redirect" and rule["expression"] == f'http.host eq "{source}"'
+    # behind Vercel the redirect leaves Vercel's certificate-issuance paths alone (tests/edge)
+    assert rule["action"] == "redirect" and rule["expression"].startswith(f'http.host eq "{source}"')
     assert rule["actionParameters"]["fromValue"] == {
         "statusCode": 301.0, "preserveQueryString": True,
         "targetUrl": {"expression": f'concat("{target}", http.request.uri.path)'}}
