@@ -81,6 +81,12 @@ TABLE: dict[str, tuple[Permission, ...]] = {
     "pulumi-python:dynamic/supabase:EdgeFunctionSecrets": (
         Permission("supabase", "oauth-scope", "secrets:read", SUPABASE_OPENAPI),
         Permission("supabase", "oauth-scope", "secrets:write", SUPABASE_OPENAPI)),
+    "pulumi-python:dynamic/supabase:DatabaseBackups": (
+        Permission("supabase", "oauth-scope", "database:read", SUPABASE_OPENAPI),
+        Permission("supabase", "oauth-scope", "database:write", SUPABASE_OPENAPI),
+        # /billing/addons (PITR) has no OAuth scope in the document: only its FGA permissions
+        Permission("supabase", "account", "add-ons read/write on the project (FGA infra_add_ons_read, "
+                   "infra_add_ons_write: an organisation Owner or Administrator)", SUPABASE_OPENAPI)),
     "pulumi-python:dynamic/supabase:DatabaseSecurity": (
         Permission("supabase", "oauth-scope", "database:write", SUPABASE_OPENAPI),),
     # -- Docker engine (access to the daemon is all-or-nothing) --------------------------------------------------------
@@ -234,7 +240,7 @@ def render_text(manifest: Manifest) -> str:
         lines.append("")
     supabase = manifest.by_vendor("supabase")
     if supabase:
-        scopes = [g.permission.name for g in supabase]
+        scopes = [g.permission.name for g in supabase if g.permission.level == "oauth-scope"]
         lines.append("Supabase Management API (webstack:supabaseAccessToken):")
         lines.append(f"  - OAuth scopes: {' '.join(scopes)}")
         for g in supabase:
