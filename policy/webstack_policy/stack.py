@@ -149,7 +149,7 @@ APPROVED_PARENTS = stack_policy(
         severity=Severity.LOW,
         enforcement=EnforcementLevel.ADVISORY,
         remediation=(
-            "Create the resource through the approved component (e.g. webstack:index:SecurityHeaders) or add your "
+            "Create the resource through the approved component (e.g. webstack:index:CloudflareEdge) or add your "
             "component's type prefix to approvedParents."
         ),
         config={

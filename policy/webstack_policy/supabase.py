@@ -91,12 +91,23 @@ def rate_limits(props: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
+EMAIL_LIMIT = "rate_limit_email_sent"
+
+
+def has_custom_smtp(props: dict[str, Any]) -> bool:
+    """Whether the auth config names a custom SMTP host (top level or one level down, like the rate limits)."""
+    layers = [props] + [v for v in props.values() if isinstance(v, dict)]
+    return any(_snake(k) == "smtp_host" and v not in (None, "") for layer in layers for k, v in layer.items())
+
+
 def _rate_limits(resource_type: str, props: dict[str, Any], check: Check) -> None:
     if resource_type not in check.config["resourceTypes"]:
         return
     found = rate_limits(props)
     bounds: dict[str, Any] = check.config["bounds"]
     for key in [str(k) for k in check.config["required"]]:
+        if key == EMAIL_LIMIT and key not in found and not has_custom_smtp(props):
+            continue  # Supabase accepts this limit only with custom SMTP; its built-in sender has a fixed limit
         if key not in found or found[key] is None:
             check.fail(f"Auth rate limit {key} is not set (the project default applies silently).")
     for key, value in found.items():
@@ -121,7 +132,8 @@ RATE_LIMITS = resource_policy(
         enforcement=EnforcementLevel.MANDATORY,
         remediation=(
             "Set the rate_limit_* fields of the auth config (Management API PATCH /v1/projects/{ref}/config/auth) "
-            "to values inside the configured bounds."
+            "to values inside the configured bounds (rate_limit_email_sent only with custom SMTP, which Supabase "
+            "requires for changing it)."
         ),
         config={
             **_types_config(AUTH_TYPES),

@@ -46,6 +46,17 @@ def test_rate_limits(pack: PolicyPackSession) -> None:
         "supabase-auth-rate-limits")
 
 
+def test_the_email_limit_is_required_only_with_custom_smtp(pack: PolicyPackSession) -> None:
+    # Supabase accepts rate_limit_email_sent only when custom SMTP is configured; its built-in sender's limit is fixed.
+    without_email = {k: v for k, v in GOOD_LIMITS.items() if k != "rate_limit_email_sent"}
+    judge(pack, resource(AUTH, "auth", {"settings": without_email})).assert_no_violations("supabase-auth-rate-limits")
+    with_smtp = {"settings": {**without_email, "smtp_host": "smtp.example.org", "smtp_port": "587"}}
+    judge(pack, resource(AUTH, "auth", with_smtp)).assert_has_violation(
+        "supabase-auth-rate-limits", contains="rate_limit_email_sent is not set")
+    judge(pack, resource(AUTH, "auth", {"settings": {**with_smtp["settings"], "rate_limit_email_sent": 30.0}})
+          ).assert_no_violations("supabase-auth-rate-limits")
+
+
 def test_rate_limit_bounds_are_configurable(pack: PolicyPackSession) -> None:
     strict = {"supabase-auth-rate-limits": {"bounds": {"rate_limit_token_refresh": {"min": 1, "max": 100}}}}
     judge(pack, resource(AUTH, "auth", GOOD_LIMITS), config=strict).assert_has_violation(
@@ -105,7 +116,7 @@ def test_origin_header_source_covers_hostnames(prod_pack: PolicyPackSession) -> 
 
 
 def test_approved_component_parents(pack: PolicyPackSession) -> None:
-    inside = header_ruleset(parent_types=("webstack:index:SecurityHeaders",))
+    inside = header_ruleset(parent_types=("webstack:index:CloudflareEdge",))
     judge(pack, inside).assert_no_violations("approved-component-parents")
     judge(pack, header_ruleset()).assert_has_violation("approved-component-parents", level="advisory")
     custom = {"approved-component-parents": {"approvedParents": ["acme:"], "enforcementLevel": "mandatory"}}
