@@ -30,14 +30,14 @@ import hashlib
 import re
 import shlex
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, cast
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_command as command
 import pulumi_docker as docker
 
 from components.config import StackConfig
-from components.config.standard import HeadersConfig, RateLimit
+from components.intent import StandardArgs, standard_args_from_config, standard_from_intent
 from components.render.dockerfile import (
     NGINX_UID,
     TLS_DIR,
@@ -49,11 +49,8 @@ from components.render.dockerfile import (
 from components.render.nginx import NginxSiteSpec, TlsSpec, render_nginx
 from components.render.origin_pull_ca import CLOUDFLARE_ORIGIN_PULL_CA_PEM
 from components.render.precompress import PRECOMPRESS_FILE, precompress_script
-from components.standard import Standard, resolve_standard
+from components.standard import Standard
 from components.standard.env import resolve_env
-
-if TYPE_CHECKING:
-    from pydantic import ValidationError
 
 STATE_DIR = "/tmp"
 """pid and temp dirs: /tmp exists (mode 1777) in the image, so a plain `docker run` works too; a tmpfs here."""
@@ -99,15 +96,11 @@ class NginxSiteArgs(TypedDict):
     """How the CDN reaches this origin: its public IP address or DNS name (exported in ``origin_url``)."""
     canonical_host: NotRequired[str]
     """The one name plain HTTP redirects to. Default: the first of ``hostnames``."""
-    supabase_url: NotRequired[str]
-    """The Supabase project URL the app calls (allowed by the CSP's connect-src/img-src). Default: none."""
-    headers: NotRequired[dict[str, Any]]
-    """The security-header intent, in the shape of the ``webstack:headers`` config object (docs/config.md):
-    ``profile`` (strict | runbook), extra CSP sources, HSTS, cross-origin policies, each weakening with its
-    ``weakeningReason``. Default: the strict profile, no weakening."""
-    rate_limits: NotRequired[list[dict[str, Any]]]
-    """Rate-limited paths, in the shape of ``webstack:rateLimits`` entries (``path``, ``requestsPerPeriod``,
-    ``period``, ``burst``). Default: none."""
+    standard: NotRequired[StandardArgs]
+    """The web-security standard the site wants: header profile, CSP extras, HSTS, cross-origin policies, each
+    weakening with its ``weakening_reason``, the Supabase URL the app calls, rate limits, the health path and the
+    hashed-assets prefix (see ``StandardArgs``). Default: webstack's strict standard, ``/api/*`` and ``/auth/*``
+    rate-limited."""
     build_env: NotRequired[list[NginxBuildArgArgs]]
     """The bundle's build-time environment (NODE_ENV, VITE_*), names unique. Default: none."""
     app_dir: NotRequired[str]
@@ -373,20 +366,6 @@ _CONTAINER_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}")
 
 
 @dataclass(frozen=True)
-class _StandardInputs:
-    """What :func:`resolve_standard` reads of a stack config, filled from the component's intent args."""
-
-    headers: HeadersConfig
-    supabase: Any
-    rate_limits: list[RateLimit]
-
-
-@dataclass(frozen=True)
-class _Supabase:
-    url: str | None
-
-
-@dataclass(frozen=True)
 class ResolvedSite:
     """The component's args with every default applied and checked, and what is rendered from them."""
 
@@ -423,34 +402,9 @@ def _problem(site: str, key: str, error: Exception | str) -> ValueError:
     return ValueError(f"NginxSite {site}: {_camel(key)}: {error}")
 
 
-def _validation_message(exc: "ValidationError") -> str:
-    return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-
-
-def resolve_standard_from_args(site: str, args: NginxSiteArgs) -> Standard:
-    """The standard for the intent args (headers profile + weakenings, Supabase URL, rate limits)."""
-    from pydantic import ValidationError
-
-    try:
-        headers = HeadersConfig.model_validate(args.get("headers") or {})
-    except ValidationError as exc:
-        raise _problem(site, "headers", _validation_message(exc)) from None
-    limits = []
-    for i, entry in enumerate(args.get("rate_limits") or []):
-        try:
-            limits.append(RateLimit.model_validate(entry))
-        except ValidationError as exc:
-            raise _problem(site, f"rate_limits[{i}]", _validation_message(exc)) from None
-    inputs = _StandardInputs(headers=headers, supabase=_Supabase(args.get("supabase_url")), rate_limits=limits)
-    try:
-        return resolve_standard(cast(StackConfig, inputs))
-    except ValueError as exc:
-        raise _problem(site, "headers", exc) from None
-
-
 def resolve_site(name: str, args: NginxSiteArgs, stack: str) -> ResolvedSite:
     """Apply defaults, check every arg (errors name the arg), resolve the standard and render the files."""
-    std = resolve_standard_from_args(name, args)
+    std = standard_from_intent(args.get("standard"), f"NginxSite {name}")
     tls = bool(args.get("tls", True))
     if tls and (args.get("origin_certificate_pem") is None or args.get("origin_private_key_pem") is None):
         raise _problem(name, "origin_certificate_pem/origin_private_key_pem",
@@ -563,8 +517,7 @@ def nginx_site_args_from_config(cfg: StackConfig, *, tls: bool, certificate: Any
         "hostnames": list(cfg.hostnames),
         "canonical_host": cfg.canonical_hostname,
         "origin_address": str(nginx.origin_ipv4),
-        "headers": cfg.headers.model_dump(by_alias=True, exclude_defaults=True, mode="json"),
-        "rate_limits": [r.model_dump(by_alias=True, exclude_defaults=True, mode="json") for r in cfg.rate_limits],
+        "standard": standard_args_from_config(cfg),
         "build_env": [*(NginxBuildArgArgs(name=k, value=v) for k, v in public_env.items()),
                       *(NginxBuildArgArgs(name=k, value=v, secret=True) for k, v in secret_env.items())],
         "app_dir": nginx.app_dir,
@@ -584,8 +537,6 @@ def nginx_site_args_from_config(cfg: StackConfig, *, tls: bool, certificate: Any
         "log_max_files": nginx.log_max_files,
         "container_name": f"{cfg.project}-{cfg.stack}-web",
     }
-    if cfg.supabase.url:
-        args["supabase_url"] = str(cfg.supabase.url)
     if nginx.nginx_digest:
         args["nginx_digest"] = nginx.nginx_digest
     if nginx.resolvers:

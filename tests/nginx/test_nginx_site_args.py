@@ -35,9 +35,10 @@ def test_defaults_render_the_strict_standard_over_tls() -> None:
 
 def test_intent_reaches_the_rendered_tree() -> None:
     site = resolve_site("web", _args(
-        canonical_host="www.example.org", supabase_url="https://abcdefghijklmnopqrst.supabase.co",
-        headers={"csp": {"scriptSrc": ["https://js.stripe.com"]}, "weakeningReason": "Stripe checkout"},
-        rate_limits=[{"path": "/login", "requestsPerPeriod": 6, "period": 60, "burst": 2}]), "prod")
+        canonical_host="www.example.org",
+        standard={"supabase_url": "https://abcdefghijklmnopqrst.supabase.co",
+                  "csp": {"script_src": ["https://js.stripe.com"]}, "weakening_reason": "Stripe checkout",
+                  "rate_limits": [{"path": "/login", "requests_per_period": 6, "period": 60, "burst": 2}]}), "prod")
     headers = site.files["nginx/webstack/security/security-headers.conf"]
     assert "https://js.stripe.com" in headers and "wss://abcdefghijklmnopqrst.supabase.co" in headers
     assert [w.reason for w in site.std.weakenings] == ["Stripe checkout"]
@@ -62,13 +63,16 @@ def test_host_network_binds_the_listen_address_and_publishes_nothing() -> None:
     ({"memory_mb": 8}, "memoryMb"),
     ({"image_name": "Web:latest"}, "imageName"),
     ({"container_name": "-x"}, "containerName"),
-    ({"headers": {"hstsMaxAge": "soon"}}, "headers"),
-    ({"rate_limits": [{"path": "/api/*"}]}, "rateLimits[0]"),
+    ({"standard": {"hsts_max_age": "soon"}}, "standard.hstsMaxAge"),
+    ({"standard": {"rate_limits": [{"path": "/api/*"}]}}, "standard.rateLimits[0].requestsPerPeriod"),
+    ({"standard": {"csp": {"script_src": ["https://js.stripe.com"]}}}, "standard.csp.scriptSrc"),
     ({"origin_private_key_pem": None}, "originCertificatePem/originPrivateKeyPem"),
     ({"hostnames": ["Example.ORG"]}, "args"),
 ])
 def test_bad_input_is_named_by_its_input_path(extra: dict[str, Any], named: str) -> None:
-    with pytest.raises(ValueError, match="^" + re.escape(f"NginxSite web: {named}:")):
+    # Args of the component itself: "NginxSite web: <input>: …"; the standard's intent lists each problem as
+    # "  <input path>: …" under "NginxSite web: N invalid input(s)".
+    with pytest.raises(Exception, match=rf"(^NginxSite web: |\n  ){re.escape(named)}: "):
         resolve_site("web", _args(**extra), "prod")
 
 
