@@ -154,3 +154,24 @@ def test_component_registers_backups_resource(mocks: Recorder) -> Any:  # noqa: 
         assert COMPONENT_TOKEN not in json.dumps({k: v for k, v in backups.inputs.items() if k != "access_token"})
 
     return project.settings["backups"].urn.apply(check)
+
+
+def test_production_example_stacks_declare_pitr_and_free_a_waiver() -> None:
+    """Issue 16's acceptance: the example stacks declare backups (prod and selfhosted among them)."""
+    from pathlib import Path
+
+    import yaml
+
+    from components.config.supabase import SupabaseConfig
+
+    repo = Path(__file__).resolve().parents[2]
+    declared = {}
+    for path in sorted(repo.glob("Pulumi.*.yaml")):
+        config = yaml.safe_load(path.read_text())["config"]
+        supabase = SupabaseConfig.model_validate(config["webstack:supabase"])
+        assert supabase.backups is not None, path.name
+        stack = path.name.split(".")[1]
+        declared[stack] = (config["webstack:environment"], supabase.plan, supabase.backups.pitr.enabled)
+    assert declared["prod"] == declared["selfhosted"] == ("production", "pro", True)
+    assert all(enabled for env, _plan, enabled in declared.values() if env == "production")
+    assert declared["free"] == ("staging", "free", False)  # the free plan cannot have PITR: a waiver
