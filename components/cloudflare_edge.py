@@ -114,6 +114,10 @@ class OriginTlsArgs(TypedDict):
     """ecdsa (P-256) | rsa (2048 bits). Default ecdsa."""
     validity_days: NotRequired[int]
     """7, 30, 90, 365, 730, 1095 or 5475. Default 5475 (15 years, Cloudflare's maximum)."""
+    authenticated_origin_pulls: NotRequired[bool]
+    """Turn on the zone's Authenticated Origin Pulls (zone setting ``tls_client_auth``): the edge presents
+    Cloudflare's origin-pull client certificate to the origin, which an nginx origin with
+    ``authenticated_origin_pulls`` requires. Default false."""
 
 
 class AdoptedRulesetArgs(TypedDict):
@@ -204,6 +208,7 @@ class Edge:
     healthcheck: bool
     origin_tls: bool
     origin_hostnames: list[str]
+    authenticated_origin_pulls: bool = False
 
     @property
     def canonical(self) -> str:
@@ -265,6 +270,9 @@ def resolve_edge(args: Mapping[str, Any], component: str) -> Edge:
     if isinstance(hosting_raw, Mapping) and "proxied" in hosting_raw:
         zone_raw["proxied"] = hosting_raw["proxied"]
     zone_raw["healthcheck"] = healthcheck if healthcheck is not None else {"enabled": False}
+    origin_pulls = origin.get("authenticated_origin_pulls", False) if isinstance(origin, Mapping) else False
+    if not isinstance(origin_pulls, bool):
+        problems.append(("originTls.authenticatedOriginPulls", "must be true or false"))
     if isinstance(origin, Mapping):
         cert = {k: origin[k] for k in ("key_algorithm", "validity_days") if origin.get(k) is not None}
         zone_raw["origin_certificate"] = cert
@@ -297,7 +305,8 @@ def resolve_edge(args: Mapping[str, Any], component: str) -> Edge:
         raise IntentError(component, problems)
     return Edge(zone=zone, domain=site.domain, canonical_host=site.canonical_host, hosting=site.hosting,
                 standard=standard, healthcheck=healthcheck is not None, origin_tls=site.origin_tls,
-                origin_hostnames=list(site.origin_hostnames) or [site.domain, f"www.{site.domain}"])
+                origin_hostnames=list(site.origin_hostnames) or [site.domain, f"www.{site.domain}"],
+                authenticated_origin_pulls=origin_pulls is True)
 
 
 def _site_problems(site: _Site, *, production: bool) -> Problems:
@@ -452,6 +461,8 @@ class CloudflareEdge(pulumi.ComponentResource):
                 "nosniff": std.header("X-Content-Type-Options") == "nosniff",
             }}),
         ]
+        if edge.authenticated_origin_pulls:  # the edge presents the origin-pull certificate (origin lockdown)
+            settings.append(("tls-client-auth", "tls_client_auth", "on"))
         for suffix, setting_id, value in settings:
             cloudflare.ZoneSetting(f"{name}-{suffix}", zone_id=edge.zone.zone_id, setting_id=setting_id,
                                    value=value, opts=opts)
@@ -538,5 +549,7 @@ def cloudflare_edge_args_from_config(cfg: StackConfig) -> CloudflareEdgeArgs:
         hostnames = cf.origin_hostnames or nginx.origin_hostnames
         if hostnames:
             origin["hostnames"] = list(hostnames)
+        if cfg.nginx_origin_pulls:
+            origin["authenticated_origin_pulls"] = True
         args["origin_tls"] = origin
     return args

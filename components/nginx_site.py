@@ -525,7 +525,7 @@ def nginx_site_args_from_config(cfg: StackConfig, *, tls: bool, certificate: Any
         "node_version": nginx.node_version,
         "nginx_version": nginx.nginx_version,
         "tls": tls,
-        "authenticated_origin_pulls": tls and origin_pulls_enabled(cfg),
+        "authenticated_origin_pulls": tls and cfg.nginx_origin_pulls,
         "http_port": nginx.http_port,
         "https_port": nginx.https_port,
         "publish_http_port": nginx.publish_http_port,
@@ -550,15 +550,6 @@ def nginx_site_args_from_config(cfg: StackConfig, *, tls: bool, certificate: Any
         args["origin_certificate_pem"] = certificate
         args["origin_private_key_pem"] = private_key
     return args
-
-
-def origin_pulls_enabled(cfg: StackConfig) -> bool:
-    """``webstack:hosting.nginx.authenticatedOriginPulls``, else on for a production stack whose site records are
-    proxied by Cloudflare with origin TLS on (the config refuses it on without ``originTls``)."""
-    nginx = _nginx_cfg(cfg)
-    if nginx.authenticated_origin_pulls is not None:
-        return bool(nginx.authenticated_origin_pulls)
-    return cfg.is_prod and cfg.cloudflare.web_records_proxied and nginx.origin_tls
 
 
 _PLACEHOLDER_PEM = "-----BEGIN CERTIFICATE-----\nplaceholder\n-----END CERTIFICATE-----\n"

@@ -104,6 +104,17 @@ class StackConfig(StrictModel):
         return self.environment == "production"
 
     @property
+    def nginx_origin_pulls(self) -> bool:
+        """Authenticated Origin Pulls for the nginx origin: ``hosting.nginx.authenticatedOriginPulls``, else on for a
+        production nginx stack whose site records are proxied with origin TLS on (docs/nginx.md)."""
+        nginx = self.hosting.nginx
+        if self.hosting.provider != "nginx" or nginx is None:
+            return False
+        if nginx.authenticated_origin_pulls is not None:
+            return nginx.authenticated_origin_pulls
+        return self.is_prod and self.cloudflare.web_records_proxied and nginx.origin_tls
+
+    @property
     def canonical_hostname(self) -> str:
         return self.domain if self.canonical_host == "apex" else f"www.{self.domain}"
 

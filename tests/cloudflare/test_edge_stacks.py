@@ -106,6 +106,8 @@ def test_tls_settings(runs: dict[str, PreviewResult], stack: str) -> None:
         "automatic_https_rewrites": "on",
         "security_header": {"strict_transport_security": {
             "enabled": True, "max_age": 63072000.0, "include_subdomains": True, "preload": False, "nosniff": True}},
+        # the production nginx origin is locked down: the edge presents the origin-pull certificate
+        **({"tls_client_auth": "on"} if stack == "selfhosted" else {}),
     }
     zones = {r.inputs["zoneId"] for r in of(runs[stack], SETTING)}
     assert len(zones) == 1
