@@ -89,11 +89,6 @@ TABLE: dict[str, tuple[Permission, ...]] = {
                    "infra_add_ons_write: an organisation Owner or Administrator)", SUPABASE_OPENAPI)),
     "pulumi-python:dynamic/supabase:DatabaseSecurity": (
         Permission("supabase", "oauth-scope", "database:write", SUPABASE_OPENAPI),),
-    # /database/backups(/schedule) are database:read/write; /billing/addons (the PITR add-on) declares no OAuth scope
-    # in the document, only the fine-grained permissions infra_add_ons_read/write (a personal access token has them).
-    "pulumi-python:dynamic/supabase:DatabaseBackups": (
-        Permission("supabase", "oauth-scope", "database:read", SUPABASE_OPENAPI),
-        Permission("supabase", "oauth-scope", "database:write", SUPABASE_OPENAPI)),
     # -- Docker engine (access to the daemon is all-or-nothing) --------------------------------------------------------
     **{t: (Permission("docker", "token", "access to the Docker engine at DOCKER_HOST", DOCKER_ACCESS),)
        for t in ("docker:index/container:Container", "docker:index/image:Image", "docker:index/volume:Volume",
