@@ -19,6 +19,10 @@ def run() -> None:
     except KeyboardInterrupt:  # before main() took over the signals, or just after it handed them back
         sys.stderr.write("stackcheck: interrupted\n")
         code = 130
+    # The outcome is decided: a signal arriving now (during clean-up and interpreter shutdown, when Python has put
+    # the default actions back) would only turn this exit code into "killed by signal". Clean-up stays bounded.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
     sys.exit(code)
 
 
