@@ -8,13 +8,25 @@ the declared policies, ``search_path`` pinned on exposed functions, and API role
 """
 
 import json
-from typing import Any, NotRequired, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict, cast
 
 import pulumi
+from pydantic import Field
 
-from components import artifacts
-from components.config.base import ConfigError
-from components.config.stack import SECURE_PLACEHOLDER, StackConfig, secret_value
+from components.config.base import ConfigError, Hostname, StrictModel
+from components.config.stack import StackConfig, default_rate_limits, secret_value
+from components.config.standard import RateLimit
+from components.config.supabase import SupabaseConfig
+from components.site_intent import (
+    ComponentInputError,
+    dump_fields,
+    emit_files,
+    input_path,
+    partial_config,
+    secret_input,
+    unknown_secret,
+    validate,
+)
 from components.supabase import settings as derive
 from components.supabase import sql as sqlgen
 from components.supabase.backups import DatabaseBackups
@@ -28,46 +40,75 @@ from components.supabase.provider import (
     sql_digest,
 )
 
+TOKEN_CONFIG_KEY = "supabaseAccessToken"  # noqa: S105 — a config key name, not a token
+"""The stack config key (in the program's project namespace) the settings provider reads the token from."""
+
 
 class SupabaseProjectArgs(TypedDict):
+    """The project and what the stack wants of it; keys as ``webstack:supabase`` in docs/config.md. The component
+    derives the Management API bodies (auth, PostgREST, SSL, network) and the database security SQL from them."""
+
     project_ref: str
     """The 20-letter project ref."""
-    api_url: str
-    """https://<ref>.supabase.co (or a custom domain): what the browser app calls."""
+    domain: str
+    """The site's apex domain: auth's site URL and redirect allow-list are built from it and www.<domain>."""
     anon_key: pulumi.Input[str]
     """The anon/publishable key (safe in browsers, still handled as a secret)."""
-    access_token: NotRequired[pulumi.Input[str] | None]
-    """Management API personal access token; required when ``manage_settings`` (always made a secret).
-    Default: none."""
+    canonical_host: NotRequired[str]
+    """apex or www (the auth site URL). Default: apex."""
+    url: NotRequired[str]
+    """The API URL. Default: https://<projectRef>.supabase.co."""
+    plan: NotRequired[str]
+    """free, pro, team or enterprise: paid-plan features are refused on free, or left out with a warning.
+    Default: none (not plan-checked)."""
     manage_settings: NotRequired[bool]
-    """Default True: register the settings resources. False: only outputs and the rendered SQL."""
+    """Register the settings resources (needs a Management API token at `pulumi up`, read by the provider from
+    the stack config key ``accessTokenConfig`` or $SUPABASE_ACCESS_TOKEN — never an input). Default: true."""
+    access_token_config: NotRequired[str]
+    """The stack config key holding the Management API token. Default: ``<project>:supabaseAccessToken``."""
     management_api_url: NotRequired[str]
-    """Default https://api.supabase.com."""
+    """Default: https://api.supabase.com."""
+    smtp_password: NotRequired[pulumi.Input[str]]
+    """The custom SMTP password (``auth.smtp``), sent as the auth body's ``smtp_pass`` beside the settings (always
+    made a secret). Default: none."""
     auth: NotRequired[dict[str, Any]]
-    """``UpdateAuthConfigBody`` fields to manage (only these are diffed and written). Default: none (unmanaged)."""
-    smtp_password: NotRequired[pulumi.Input[str] | None]
-    """The custom SMTP password, sent as the auth body's ``smtp_pass`` (always made a secret). Default: none."""
+    """Auth choices (jwtExpiry, passwordMinLength, mfaTotp, redirectPaths, rateLimits, …). Default: the secure
+    defaults in docs/supabase.md."""
     postgrest: NotRequired[dict[str, Any]]
-    """``V1UpdatePostgrestConfigBody`` fields to manage. Default: none (unmanaged)."""
+    """schemas, maxRows, extraSearchPath. Default: public only, 1000 rows."""
     enforce_ssl: NotRequired[bool]
-    """Default True."""
-    network_restrictions: NotRequired[dict[str, list[str]] | None]
-    """``{"dbAllowedCidrs": [...], "dbAllowedCidrsV6": [...]}``; None (default) leaves them unmanaged."""
-    function_secret_names: NotRequired[list[str]]
-    """Edge Function secret names (the values are ``function_secret_values``). Default: none."""
-    function_secret_values: NotRequired[pulumi.Input[dict[str, str]] | None]
+    """Default: true."""
+    network_restrictions: NotRequired[dict[str, Any]]
+    """allowedCidrs (+ reason when one allows the whole internet). Default: unmanaged."""
+    function_secrets: NotRequired[list[str]]
+    """Edge Function secret names (values in ``functionSecretValues``). Default: none."""
+    function_secret_values: NotRequired[pulumi.Input[dict[str, str]]]
     """name -> value (always made a secret). Default: none."""
-    sql_files: NotRequired[dict[str, str]]
-    """The database security bundle: ``supabase/NN_name.sql`` -> content, applied in name order in one transaction.
-    Default: none (no database changes)."""
-    tables: NotRequired[list[dict[str, Any]]]
-    """Per-table summary of the security model (schema, name, rls_enabled, force_rls, policies). Default: none."""
-    backups: NotRequired[dict[str, Any] | None]
-    """``{"plan": …, "pitr": {"enabled", "retention_days", "waiver"}, "schedule_for": "HH:MM:SS" | None}`` — the
-    PITR add-on or its waiver (:mod:`components.supabase.backups`). Default: none (backups unmanaged)."""
-    db_url: NotRequired[pulumi.Input[str] | None]
+    database: NotRequired[dict[str, Any]]
+    """The tables and their RLS policies (exampleApp, tables, hardenFunctions, …). Default: no database changes."""
+    rate_limits: NotRequired[list[dict[str, Any]]]
+    """The edge's rate limits (``webstack:rateLimits``): per-IP auth limits are capped by the /auth one.
+    Default: /api/* 100/min, /auth/* 20/min."""
+    environment: NotRequired[str]
+    """production, staging or development. Default: production."""
+    backups: NotRequired[dict[str, Any]]
+    """PITR and the daily backup time (``webstack:supabase.backups``): ``pitr`` {enabled, retentionDays} or
+    {waiver} with its reason, ``scheduleFor`` HH:MM:SS (docs/supabase.md). Default: none (backups unmanaged)."""
+    db_url: NotRequired[pulumi.Input[str]]
     """A postgresql:// DSN: apply the bundle over a direct connection instead of the query endpoint (secret).
     Default: none (the Management API's query endpoint)."""
+
+
+class _SiteOfProject(StrictModel):
+    domain: Hostname
+    canonical_host: Literal["apex", "www"] = Field("apex", alias="canonicalHost")
+    environment: Literal["production", "staging", "development"] = "production"
+    rate_limits: list[RateLimit] = Field(default_factory=default_rate_limits, alias="rateLimits")
+
+
+OTHER_KEYS = frozenset({"domain", "anon_key", "smtp_password", "canonical_host", "access_token_config",
+                        "function_secret_values", "rate_limits", "environment", "db_url"})
+"""Inputs that are not ``webstack:supabase`` keys."""
 
 
 class SupabaseProject(pulumi.ComponentResource):
@@ -79,114 +120,128 @@ class SupabaseProject(pulumi.ComponentResource):
     """The anon/publishable key, as a secret."""
     sql_sha256: pulumi.Output[str]
     """Digest of the applied database security bundle."""
+    files: pulumi.Output[dict[str, str]]
+    """Rendered files (path -> text): the database security bundle, ``supabase/NN_name.sql``."""
 
     def __init__(self, name: str, args: SupabaseProjectArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("webstack:index:SupabaseProject", name, {}, opts)
-        ref = args["project_ref"]
-        files = dict(args.get("sql_files") or {})
-        for rel, content in sorted(files.items()):
-            artifacts.emit(rel, content)
+        cfg = supabase_config(name, args)
+        sb = cfg.supabase
+        ref = sb.project_ref
+        for note in derive.plan_warnings(cfg):
+            pulumi.log.warn(note, self)
+        files = sqlgen.render_files(sb.database, list(sb.postgrest.schemas))
+        emit_files(files)
         bundle = sqlgen.bundle(files) if files else ""
         child = pulumi.ResourceOptions(parent=self)
         self.settings: dict[str, pulumi.CustomResource] = {}
 
-        if args.get("manage_settings", True):
-            token = args.get("access_token")
-            if token is None:
-                raise ValueError(f"SupabaseProject {name}: access_token is required when manage_settings is true")
+        if sb.manage_settings:
             common: dict[str, Any] = {
                 "project_ref": ref,
-                "access_token": pulumi.Output.secret(token),
-                "api_base_url": args.get("management_api_url") or "https://api.supabase.com",
+                "access_token_config": args.get("access_token_config")
+                or f"{pulumi.get_project()}:{TOKEN_CONFIG_KEY}",
+                "api_base_url": sb.management_api_url,
             }
-            if args.get("auth"):
-                auth_props: dict[str, Any] = {**common, "settings": dict(args["auth"])}
-                smtp_password = args.get("smtp_password")
-                if smtp_password is not None:
-                    # Beside `settings`, not in it: the settings stay readable in previews; only this is secret.
-                    auth_props["smtp_pass"] = pulumi.Output.secret(smtp_password)
-                self.settings["auth"] = AuthSettings(f"{name}-auth", auth_props, child)
-            if args.get("postgrest"):
-                self.settings["postgrest"] = PostgrestSettings(
-                    f"{name}-postgrest", {**common, "settings": dict(args["postgrest"])}, child)
+            auth_props: dict[str, Any] = {**common, "settings": derive.auth_settings(cfg)}
+            smtp_password = args.get("smtp_password")
+            if smtp_password is not None:
+                # Beside `settings`, not in it: the settings stay readable in previews; only this is secret.
+                auth_props["smtp_pass"] = secret_input(smtp_password)
+            self.settings["auth"] = AuthSettings(f"{name}-auth", auth_props, child)
+            self.settings["postgrest"] = PostgrestSettings(
+                f"{name}-postgrest", {**common, "settings": derive.postgrest_settings(cfg)}, child)
             self.settings["ssl"] = SslEnforcement(
-                f"{name}-ssl", {**common, "requestedConfig": {"database": bool(args.get("enforce_ssl", True))}}, child)
-            restrictions = args.get("network_restrictions")
+                f"{name}-ssl", {**common, "requestedConfig": {"database": bool(sb.enforce_ssl)}}, child)
+            restrictions = derive.network_restrictions(cfg)
             if restrictions is not None:
                 self.settings["network"] = NetworkRestrictions(
                     f"{name}-network", {**common, "settings": dict(restrictions)}, child)
-            names = list(args.get("function_secret_names") or [])
+            names = list(sb.function_secrets)
             if names:
                 values = args.get("function_secret_values")
                 if values is None:
-                    raise ValueError(f"SupabaseProject {name}: function_secret_values is required for "
-                                     f"function_secret_names {names}")
+                    raise ComponentInputError("SupabaseProject", name, [(
+                        "functionSecretValues", f"required for functionSecrets {names} (name -> value)")])
                 self.settings["secrets"] = EdgeFunctionSecrets(
-                    f"{name}-function-secrets",
-                    {**common, "names": sorted(names), "values": pulumi.Output.secret(values)}, child)
-            backups = args.get("backups")
-            if backups:
+                    f"{name}-function-secrets", {**common, "names": sorted(names), "values": secret_input(values)},
+                    child)
+            if sb.backups is not None:
+                backups = {"plan": sb.plan, "schedule_for": sb.backups.schedule_for,
+                           "pitr": {k: v for k, v in sb.backups.pitr.model_dump().items() if v is not None}}
                 self.settings["backups"] = DatabaseBackups(f"{name}-backups", {**common, **backups}, child)
             if files:
                 db_url = args.get("db_url")
                 self.settings["database"] = DatabaseSecurity(
                     f"{name}-database-security",
                     {**common, "sql": bundle, "sql_sha256": sql_digest(bundle),
-                     "files": sorted(files), "tables": list(args.get("tables") or []),
-                     "db_url": pulumi.Output.secret(db_url) if db_url is not None else None},
+                     "files": sorted(files), "tables": sqlgen.table_summary(sb.database),
+                     "db_url": secret_input(db_url) if db_url is not None else None},
                     child)
 
-        self.api_url = pulumi.Output.from_input(args["api_url"])
-        self.anon_key = pulumi.Output.secret(args["anon_key"])
+        self.api_url = pulumi.Output.from_input(sb.api_url)
+        self.anon_key = secret_input(args["anon_key"])
         self.sql_sha256 = pulumi.Output.from_input(sql_digest(bundle) if bundle else "")
-        self.register_outputs({"api_url": self.api_url, "anon_key": self.anon_key, "sql_sha256": self.sql_sha256})
+        self.files = pulumi.Output.from_input(dict(sorted(files.items())))
+        self.register_outputs({"api_url": self.api_url, "anon_key": self.anon_key, "sql_sha256": self.sql_sha256,
+                               "files": self.files})
 
 
-def _secret_or_placeholder(cfg_value: Any) -> str | None:
-    """The plain secret; the offline placeholder passes through (the run never calls the API offline)."""
-    if cfg_value is None:
-        return None
-    plain = secret_value(cfg_value)
-    return plain if plain is not None else SECURE_PLACEHOLDER
+def supabase_config(name: str, args: SupabaseProjectArgs) -> StackConfig:
+    """The Args checked by the stack config's own models (errors name the input), as a partial stack config."""
+    kind = "SupabaseProject"
+    raw = {k: v for k, v in args.items() if k not in OTHER_KEYS}
+    sb = validate(SupabaseConfig, raw, "", kind, name)
+    site = validate(_SiteOfProject, {k: args[k] for k in ("domain", "canonical_host", "rate_limits", "environment")
+                                    if args.get(k) is not None}, "", kind, name)
+    from components.config.checks import supabase_auth_matches_environment
+
+    cfg = partial_config(domain=site.domain, canonical_host=site.canonical_host, environment=site.environment,
+                         supabase=sb, rate_limits=site.rate_limits)
+    problems = supabase_auth_matches_environment(cfg)
+    if problems:
+        raise ComponentInputError(kind, name, [(input_path(k), m) for k, m in problems])
+    return cfg
 
 
-def supabase_args_from_config(cfg: StackConfig) -> SupabaseProjectArgs:
-    """The component's args for one stack (pure: derives every value from the validated config)."""
-    sb = cfg.supabase
-    token = _secret_or_placeholder(cfg.supabase_access_token)
-    if sb.manage_settings and token is None:
+def require_access_token(cfg: StackConfig) -> None:
+    """Settings are managed with a token the provider reads from the stack config when it runs: it must be set."""
+    if cfg.supabase.manage_settings and cfg.supabase_access_token is None:
         raise ConfigError([("webstack:supabaseAccessToken",
                             "required when webstack:supabase.manageSettings is true (a personal access token, set "
                             "with `pulumi config set --secret webstack:supabaseAccessToken sbp_…`), or set "
                             "manageSettings: false")])
-    files = sqlgen.render_files(sb.database, list(sb.postgrest.schemas))
-    for note in derive.plan_warnings(cfg):
-        pulumi.log.warn(note)
-    args: SupabaseProjectArgs = {
+
+
+def supabase_args_from_config(cfg: StackConfig, require_token: bool = True) -> SupabaseProjectArgs:
+    """The component's intent Args for one stack (pure apart from making secrets secret inputs)."""
+    if require_token:
+        require_access_token(cfg)
+    sb = cfg.supabase
+    args: dict[str, Any] = {
+        **dump_fields(sb),
         "project_ref": sb.project_ref,
-        "api_url": sb.api_url,
-        "anon_key": _secret_or_placeholder(cfg.supabase_anon_key) or "",
-        "access_token": token,
-        "manage_settings": sb.manage_settings,
-        "management_api_url": sb.management_api_url,
-        "auth": derive.auth_settings(cfg),
-        "smtp_password": _secret_or_placeholder(getattr(cfg, "supabase_smtp_password", None)),
-        "postgrest": derive.postgrest_settings(cfg),
-        "enforce_ssl": sb.enforce_ssl,
-        "network_restrictions": derive.network_restrictions(cfg),
-        "function_secret_names": list(sb.function_secrets),
-        "function_secret_values": _function_secret_values(cfg),
-        "sql_files": files,
-        "tables": sqlgen.table_summary(sb.database),
-        "db_url": _secret_or_placeholder(cfg.supabase_db_url),
-        "backups": None if sb.backups is None else {
-            "plan": sb.plan, "schedule_for": sb.backups.schedule_for,
-            "pitr": {k: v for k, v in sb.backups.pitr.model_dump().items() if v is not None}},
+        "url": sb.api_url,
+        "domain": cfg.domain,
+        "canonical_host": cfg.canonical_host,
+        "environment": cfg.environment,
+        "anon_key": secret_input(cfg.supabase_anon_key),
+        "access_token_config": f"{cfg.project}:{TOKEN_CONFIG_KEY}",
     }
-    return args
+    if "rate_limits" in cfg.model_fields_set:
+        args["rate_limits"] = [r.model_dump(mode="json", by_alias=True, exclude_unset=True) for r in cfg.rate_limits]
+    values = function_secret_values(cfg)
+    if values is not None:
+        args["function_secret_values"] = values
+    if cfg.supabase_db_url is not None:
+        args["db_url"] = secret_input(cfg.supabase_db_url)
+    smtp_password = getattr(cfg, "supabase_smtp_password", None)
+    if smtp_password is not None:
+        args["smtp_password"] = secret_input(smtp_password)
+    return cast(SupabaseProjectArgs, args)
 
 
-def _function_secret_values(cfg: StackConfig) -> dict[str, str] | None:
+def function_secret_values(cfg: StackConfig) -> Any:
     """Values for ``functionSecrets`` from the secret key ``webstack:supabaseFunctionSecrets`` (a JSON object)."""
     names = list(cfg.supabase.function_secrets)
     if not names:
@@ -197,8 +252,8 @@ def _function_secret_values(cfg: StackConfig) -> dict[str, str] | None:
         raise ConfigError([("webstack:supabaseFunctionSecrets",
                             f"required for webstack:supabase.functionSecrets ({', '.join(names)}): a JSON object "
                             "name -> value, set with `pulumi config set --secret`")])
-    if plain is None:  # offline placeholder: values unknown, names known
-        return {name: SECURE_PLACEHOLDER for name in names}
+    if plain is None:  # offline placeholder: values unknown (names known), as every undecryptable secret
+        return unknown_secret()
     try:
         values = json.loads(plain)
     except json.JSONDecodeError:

@@ -16,11 +16,12 @@ from typing import Any, NotRequired, TypedDict, cast
 import pulumi
 import pulumiverse_vercel as vercel
 
-from components import artifacts
 from components.config import StackConfig
+from components.config.hosting import HostingConfig, VercelHosting
 from components.render.vercel import deployment_files, project_route_rules, vercel_env_entries, vercel_json
-from components.standard import Standard
-from components.standard.env import resolve_env
+from components.site_intent import emit_files, secret_input, site_args_from_config, site_config, validate
+from components.standard import resolve_standard
+from components.standard.env import ANON_KEY, resolve_env
 
 PROTECTION_ON = "standard_protection_new"
 """Vercel Authentication "Standard Protection": every deployment except production custom domains needs a login."""
@@ -30,93 +31,68 @@ class VercelGitRepositoryArgs(TypedDict):
     """The git repository Vercel builds from."""
 
     type: str
-    """github, gitlab or bitbucket."""
+    """github, gitlab or bitbucket. Default: github."""
     repo: str
     """owner/name."""
     production_branch: NotRequired[str]
     """Pushes to this branch deploy to production. Default: main."""
 
 
-class VercelEnvVarArgs(TypedDict):
-    """One project environment variable."""
-
-    key: str
-    """The variable's name."""
-    sensitive: bool
-    """Sensitive values cannot be read back from the dashboard or API, and cannot target development."""
-    targets: list[str]
-    """Any of production, preview, development."""
-    value: NotRequired[pulumi.Input[str] | None]
-    """The value; sensitive values are registered as Pulumi secrets. None on a sensitive variable = unknown during
-    preview (an offline run that cannot decrypt the stack's secrets). Default: none (sensitive variables only)."""
-    comment: NotRequired[str]
-    """Shown in the Vercel dashboard. Default: none."""
-
-
-class VercelRouteArgs(TypedDict):
-    """A project route that sets response headers."""
-
-    name: str
-    """Route name, unique in the project (also the child resource's name suffix)."""
-    src: str
-    """A PCRE path pattern."""
-    headers: dict[str, str]
-    """Response headers set on every matching request."""
-    description: NotRequired[str]
-    """Default: none."""
-
-
 class VercelSiteArgs(TypedDict):
+    """What the site is (domain, Supabase project, build) and how its headers may deviate from the standard.
+    The component derives the rest: security headers and cache classes (one project route per class, and
+    ``vercel.json``), the app's environment variables, the canonical/redirect domains."""
+
     project_name: str
     """The Vercel project's name."""
-    canonical_domain: str
-    """The hostname the site is served on (apex or www)."""
-    redirect_domains: NotRequired[list[str]]
-    """Hostnames that 308-redirect to the canonical one. Default: none."""
-    team_id: NotRequired[str | None]
+    domain: str
+    """The site's apex domain, e.g. example.com; the site answers on it and on www.<domain>."""
+    canonical_host: NotRequired[str]
+    """apex or www: which hostname serves the site; the other 308-redirects to it. Default: apex."""
+    environment: NotRequired[str]
+    """production, staging or development (production gets the strict rules). Default: production."""
+    supabase_url: str
+    """The Supabase project's API URL (VITE_SUPABASE_URL, and the CSP connect-src)."""
+    supabase_anon_key: pulumi.Input[str]
+    """The anon or publishable key (VITE_SUPABASE_ANON_KEY, a sensitive variable); never a service_role key."""
+    headers: NotRequired[dict[str, Any]]
+    """The header choices, keys as ``webstack:headers`` in docs/config.md: ``profile`` (strict or runbook), extra
+    ``csp`` sources, ``hstsMaxAge``, ``frameAncestors``, …, and ``weakeningReason`` (required on production when a
+    choice weakens the standard). Default: the strict profile."""
+    rate_limits: NotRequired[list[dict[str, Any]]]
+    """Rate-limited paths, keys as ``webstack:rateLimits`` (part of the standard's version). Default: /api/* 100/min,
+    /auth/* 20/min."""
+    env: NotRequired[dict[str, str]]
+    """The app's public build environment (NODE_ENV, VITE_* flags); VITE_SUPABASE_* come from the inputs above.
+    Default: NODE_ENV=production."""
+    secret_env: NotRequired[dict[str, pulumi.Input[str]]]
+    """Build/server-side secret variables (never VITE_*), registered as sensitive. Default: none."""
+    team_id: NotRequired[str]
     """Default: the provider's team."""
-    framework: NotRequired[str]
-    """Default: vite."""
+    node_version: NotRequired[str]
+    """18.x, 20.x, 22.x or 24.x. Default: 22.x."""
     install_command: NotRequired[str]
     """Default: npm ci --include=dev (NODE_ENV=production would make npm skip vite, a devDependency)."""
     build_command: NotRequired[str]
     """Default: npm run build."""
     output_directory: NotRequired[str]
     """Default: dist."""
-    node_version: NotRequired[str]
-    """Default: 22.x."""
-    git_repository: NotRequired[VercelGitRepositoryArgs | None]
+    git_repository: NotRequired[VercelGitRepositoryArgs]
     """Default: none (deploy with the Vercel CLI)."""
     preview_protection: NotRequired[bool]
     """Vercel Authentication on preview deployments. Default: true; false makes previews public."""
-    environment: NotRequired[list[VercelEnvVarArgs]]
-    """Default: none."""
-    routes: NotRequired[list[VercelRouteArgs]]
-    """Project routes (response headers). Default: none."""
-    vercel_json: NotRequired[str | None]
-    """Content emitted as the artifact vercel/vercel.json. Default: none."""
-    deployment_files: NotRequired[dict[str, str] | None]
-    """A `vercel build` output as the provider's files map (path -> "size~sha1"). Default: no Deployment."""
-    deployment_path_prefix: NotRequired[str | None]
-    """Stripped from the file paths on upload (the directory `vercel build` ran in). Default: none."""
+    clean_urls: NotRequired[bool]
+    """vercel.json cleanUrls (/about serves about.html). Default: false."""
+    trailing_slash: NotRequired[bool]
+    """vercel.json trailingSlash. Default: false."""
+    deployment_dir: NotRequired[str]
+    """Where `vercel build --prod` ran (relative to the program's directory): its .vercel/output is deployed to
+    production by a Deployment. Default: none (deploy from git or with `vercel deploy --prod`)."""
 
 
-async def _resolved(value: Any) -> Any:
-    return value
-
-
-def _unknown_secret() -> pulumi.Output[str]:
-    """A secret whose value is unknown, as a preview shows a value it cannot decrypt."""
-    return pulumi.Output(set(), _resolved(None), _resolved(False), _resolved(True))
-
-
-def _env_value(entry: VercelEnvVarArgs) -> pulumi.Input[str] | None:
-    value = entry.get("value")
-    if not entry["sensitive"]:
-        if value is None:
-            raise ValueError(f"environment variable {entry['key']}: a value is required unless it is sensitive")
-        return value
-    return _unknown_secret() if value is None else pulumi.Output.secret(value)
+HOSTING_KEYS = ("project_name", "team_id", "node_version", "install_command", "build_command", "output_directory",
+                "git_repository", "preview_protection", "clean_urls", "trailing_slash", "deployment_dir")
+"""The inputs that are ``webstack:hosting.vercel`` keys (validated by the same model)."""
 
 
 def _slug(text: str) -> str:
@@ -134,50 +110,62 @@ class VercelSite(pulumi.ComponentResource):
     """Every domain attached to the project, canonical first."""
     deployment_url: pulumi.Output[str | None]
     """The production Deployment's URL, or None without one."""
+    files: pulumi.Output[dict[str, str]]
+    """Rendered files (path -> text): ``vercel/vercel.json``, for deploys with the Vercel CLI or from git."""
 
     def __init__(self, name: str, args: VercelSiteArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("webstack:index:VercelSite", name, {}, opts)
+        kind = "VercelSite"
+        section = {k: v for k, v in args.items() if k in HOSTING_KEYS and v is not None}
+        hosting = validate(VercelHosting, section, "", kind, name)
+        cfg = site_config(kind, name, args, HostingConfig.model_construct(provider="vercel", vercel=hosting),
+                          args.get("supabase_anon_key"))
+        std = resolve_standard(cfg)
+        secret_env = dict(args.get("secret_env") or {})
         child = pulumi.ResourceOptions(parent=self)
-        team_id = args.get("team_id")
-        if args.get("vercel_json"):
-            artifacts.emit("vercel/vercel.json", str(args["vercel_json"]))
+        team_id = hosting.team_id
 
-        git = args.get("git_repository")
+        git = hosting.git_repository
         project = vercel.Project(
             f"{name}-project",
-            name=args["project_name"],
-            framework=args.get("framework", "vite"),
-            install_command=args.get("install_command", "npm ci --include=dev"),
-            build_command=args.get("build_command", "npm run build"),
-            output_directory=args.get("output_directory", "dist"),
-            node_version=args.get("node_version", "22.x"),
-            git_repository=None if not git else {
-                "type": git["type"], "repo": git["repo"], "production_branch": git.get("production_branch", "main")},
-            vercel_authentication={
-                "deployment_type": PROTECTION_ON if args.get("preview_protection", True) else "none"},
+            name=hosting.project_name,
+            framework="vite",
+            install_command=hosting.install_command,
+            build_command=hosting.build_command,
+            output_directory=hosting.output_directory,
+            node_version=hosting.node_version,
+            git_repository=None if git is None else {
+                "type": git.type, "repo": git.repo, "production_branch": git.production_branch},
+            vercel_authentication={"deployment_type": PROTECTION_ON if hosting.preview_protection else "none"},
             team_id=team_id,
             opts=child,
         )
 
-        env_vars = [
-            vercel.ProjectEnvironmentVariable(
-                f"{name}-env-{_slug(entry['key'])}",
+        env_vars = []
+        for entry in vercel_env_entries(resolve_env(cfg)):
+            key = entry["key"]
+            if not entry["sensitive"]:
+                value: Any = entry["value"]
+            elif key == ANON_KEY:
+                value = secret_input(args["supabase_anon_key"])
+            else:
+                value = secret_input(secret_env.get(key))
+            env_vars.append(vercel.ProjectEnvironmentVariable(
+                f"{name}-env-{_slug(key)}",
                 project_id=project.id,
-                key=entry["key"],
-                value=_env_value(entry),
+                key=key,
+                value=value,
                 sensitive=entry["sensitive"],
                 targets=list(entry["targets"]),
                 comment=entry.get("comment"),
                 team_id=team_id,
                 opts=child,
-            )
-            for entry in args.get("environment", [])
-        ]
+            ))
 
-        canonical = args["canonical_domain"]
+        canonical = cfg.canonical_hostname
         canonical_domain = vercel.ProjectDomain(
             f"{name}-domain-{_slug(canonical)}", project_id=project.id, domain=canonical, team_id=team_id, opts=child)
-        redirects = list(args.get("redirect_domains", []))
+        redirects = [h for h in cfg.hostnames if h != canonical]
         for host in redirects:
             # The redirect target must already be attached to the project.
             vercel.ProjectDomain(
@@ -195,17 +183,19 @@ class VercelSite(pulumi.ComponentResource):
                 team_id=team_id,
                 opts=child,
             )
-            for route in args.get("routes", [])
+            for route in project_route_rules(std)
         ]
 
         deployment_url: pulumi.Output[str | None] = pulumi.Output.from_input(None)
-        files = args.get("deployment_files")
-        if files:
+        if hosting.deployment_dir is not None:
+            base = PurePosixPath(hosting.deployment_dir.replace("\\", "/"))
+            output = base / ".vercel" / "output"
             deployment = vercel.Deployment(
                 f"{name}-deployment",
                 project_id=project.id,
-                files=dict(files),
-                path_prefix=args.get("deployment_path_prefix"),
+                files=deployment_files(Path(output), output.as_posix()),
+                # Upload paths must start at .vercel/output for Vercel to take them as a prebuilt deployment.
+                path_prefix=base.as_posix() if base.as_posix() != "." else None,
                 production=True,
                 team_id=team_id,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[*env_vars, *routes]),
@@ -216,43 +206,25 @@ class VercelSite(pulumi.ComponentResource):
         self.production_url = pulumi.Output.from_input(f"https://{canonical}")
         self.domains = pulumi.Output.from_input([canonical, *redirects])
         self.deployment_url = deployment_url
+        files = {"vercel/vercel.json": json.dumps(vercel_json(std, hosting), indent=2) + "\n"}
+        emit_files(files)
+        self.files = pulumi.Output.from_input(files)
         self.register_outputs({
             "projectId": self.project_id,
             "productionUrl": self.production_url,
             "domains": self.domains,
             "deploymentUrl": self.deployment_url,
+            "files": self.files,
         })
 
 
-def vercel_site_args_from_config(cfg: StackConfig, std: Standard) -> VercelSiteArgs:
-    """The component's args for a stack whose `webstack:hosting.provider` is vercel (pure: no resource created)."""
+def vercel_site_args_from_config(cfg: StackConfig) -> VercelSiteArgs:
+    """The component's intent Args for a stack whose `webstack:hosting.provider` is vercel (pure)."""
     hosting = cfg.hosting.vercel
     if hosting is None:
         raise ValueError("webstack:hosting.vercel is not set")
-    canonical = cfg.canonical_hostname
-    args: VercelSiteArgs = {
-        "project_name": hosting.project_name,
-        "canonical_domain": canonical,
-        "redirect_domains": [h for h in cfg.hostnames if h != canonical],
-        "team_id": hosting.team_id,
-        "framework": "vite",
-        "install_command": hosting.install_command,
-        "build_command": hosting.build_command,
-        "output_directory": hosting.output_directory,
-        "node_version": hosting.node_version,
-        "preview_protection": hosting.preview_protection,
-        "environment": cast(list[VercelEnvVarArgs], vercel_env_entries(resolve_env(cfg))),
-        "routes": cast(list[VercelRouteArgs], project_route_rules(std)),
-        "vercel_json": json.dumps(vercel_json(std, hosting), indent=2) + "\n",
-    }
-    if hosting.git_repository is not None:
-        repo = hosting.git_repository
-        args["git_repository"] = {"type": repo.type, "repo": repo.repo, "production_branch": repo.production_branch}
-    if hosting.deployment_dir is not None:
-        base = PurePosixPath(hosting.deployment_dir.replace("\\", "/"))
-        output = base / ".vercel" / "output"
-        args["deployment_files"] = deployment_files(Path(output), output.as_posix())
-        if base.as_posix() != ".":
-            # Upload paths must start at .vercel/output for Vercel to take them as a prebuilt deployment.
-            args["deployment_path_prefix"] = base.as_posix()
+    args = cast(VercelSiteArgs, {
+        **site_args_from_config(cfg),
+        **{k: v for k, v in hosting.model_dump(exclude_none=True).items() if k in HOSTING_KEYS},
+    })
     return args

@@ -22,6 +22,7 @@ PUBLIC_COMPONENT_MODULES = (
     "components.netlify_site",
     "components.nginx_site",
     "components.supabase_project",
+    "components.web_app",
 )
 """Modules whose ComponentResource classes form the package (a test fails when a component is left out)."""
 
@@ -33,5 +34,6 @@ def public_components() -> "list[type[pulumi.ComponentResource]]":
     from components.nginx_site import NginxSite
     from components.supabase_project import SupabaseProject
     from components.vercel_site import VercelSite
+    from components.web_app import WebApp
 
-    return [CloudflareEdge, VercelSite, NetlifySite, NginxSite, SupabaseProject]
+    return [WebApp, CloudflareEdge, VercelSite, NetlifySite, NginxSite, SupabaseProject]

@@ -26,13 +26,12 @@ from pulumi.dynamic import (
     CreateResult,
     DiffResult,
     ReadResult,
-    ResourceProvider,
     UpdateResult,
 )
 
 from components.config.backups import PITR_PLAN_SOURCE
 from components.supabase.management import ManagementApiError, ManagementClient
-from components.supabase.provider import _say, _secret_opts, client_for
+from components.supabase.provider import _ManagementProvider, _say, _secret_opts
 
 PITR_RETENTION_DAYS = (7, 14, 28)
 PAID_PLANS = ("pro", "team", "enterprise")
@@ -79,8 +78,9 @@ def recovery_window(backups: dict[str, Any], pitr_days: int | None) -> dict[str,
             "earliest": earliest, "latest": latest, "completed_backups": len(completed), "summary": summary}
 
 
-class DatabaseBackupsProvider(ResourceProvider):
-    """Inputs: ``project_ref``, ``access_token``, ``api_base_url``, ``plan`` (or None), ``pitr`` =
+class DatabaseBackupsProvider(_ManagementProvider):
+    """Inputs: ``project_ref``, ``access_token_config`` (the token is read at run time), ``api_base_url``,
+    ``plan`` (or None), ``pitr`` =
     ``{"enabled": bool, "retention_days": 7|14|28|None, "waiver": str|None}``, ``schedule_for`` (``HH:MM:SS`` or
     None: unmanaged). Output ``recovery``: see :func:`recovery_window`."""
 
@@ -105,7 +105,7 @@ class DatabaseBackupsProvider(ResourceProvider):
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        keys = [k for k in ("pitr", "schedule_for", "plan", "access_token", "api_base_url")
+        keys = [k for k in ("pitr", "schedule_for", "plan", "access_token_config", "api_base_url")
                 if olds.get(k) != news.get(k)]
         replaces = ["project_ref"] if olds.get("project_ref") != news.get("project_ref") else []
         return DiffResult(changes=bool(keys or replaces), replaces=replaces, delete_before_replace=False)
@@ -118,7 +118,7 @@ class DatabaseBackupsProvider(ResourceProvider):
         return UpdateResult(outs={**news, "recovery": self._converge(news)})
 
     def _converge(self, props: dict[str, Any]) -> dict[str, Any]:
-        client, ref = client_for(props), str(props["project_ref"])
+        client, ref = self.client(props), str(props["project_ref"])
         pitr = dict(props.get("pitr") or {})
         current_days = selected_pitr_days(client.list_addons(ref))
         if pitr.get("enabled"):
@@ -151,7 +151,7 @@ class DatabaseBackupsProvider(ResourceProvider):
                  f"({failure.api_message}); recording it as applied.")
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        client, ref = client_for(props), str(props["project_ref"])
+        client, ref = self.client(props), str(props["project_ref"])
         days = selected_pitr_days(client.list_addons(ref))
         pitr = dict(props.get("pitr") or {})
         observed = {**pitr, "enabled": days is not None, "retention_days": days}

@@ -13,19 +13,23 @@ Behaviour shared by all of them:
 - **Failed updates do not lie**: after a failed write the provider reads the server back. If the change landed
   (e.g. the answer was lost to a timeout) the update succeeds; if part of it landed it is rolled back to the
   recorded values before the error is raised — so the recorded state stays equal to the server's.
-- **The access token** is a secret input (and, with ``additional_secret_outputs``, a secret output); the provider
-  uses it only to build a :class:`ManagementClient`.
+- **The access token is not an input.** Rotating it must not diff (or rewrite) every resource, and state should
+  not keep a copy: the provider reads it when it runs, from the stack config key named by the plain input
+  ``access_token_config`` (e.g. ``webstack:supabaseAccessToken``; the engine hands dynamic providers the stack's
+  config, secrets decrypted), else from ``$SUPABASE_ACCESS_TOKEN`` (the Supabase CLI's variable).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from typing import Any, ClassVar
 
 import pulumi
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
+    ConfigureRequest,
     CreateResult,
     DiffResult,
     ReadResult,
@@ -35,7 +39,9 @@ from pulumi.dynamic import (
 
 from components.supabase.management import DEFAULT_BASE_URL, ManagementApiError, ManagementClient
 
-SECRET_OUTPUTS = ["access_token", "db_url", "values"]
+SECRET_OUTPUTS = ["db_url", "values"]
+TOKEN_ENV = "SUPABASE_ACCESS_TOKEN"  # noqa: S105 — the variable's name, not a token
+"""Where the token comes from when the stack config has none (the Supabase CLI reads the same variable)."""
 
 
 def _say(message: str) -> None:
@@ -48,8 +54,34 @@ def _say(message: str) -> None:
         print(f"warning: {message}", file=sys.stderr)
 
 
-def client_for(props: dict[str, Any]) -> ManagementClient:
-    return ManagementClient(str(props.get("access_token") or ""), str(props.get("api_base_url") or DEFAULT_BASE_URL))
+class MissingTokenError(RuntimeError):
+    """No Management API token at run time."""
+
+
+class _ManagementProvider(ResourceProvider):
+    """Reads the Management API token when the engine runs the provider, never from the resource's inputs."""
+
+    _config: Any = None  # set by configure() in the provider process; never serialized with the provider
+
+    def configure(self, req: ConfigureRequest) -> None:
+        self._config = req.config
+
+    def token(self, props: dict[str, Any]) -> str:
+        key = props.get("access_token_config")
+        value = self._config.get(str(key)) if self._config is not None and key else None
+        token = str(value) if value else os.environ.get(TOKEN_ENV, "")
+        if not token:
+            raise MissingTokenError(
+                f"no Supabase Management API token: set it with `pulumi config set --secret {key or '<key>'} sbp_…` "
+                f"(read by the provider when it runs, so rotating it changes no resource), or export {TOKEN_ENV}")
+        return token
+
+    def client(self, props: dict[str, Any]) -> ManagementClient:
+        return client_for(self.token(props), str(props.get("api_base_url") or DEFAULT_BASE_URL))
+
+
+def client_for(token: str, base_url: str) -> ManagementClient:
+    return ManagementClient(token, base_url)
 
 
 def _split(value: Any) -> Any:
@@ -59,7 +91,7 @@ def _split(value: Any) -> Any:
     return value
 
 
-class _SettingsProvider(ResourceProvider):
+class _SettingsProvider(_ManagementProvider):
     """A group of fields of one settings endpoint. Subclasses say where the fields live and how to read/write."""
 
     fields_key: ClassVar[str] = "settings"
@@ -99,19 +131,19 @@ class _SettingsProvider(ResourceProvider):
         changed = sorted(k for k in set(old) | set(new) if k not in old or k not in new or
                          not self._same(k, old[k], new[k]))
         replaces = ["project_ref"] if olds.get("project_ref") != news.get("project_ref") else []
-        plumbing = [k for k in ("access_token", "api_base_url") if olds.get(k) != news.get(k)]
+        plumbing = ["api_base_url"] if olds.get("api_base_url") != news.get("api_base_url") else []
         keys = [f"{self.fields_key}.{k}" for k in changed] + replaces + plumbing
         return DiffResult(changes=bool(keys), replaces=replaces, delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         ref = props["project_ref"]
-        client = client_for(props)
+        client = self.client(props)
         desired = self._managed(props)
         self._converge(client, ref, before={}, desired=desired, fetch_first=True)
         return CreateResult(f"{ref}/{self.kind}", outs=dict(props))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        client = client_for(news)
+        client = self.client(news)
         self._converge(client, news["project_ref"], before=self._managed(olds), desired=self._managed(news),
                        fetch_first=False)
         return UpdateResult(outs=dict(news))
@@ -154,7 +186,7 @@ class _SettingsProvider(ResourceProvider):
         raise failure
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        client = client_for(props)
+        client = self.client(props)
         current = self.fetch(client, props["project_ref"])
         managed = self._managed(props)
         observed = {k: current.get(k) for k in managed}
@@ -226,7 +258,7 @@ class NetworkRestrictionsProvider(_SettingsProvider):
                                           list(desired.get("dbAllowedCidrsV6") or []))
 
 
-class EdgeFunctionSecretsProvider(ResourceProvider):
+class EdgeFunctionSecretsProvider(_ManagementProvider):
     """Secrets for Edge Functions: names are plain inputs, values a secret map. Owns only the names it lists."""
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
@@ -241,18 +273,18 @@ class EdgeFunctionSecretsProvider(ResourceProvider):
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        keys = [k for k in ("names", "values", "access_token", "api_base_url") if olds.get(k) != news.get(k)]
+        keys = [k for k in ("names", "values", "api_base_url") if olds.get(k) != news.get(k)]
         replaces = ["project_ref"] if olds.get("project_ref") != news.get("project_ref") else []
         return DiffResult(changes=bool(keys or replaces), replaces=replaces, delete_before_replace=True)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         values = dict(props.get("values") or {})
         if values:
-            client_for(props).upsert_secrets(props["project_ref"], values)
+            self.client(props).upsert_secrets(props["project_ref"], values)
         return CreateResult(f"{props['project_ref']}/secrets", outs=dict(props))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        client, ref = client_for(news), news["project_ref"]
+        client, ref = self.client(news), news["project_ref"]
         old_values, new_values = dict(olds.get("values") or {}), dict(news.get("values") or {})
         changed = {k: v for k, v in new_values.items() if old_values.get(k) != v}
         removed = sorted(set(old_values) - set(new_values))
@@ -280,7 +312,7 @@ class EdgeFunctionSecretsProvider(ResourceProvider):
         return UpdateResult(outs=dict(news))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        present = set(client_for(props).list_secret_names(props["project_ref"]))
+        present = set(self.client(props).list_secret_names(props["project_ref"]))
         names = [n for n in props.get("names") or [] if n in present]
         values = {k: v for k, v in (props.get("values") or {}).items() if k in present}
         return ReadResult(id_, outs={**props, "names": names, "values": values})
@@ -288,7 +320,7 @@ class EdgeFunctionSecretsProvider(ResourceProvider):
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         names = sorted(props.get("names") or [])
         if names:
-            client_for(props).delete_secrets(props["project_ref"], names)
+            self.client(props).delete_secrets(props["project_ref"], names)
         _say(f"Supabase Edge Function secrets on {props.get('project_ref')}: deleted the {len(names)} this stack "
              "created; other secrets were not touched.")
 
@@ -297,12 +329,11 @@ def sql_digest(sql: str) -> str:
     return hashlib.sha256(sql.encode()).hexdigest()
 
 
-class DatabaseSecurityProvider(ResourceProvider):
+class DatabaseSecurityProvider(_ManagementProvider):
     """Applies the SQL bundle (one transaction) through the query endpoint, or psycopg when a DSN is configured."""
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        keys = [k for k in ("sql_sha256", "tables", "access_token", "db_url", "api_base_url")
-                if olds.get(k) != news.get(k)]
+        keys = [k for k in ("sql_sha256", "tables", "db_url", "api_base_url") if olds.get(k) != news.get(k)]
         replaces = ["project_ref"] if olds.get("project_ref") != news.get("project_ref") else []
         return DiffResult(changes=bool(keys or replaces), replaces=replaces, delete_before_replace=False)
 
@@ -319,20 +350,81 @@ class DatabaseSecurityProvider(ResourceProvider):
         if dsn:
             apply_with_dsn(str(dsn), sql)
         else:
-            client_for(props).run_query(props["project_ref"], sql, setting="database security bundle")
+            self.client(props).run_query(props["project_ref"], sql, setting="database security bundle")
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         self._apply(props)
         return CreateResult(f"{props['project_ref']}/database-security", outs=dict(props))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        if olds.get("sql_sha256") != news.get("sql_sha256"):
-            self._apply(news)  # one transaction: a failure leaves the database (and so the recorded state) as it was
+        # A new bundle, or drift found by a refresh (the recorded tables then differ from the declared ones): the
+        # bundle is idempotent, so applying it again restores the declared security. One transaction: a failure
+        # leaves the database (and so the recorded state) as it was.
+        if olds.get("sql_sha256") != news.get("sql_sha256") or olds.get("tables") != news.get("tables"):
+            self._apply(news)
         return UpdateResult(outs=dict(news))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """The declared tables as the database has them now (RLS on, forced, which policies), so `pulumi refresh`
+        shows drift — RLS switched off or a policy dropped in the dashboard — and the next `up` re-applies."""
+        declared = [t for t in props.get("tables") or [] if isinstance(t, dict)]
+        if not declared:
+            return ReadResult(id_, outs=dict(props))
+        query = rls_state_query([(str(t["schema"]), str(t["name"])) for t in declared])
+        dsn = props.get("db_url") or ""
+        if dsn:
+            rows = query_with_dsn(str(dsn), query)
+        else:
+            rows = self.client(props).run_query(props["project_ref"], query, setting="database security state") or []
+        return ReadResult(id_, outs={**props, "tables": observed_tables(declared, rows)})
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         _say(f"Supabase database security on {props.get('project_ref')}: tables, policies and grants were left in "
              "place (dropping security would expose data). Remove them with a migration if intended.")
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def rls_state_query(tables: list[tuple[str, str]]) -> str:
+    """One row per existing table: schema, name, rls_enabled, force_rls, policies (names, sorted)."""
+    # Literals, quoted: the query endpoint takes no parameters (names are validated identifiers anyway).
+    wanted = ", ".join(f"({_literal(schema)}, {_literal(name)})" for schema, name in tables)
+    head = ("select n.nspname::text as schema, c.relname::text as name, c.relrowsecurity as rls_enabled, "
+            "c.relforcerowsecurity as force_rls, array(select p.polname::text from pg_policy p "
+            "where p.polrelid = c.oid order by p.polname) as policies "
+            "from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+            "where c.relkind in ('r', 'p') and (n.nspname::text, c.relname::text) in (values ")
+    return head + wanted + ") order by 1, 2"
+
+
+def observed_tables(declared: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``declared`` as found: equal to it when nothing drifted; a missing table reads as no RLS, no policies.
+    Policies keep the declared order, then any the stack did not declare (sorted)."""
+    found = {(str(r.get("schema")), str(r.get("name"))): r for r in rows}
+    out = []
+    for table in declared:
+        row = found.get((str(table["schema"]), str(table["name"])))
+        present = [str(p) for p in (row or {}).get("policies") or []]
+        wanted = [str(p) for p in table.get("policies") or []]
+        policies = [p for p in wanted if p in present] + sorted(p for p in present if p not in wanted)
+        out.append({**table, "rls_enabled": bool(row and row.get("rls_enabled")),
+                    "force_rls": bool(row and row.get("force_rls")), "policies": policies})
+    return out
+
+
+def query_with_dsn(dsn: str, query: str) -> list[dict[str, Any]]:
+    import psycopg
+    from psycopg.rows import dict_row
+
+    from components.config.dsn import scrub_dsn
+
+    try:
+        with psycopg.connect(dsn, autocommit=True, connect_timeout=15, row_factory=dict_row) as conn:
+            return list(conn.execute(query.encode()).fetchall())
+    except psycopg.Error as exc:
+        raise DatabaseApplyError(f"reading the database security state failed: {scrub_dsn(str(exc), dsn)}") from None
 
 
 class DatabaseApplyError(Exception):

@@ -17,7 +17,7 @@ except ImportError:
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from components.cloudflare_edge import CloudflareEdge, CloudflareEdgeArgs
-from components.intent import StandardArgs, standard_from_intent
+from components.intent import StandardArgs
 from components.vercel_site import VercelSite, VercelSiteArgs
 
 config = pulumi.Config()
@@ -36,17 +36,12 @@ edge_args: CloudflareEdgeArgs = {
 }
 edge = CloudflareEdge("edge", edge_args)
 
-# The same standard's headers from Vercel too (for requests that reach it directly).
-headers = standard_from_intent(standard, "example").header_map
-
+# Intent only: the component derives the security headers, cache classes, env vars and www -> apex redirect.
 site_args: VercelSiteArgs = {
     "project_name": config.get("vercelProject") or "example-web",
-    "canonical_domain": domain,
-    "redirect_domains": [www],
-    "environment": [
-        {"key": "NODE_ENV", "value": "production", "sensitive": False, "targets": ["production", "preview"]},
-    ],
-    "routes": [{"name": "security-headers", "src": "/(.*)", "headers": headers}],
+    "domain": domain,
+    "supabase_url": config.require("supabaseUrl"),
+    "supabase_anon_key": config.require_secret("supabaseAnonKey"),
 }
 site = VercelSite("web", site_args)
 

@@ -11,7 +11,7 @@ import pytest
 from hosting_helpers import NETLIFY, accepted_header_values, fake_jwt, load
 from hypothesis import given, settings
 
-from components.netlify_site import netlify_site_args_from_config
+from components.netlify_site import netlify_files
 from components.render.netlify import header_blocks, headers_file, netlify_toml
 from components.standard import resolve_standard
 from components.standard.env import public_env, resolve_env
@@ -51,7 +51,10 @@ def std(cfg):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def toml_doc(cfg, std):  # type: ignore[no-untyped-def]
-    args = netlify_site_args_from_config(cfg, std)
+    assert cfg.hosting.netlify is not None
+    files, manual = netlify_files(cfg, cfg.hosting.netlify)  # what NetlifySite renders as its files output
+    args = {"netlify_toml": files["netlify/netlify.toml"], "headers_file": files["netlify/_headers"],
+            "manual_env": manual}
     return tomllib.loads(args["netlify_toml"]), args
 
 

@@ -46,13 +46,13 @@ def _edge(cfg: StackConfig, std: Standard) -> Any:
 def _vercel(cfg: StackConfig, std: Standard) -> Any:
     from components.vercel_site import vercel_site_args_from_config
 
-    return vercel_site_args_from_config(cfg, std)
+    return vercel_site_args_from_config(cfg)
 
 
 def _netlify(cfg: StackConfig, std: Standard) -> Any:
     from components.netlify_site import netlify_site_args_from_config
 
-    return netlify_site_args_from_config(cfg, std)
+    return netlify_site_args_from_config(cfg)
 
 
 def _nginx(cfg: StackConfig, std: Standard) -> Any:
@@ -67,6 +67,12 @@ def _supabase(cfg: StackConfig, std: Standard) -> Any:
     return supabase_args_from_config(cfg)
 
 
+def _web_app(cfg: StackConfig, std: Standard) -> Any:
+    from components.web_app import web_app_args_from_config
+
+    return web_app_args_from_config(cfg)
+
+
 ArgsBuilder = Callable[[StackConfig, Standard], Any]
 
 CASES: dict[str, tuple[str, str, ArgsBuilder]] = {
@@ -77,6 +83,8 @@ CASES: dict[str, tuple[str, str, ArgsBuilder]] = {
     "netlify-site": ("netlify", "NetlifySite", _netlify),
     "nginx-site": ("selfhosted", "NginxSite", _nginx),
     "supabase-project": ("prod", "SupabaseProject", _supabase),
+    "web-app-prod": ("prod", "WebApp", _web_app),
+    "web-app-netlify": ("netlify", "WebApp", _web_app),
 }
 
 

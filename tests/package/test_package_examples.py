@@ -95,10 +95,21 @@ def test_yaml_program_registers_what_the_python_prod_stack_does() -> None:
     native, _ = run_program(REPO, "prod", secret_overrides=dict(SECRETS.values()))
     assert [comparable(r) for r in hosted] == [comparable(r) for r in native.resources]
     types = {r.type for r in hosted}
-    assert {"webstack:index:SupabaseProject", "webstack:index:CloudflareEdge", "webstack:index:VercelSite"} <= types
+    assert {"webstack:index:WebApp", "webstack:index:SupabaseProject", "webstack:index:CloudflareEdge",
+            "webstack:index:VercelSite"} <= types
+    assert len(hosted) == len(native.resources) > 40
     (anon,) = [r for r in hosted if r.name == "web-env-vite-supabase-anon-key"]
     assert isinstance(anon.inputs["value"], dict), "the anon key wired from the Supabase output must stay a secret"
     assert unwrap(anon.inputs["value"]) == SECRETS["supabaseAnonKey"][1]
+
+
+def test_yaml_program_is_a_page() -> None:
+    """Intent in, standard applied inside: the prod stack in YAML is one component and fits on a page."""
+    lines = YAML_PROGRAM.read_text().splitlines()
+    assert len(lines) <= 120, len(lines)
+    doc = _program()
+    assert [r["type"] for r in doc["resources"].values()] == ["webstack:index:WebApp"]
+    assert "Content-Security-Policy" not in YAML_PROGRAM.read_text()  # the standard is not spelled out
 
 
 def test_python_example_previews_offline_and_passes_the_policy_pack() -> None:

@@ -115,11 +115,13 @@ def test_outputs_and_unknowns_are_accepted_unchecked() -> None:
 
 
 def test_other_components_name_their_inputs_too() -> None:
-    _, errors = construct_errors({"projectName": "web", "canonicalDomain": "example.org",
-                                  "environment": [{"key": "A", "sensitive": "false", "targets": "production"}]},
+    _, errors = construct_errors({"projectName": "web", "domain": "example.org", "supabaseUrl": "https://x.io",
+                                  "supabaseAnonKey": "k", "previewProtection": "false",
+                                  "gitRepository": {"type": "github", "repo": 5.0}, "canonicalDomain": "x"},
                                  "VercelSite")
-    assert errors == {"environment[0].sensitive": "expected a boolean (true or false), got a string",
-                      "environment[0].targets": "expected a list, got a string"}
+    assert errors == {"previewProtection": "expected a boolean (true or false), got a string",
+                      "gitRepository.repo": "expected a string, got a number",
+                      "canonicalDomain": "unknown input; did you mean 'canonicalHost'?"}
     _, errors = construct_errors({"hostnames": ["example.org"], "originAddress": "192.0.2.1",
                                   "httpPort": "8080"}, "NginxSite")
     assert errors == {"httpPort": "expected an integer, got a string"}

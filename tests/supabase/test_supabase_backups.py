@@ -35,16 +35,16 @@ def api() -> Iterator[FakeManagementApi]:
 
 @pytest.fixture(autouse=True)
 def fast_clients(monkeypatch: pytest.MonkeyPatch) -> None:
-    def client_for(props: dict[str, Any]) -> ManagementClient:
-        return ManagementClient(str(props.get("access_token") or ""), str(props["api_base_url"]), timeout=2,
-                                max_total_seconds=5, sleep=lambda _s: None)
+    def client_for(token: str, base_url: str) -> ManagementClient:
+        return ManagementClient(token, base_url, timeout=2, max_total_seconds=5, sleep=lambda _s: None)
     monkeypatch.setattr(prov, "client_for", client_for)
-    monkeypatch.setattr(bk, "client_for", client_for)
+    # The providers read the token when they run (never from their inputs): here from the environment.
+    monkeypatch.setenv(prov.TOKEN_ENV, TOKEN)
 
 
 def props(api: FakeManagementApi, **pitr: Any) -> dict[str, Any]:
-    return {"project_ref": REF, "access_token": TOKEN, "api_base_url": api.url, "plan": "pro",
-            "schedule_for": None, "pitr": {"enabled": True, "retention_days": 7, "waiver": None, **pitr}}
+    return {"project_ref": REF, "access_token_config": "webstack:supabaseAccessToken", "api_base_url": api.url,
+            "plan": "pro", "schedule_for": None, "pitr": {"enabled": True, "retention_days": 7, "waiver": None, **pitr}}
 
 
 def test_pitr_applied_once_and_recovery_window_named(api: FakeManagementApi) -> None:
@@ -150,8 +150,10 @@ def test_component_registers_backups_resource(mocks: Recorder) -> Any:  # noqa: 
         assert backups.name == "supabase-backups"
         assert backups.inputs["pitr"] == {"enabled": True, "retention_days": 14}
         assert backups.inputs["plan"] == "pro" and backups.inputs["schedule_for"] == "03:00:00"
-        assert secret_payload(backups.inputs["access_token"]) == COMPONENT_TOKEN
-        assert COMPONENT_TOKEN not in json.dumps({k: v for k, v in backups.inputs.items() if k != "access_token"})
+        # The token is read by the provider at run time, never an input (rotating it changes no resource).
+        assert "access_token" not in backups.inputs
+        assert backups.inputs["access_token_config"] == "webstack:supabaseAccessToken"
+        assert COMPONENT_TOKEN not in json.dumps(backups.inputs)
 
     return project.settings["backups"].urn.apply(check)
 

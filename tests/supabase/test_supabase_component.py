@@ -93,7 +93,7 @@ def test_prod_registers_settings_resources(mocks: Recorder) -> Any:
     project = SupabaseProject("supabase", supabase_args_from_config(cfg))
 
     def check(values: list[Any]) -> None:
-        api_url, token_secret, anon_secret, anon_value = values[:4]
+        api_url, anon_secret, anon_value = values[:3]
         kinds = by_type(mocks)
         assert set(kinds) == {"AuthSettings", "PostgrestSettings", "SslEnforcement", "NetworkRestrictions",
                               "DatabaseSecurity", "DatabaseBackups"}  # backups: Pulumi.prod.yaml declares PITR
@@ -123,15 +123,15 @@ def test_prod_registers_settings_resources(mocks: Recorder) -> Any:
                                "supabase/30_grants.sql"]
         assert sorted(artifacts.collected()) == db["files"]
         assert api_url == "https://abcdefghijklmnopqrst.supabase.co"
-        assert token_secret is True and anon_secret is True and anon_value == ANON
+        assert anon_secret is True and anon_value == ANON
         for r in kinds.values():
-            assert secret_payload(r.inputs["access_token"]) == TOKEN  # registered as a secret
+            # The token is no input at all: the provider reads it from this stack config key when it runs.
+            assert "access_token" not in r.inputs
+            assert r.inputs["access_token_config"] == "webstack:supabaseAccessToken"
             assert r.inputs["project_ref"] == "abcdefghijklmnopqrst"
-            assert TOKEN not in json.dumps({k: v for k, v in r.inputs.items() if k != "access_token"})
+            assert TOKEN not in json.dumps(r.inputs)
 
-    auth_res = project.settings["auth"]
-    token = auth_res.access_token  # type: ignore[attr-defined]
-    return pulumi.Output.all(project.api_url, pulumi.Output.from_input(token.is_secret()),
+    return pulumi.Output.all(project.api_url,
                              pulumi.Output.from_input(project.anon_key.is_secret()), project.anon_key,
                              *[r.urn for r in project.settings.values()], project.urn).apply(check)
 
@@ -146,8 +146,9 @@ def test_offline_placeholders_stay_secret_and_dsn_is_secret(mocks: Recorder) -> 
 
     def check(_: Any) -> None:
         kinds = by_type(mocks)
-        assert secret_payload(kinds["AuthSettings"].inputs["access_token"]) == SECURE_PLACEHOLDER
+        assert "access_token" not in kinds["AuthSettings"].inputs
         assert secret_payload(kinds["DatabaseSecurity"].inputs["db_url"]) == dsn
+        assert SECURE_PLACEHOLDER not in json.dumps([r.inputs for r in mocks.resources])
         assert "pw-not-for-logs" not in json.dumps(kinds["DatabaseSecurity"].inputs["sql"])
 
     return pulumi.Output.all(*[r.urn for r in project.settings.values()]).apply(check)
@@ -176,8 +177,8 @@ def test_edge_function_secret_values_are_secret(mocks: Recorder) -> Any:
     from components.supabase_project import SupabaseProject
 
     project = SupabaseProject("sb", {
-        "project_ref": "abcdefghijklmnopqrst", "api_url": "https://abcdefghijklmnopqrst.supabase.co",
-        "anon_key": ANON, "access_token": TOKEN, "function_secret_names": ["STRIPE_WEBHOOK_SECRET"],
+        "project_ref": "abcdefghijklmnopqrst", "domain": "example.com", "anon_key": ANON,
+        "function_secrets": ["STRIPE_WEBHOOK_SECRET"],
         "function_secret_values": {"STRIPE_WEBHOOK_SECRET": "whsec_topsecret"}})
 
     def check(_: Any) -> None:
@@ -213,7 +214,7 @@ def test_function_secret_values_come_from_the_secret_key() -> None:
     cfg = stack_config({"functionSecrets": ["STRIPE_WEBHOOK_SECRET"]}, supabaseAccessToken=TOKEN,
                        supabaseFunctionSecrets=json.dumps({"STRIPE_WEBHOOK_SECRET": "whsec_marker"}))
     args = supabase_args_from_config(cfg)
-    assert args.get("function_secret_names") == ["STRIPE_WEBHOOK_SECRET"]
+    assert args.get("function_secrets") == ["STRIPE_WEBHOOK_SECRET"]
     assert args.get("function_secret_values") == {"STRIPE_WEBHOOK_SECRET": "whsec_marker"}
     wrong = stack_config({"functionSecrets": ["STRIPE_WEBHOOK_SECRET"]}, supabaseAccessToken=TOKEN,
                          supabaseFunctionSecrets=json.dumps({"OTHER": "x"}))
@@ -233,9 +234,8 @@ def test_serialized_providers_load_in_a_fresh_interpreter(mocks: Recorder) -> An
     from components.supabase_project import SupabaseProject
 
     project = SupabaseProject("sb", {
-        "project_ref": "abcdefghijklmnopqrst", "api_url": "https://abcdefghijklmnopqrst.supabase.co",
-        "anon_key": ANON, "access_token": TOKEN, "auth": {"jwt_exp": 3600}, "postgrest": {"max_rows": 10},
-        "sql_files": {"supabase/10_rls.sql": "select 1;"}})
+        "project_ref": "abcdefghijklmnopqrst", "domain": "example.com", "anon_key": ANON,
+        "auth": {"jwtExpiry": 3600}, "postgrest": {"maxRows": 10}, "database": {"exampleApp": True}})
 
     def check(_: Any) -> None:
         blobs = {r.typ: secret_payload(r.inputs["__provider"]) for r in mocks.resources if r.typ.startswith(DYN)}
@@ -251,3 +251,45 @@ def test_serialized_providers_load_in_a_fresh_interpreter(mocks: Recorder) -> An
             assert TOKEN.encode() not in __import__("base64").b64decode(blob)
 
     return pulumi.Output.all(*[r.urn for r in project.settings.values()]).apply(check)
+
+
+def _registered_inputs(token: str) -> list[tuple[str, dict[str, Any]]]:
+    """Every resource the prod stack registers (name, inputs), run with ``token`` as the stack's access token."""
+    from stackcheck.engine import run_program
+
+    artifacts.reset()
+    result, _ = run_program(REPO, "prod", secret_overrides={"webstack:supabaseAccessToken": token,
+                                                            "webstack:supabaseAnonKey": ANON})
+    return [(r.name, r.inputs) for r in result.resources]
+
+
+def test_rotating_the_access_token_changes_no_resource_input() -> None:
+    """Rotating the token must not diff every Supabase resource: it is read by the provider when it runs."""
+    first = _registered_inputs(TOKEN)
+    rotated = _registered_inputs("sbp_" + "f" * 40)
+    assert first == rotated
+    assert TOKEN not in json.dumps([inputs for _, inputs in first])
+    supabase = [inputs for name, inputs in first if name.startswith("supabase-")]
+    assert supabase and all(i["access_token_config"] == "webstack:supabaseAccessToken" for i in supabase)
+
+
+def test_settings_provider_reads_the_token_when_it_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From the stack config key named by ``access_token_config`` (as the engine configures dynamic providers),
+    else $SUPABASE_ACCESS_TOKEN; without either, an error that says how to set it — and no diff on rotation."""
+    from pulumi.dynamic import ConfigureRequest
+    from pulumi.dynamic.config import Config
+
+    from components.supabase.provider import TOKEN_ENV, AuthSettingsProvider, MissingTokenError
+
+    props = {"project_ref": "abcdefghijklmnopqrst", "access_token_config": "webstack:supabaseAccessToken",
+             "api_base_url": "https://api.supabase.com", "settings": {"jwt_exp": 3600}}
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    provider = AuthSettingsProvider()
+    with pytest.raises(MissingTokenError, match="webstack:supabaseAccessToken"):
+        provider.token(props)
+    monkeypatch.setenv(TOKEN_ENV, "sbp_from_the_environment_0123456789")
+    assert provider.token(props) == "sbp_from_the_environment_0123456789"
+    provider.configure(ConfigureRequest(Config({"webstack:supabaseAccessToken": TOKEN}, "webstack")))
+    assert provider.token(props) == TOKEN  # the stack's own key wins over the environment
+    assert provider.client(props)._token == TOKEN
+    assert not provider.diff("id", props, dict(props)).changes

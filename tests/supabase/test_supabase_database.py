@@ -202,7 +202,8 @@ def test_failed_bundle_rolls_back_and_hides_the_dsn(pg_server: Any, supabase_db:
 
 def test_database_security_provider_over_dsn(supabase_db: str) -> None:
     bundle = sqlgen.bundle(sqlgen.render_files(EXAMPLE, ["public"]))
-    props = {"project_ref": "abcdefghijklmnopqrst", "access_token": "sbp_" + "x" * 40, "db_url": supabase_db,
+    props = {"project_ref": "abcdefghijklmnopqrst", "access_token_config": "webstack:supabaseAccessToken",
+             "db_url": supabase_db,
              "sql": bundle, "sql_sha256": sql_digest(bundle), "tables": sqlgen.table_summary(EXAMPLE)}
     provider = DatabaseSecurityProvider()
     assert provider.check({}, props).failures == []
@@ -214,6 +215,39 @@ def test_database_security_provider_over_dsn(supabase_db: str) -> None:
     assert snapshot(supabase_db) == first
     provider.delete(created.id, props)
     assert snapshot(supabase_db) == first  # delete leaves security in place
+
+
+def test_database_security_read_reports_rls_drift(supabase_db: str) -> None:
+    """`pulumi refresh` reads the declared tables back from the database: nothing drifted → the recorded tables
+    equal the declared ones (no diff); RLS switched off and a policy dropped by hand → both show, the diff asks for
+    an update, and the update re-applies the bundle, restoring them."""
+    bundle = sqlgen.bundle(sqlgen.render_files(EXAMPLE, ["public"]))
+    props = {"project_ref": "abcdefghijklmnopqrst", "access_token_config": "webstack:supabaseAccessToken",
+             "db_url": supabase_db, "sql": bundle, "sql_sha256": sql_digest(bundle),
+             "tables": sqlgen.table_summary(EXAMPLE)}
+    provider = DatabaseSecurityProvider()
+    created = provider.create(props)
+    fresh = provider.read(created.id, created.outs or {})
+    assert fresh.outs is not None and fresh.outs["tables"] == props["tables"]
+    assert not provider.diff(created.id, fresh.outs, props).changes
+
+    todos = next(t for t in props["tables"] if t["name"] == "todos")
+    dropped = todos["policies"][0]
+    with psycopg.connect(supabase_db, autocommit=True) as conn:
+        conn.execute("alter table public.todos disable row level security")
+        conn.execute(f'drop policy "{dropped}" on public.todos')
+    drifted = provider.read(created.id, created.outs or {})
+    assert drifted.outs is not None
+    seen = next(t for t in drifted.outs["tables"] if t["name"] == "todos")
+    assert seen["rls_enabled"] is False and dropped not in seen["policies"]
+    others = [t for t in drifted.outs["tables"] if t["name"] != "todos"]
+    assert others == [t for t in props["tables"] if t["name"] != "todos"]
+    diff = provider.diff(created.id, drifted.outs, props)
+    assert diff.changes and not diff.replaces
+
+    provider.update(created.id, drifted.outs, props)
+    restored = provider.read(created.id, created.outs or {})
+    assert restored.outs is not None and restored.outs["tables"] == props["tables"]
 
 
 INSECURE = """

@@ -47,10 +47,11 @@ def clock() -> FakeClock:
 @pytest.fixture(autouse=True)
 def fast_clients(monkeypatch: pytest.MonkeyPatch, clock: FakeClock) -> None:
     """Providers build their own clients; give them the fake clock and a short timeout (the logic is unchanged)."""
-    def client_for(props: dict[str, Any]) -> ManagementClient:
-        return ManagementClient(str(props.get("access_token") or ""), str(props["api_base_url"]), timeout=0.5,
-                                max_total_seconds=30, sleep=clock.sleep, clock=clock)
+    def client_for(token: str, base_url: str) -> ManagementClient:
+        return ManagementClient(token, base_url, timeout=0.5, max_total_seconds=30, sleep=clock.sleep, clock=clock)
     monkeypatch.setattr(prov, "client_for", client_for)
+    # The providers read the token when they run (never from their inputs): here from the environment.
+    monkeypatch.setenv(prov.TOKEN_ENV, TOKEN)
 
 
 @pytest.fixture(autouse=True)
@@ -64,7 +65,8 @@ def no_token_in_logs(caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFix
 
 
 def base(api: FakeManagementApi, **extra: Any) -> dict[str, Any]:
-    return {"project_ref": REF, "access_token": TOKEN, "api_base_url": api.url, **extra}
+    return {"project_ref": REF, "access_token_config": "webstack:supabaseAccessToken", "api_base_url": api.url,
+            **extra}
 
 
 AUTH = {"site_url": "https://example.com", "uri_allow_list": "https://example.com/auth/callback,"

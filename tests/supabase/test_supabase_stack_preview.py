@@ -24,9 +24,14 @@ def test_prod_registers_every_settings_resource(supabase_resources) -> None:  # 
                                        "DatabaseBackups"}
     assert supabase_resources["DatabaseBackups"].inputs["pitr"] == {"enabled": True, "retention_days": 7}
     for record in supabase_resources.values():
-        assert record.parent == "urn:pulumi:prod::webstack::webstack:index:SupabaseProject::supabase"
+        # Under the stack's WebApp (the URN keeps an alias to the stack-parented one it had before).
+        assert record.parent == ("urn:pulumi:prod::webstack::webstack:index:WebApp$webstack:index:SupabaseProject::"
+                                 "supabase")
         assert record.inputs["project_ref"] == "abcdefghijklmnopqrst"
-        assert is_secret(record.inputs["access_token"])  # a `secure:` placeholder offline, secret either way
+        # The token is read by the provider when it runs (rotating it changes no input); only its key is recorded.
+        assert "access_token" not in record.inputs
+        assert record.inputs["access_token_config"] == "webstack:supabaseAccessToken"
+        assert not is_secret(record.inputs["access_token_config"])
 
 
 def test_auth_settings_derive_from_the_stack(supabase_resources) -> None:  # type: ignore[no-untyped-def]
