@@ -263,10 +263,28 @@ def _registered_inputs(token: str) -> list[tuple[str, dict[str, Any]]]:
     return [(r.name, r.inputs) for r in result.resources]
 
 
+_BOTH_RUNS = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from tests.supabase.test_supabase_component import _registered_inputs, TOKEN
+print(json.dumps([_registered_inputs(TOKEN), _registered_inputs("sbp_" + "f" * 40)], default=repr))
+"""
+
+
 def test_rotating_the_access_token_changes_no_resource_input() -> None:
-    """Rotating the token must not diff every Supabase resource: it is read by the provider when it runs."""
-    first = _registered_inputs(TOKEN)
-    rotated = _registered_inputs("sbp_" + "f" * 40)
+    """Rotating the token must not diff every Supabase resource: it is read by the provider when it runs.
+
+    Both runs happen in a fresh interpreter: in-process program runs after other tests' SDK state (a worker that
+    already ran mocked programs) can block."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _BOTH_RUNS, str(REPO)], capture_output=True, text=True,
+                          timeout=240, check=False, cwd=REPO)
+    assert done.returncode == 0, done.stderr[-3000:]
+    first, rotated = json.loads(done.stdout.splitlines()[-1])
+    first = [tuple(pair) for pair in first]
+    rotated = [tuple(pair) for pair in rotated]
     assert first == rotated
     assert TOKEN not in json.dumps([inputs for _, inputs in first])
     supabase = [inputs for name, inputs in first if name.startswith("supabase-")]
