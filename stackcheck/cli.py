@@ -11,7 +11,7 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from stackcheck.contract import (
     was_interrupted,
 )
 from stackcheck.engine import DuplicateUrnError, ProgramError, UsageError, run_program
-from stackcheck.model import PreviewResult, ResourceRecord
+from stackcheck.model import Diagnostic, PreviewResult, ResourceRecord
 from stackcheck.outdir import OutDirError, Staging
 from stackcheck.reporters import FORMATS, REPORT_FILES, render, report_files
 
@@ -99,9 +99,10 @@ def cmd_preview(args: argparse.Namespace) -> int:
                 policies = _PolicyRun.start(pack, args.policy_config, project_dir, args.stack, args.dry_run,
                                             dict(args.tags), dict(args.config))
             secrets = {key: _secret_source(key, value) for key, value in args.secrets}
-            result, _engine = run_program(project_dir, args.stack, dry_run=args.dry_run,
-                                          overrides=dict(args.config), secret_overrides=secrets,
-                                          on_record=policies.submit if policies else None)
+            result, engine = run_program(project_dir, args.stack, dry_run=args.dry_run,
+                                         overrides=dict(args.config), secret_overrides=secrets,
+                                         on_record=policies.submit if policies else None)
+            result.diagnostics = program_diagnostics(engine.messages, result, secrets.values())
             if policies is not None:
                 policies.finish(result)
             files = _files_output(result)
@@ -127,6 +128,22 @@ def cmd_preview(args: argparse.Namespace) -> int:
             staging.discard()  # a no-op once committed
     sys.stdout.write(render(result, args.format))
     return EXIT_VIOLATIONS if _has_mandatory(result) else EXIT_OK
+
+
+SEVERITY_NAMES = {1: "info", 2: "warning", 3: "error"}  # pulumirpc LogSeverity; DEBUG (0) is not shown, as in the CLI
+
+
+def program_diagnostics(messages: Sequence[tuple[int, str, str]], result: PreviewResult,
+                        secret_values: Iterable[str]) -> list[Diagnostic]:
+    """The program's ``pulumi.log`` messages as the CLI shows them under "Diagnostics" (info and above), with every
+    secret plaintext the run saw (resource inputs/outputs, stack outputs, ``--secret`` values) replaced."""
+    from stackcheck.analyzer import scrub, secret_strings
+
+    secrets = set(secret_values) | secret_strings(result.outputs)
+    for record in result.resources:
+        secrets |= secret_strings(record.inputs) | secret_strings(record.outputs)
+    return [Diagnostic(SEVERITY_NAMES[severity], scrub(message, secrets), urn or None)
+            for severity, urn, message in messages if severity in SEVERITY_NAMES]
 
 
 def write_out(staging: Staging, result: PreviewResult, files: dict[str, str]) -> None:

@@ -45,6 +45,15 @@ class Violation:
 
 
 @dataclass
+class Diagnostic:
+    """A message the program logged (``pulumi.log.info/warn/error``), as the CLI prints under "Diagnostics"."""
+
+    severity: str  # "info" | "warning" | "error"
+    message: str
+    urn: str | None = None  # None: logged without a resource (the CLI shows it on the Stack)
+
+
+@dataclass
 class PreviewResult:
     project: str
     stack: str
@@ -54,3 +63,4 @@ class PreviewResult:
     artifacts: list[str] = field(default_factory=list)  # paths written under --out
     violations: list[Violation] = field(default_factory=list)
     policy_packs: list[dict[str, Any]] = field(default_factory=list)  # {"name","version","policies":[...]}
+    diagnostics: list[Diagnostic] = field(default_factory=list)  # the program's log messages, secrets scrubbed

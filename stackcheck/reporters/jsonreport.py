@@ -37,6 +37,7 @@ def as_document(result: PreviewResult) -> dict[str, object]:
         "artifacts": result.artifacts,
         "policyPacks": result.policy_packs,
         "violations": [asdict(v) for v in result.violations],
+        "diagnostics": [asdict(d) for d in result.diagnostics],
     }
 
 

@@ -62,4 +62,8 @@ def render_markdown(result: PreviewResult) -> str:
                        f"{fix} |")
         if len(ordered) > MAX_ROWS:
             out.append(f"\n_…and {len(ordered) - MAX_ROWS} more (see the SARIF upload or report.json)._")
+    notes = [d for d in result.diagnostics if d.severity != "info"]
+    if notes:
+        out += ["", "Program diagnostics:", ""]
+        out += [f"- {d.severity}: {_cell(d.message)}" for d in notes[:MAX_ROWS]]
     return "\n".join(out) + "\n"

@@ -40,6 +40,21 @@ def remediation_steps(result: PreviewResult) -> dict[str, str]:
             for pack in result.policy_packs for p in pack.get("policies", []) if isinstance(p, dict)}
 
 
+def _diagnostics(result: PreviewResult) -> list[str]:
+    """Grouped by resource, like the CLI's "Diagnostics:" block; messages without a resource go on the Stack."""
+    names = {r.urn: f"{r.type} ({r.name})" for r in result.resources}
+    stack = f"pulumi:pulumi:Stack ({result.project}-{result.stack})"
+    groups: dict[str, list[str]] = {}
+    for d in result.diagnostics:
+        where = names.get(d.urn or "", d.urn or stack) if d.urn else stack
+        lines = d.message.splitlines() or [""]
+        groups.setdefault(where, []).extend([f"    {d.severity}: {lines[0]}", *(f"    {x}" for x in lines[1:])])
+    out = ["Diagnostics:"]
+    for where, lines in groups.items():
+        out += [f"  {where}:", *lines, ""]
+    return out
+
+
 def render_text(result: PreviewResult) -> str:
     verb = "Previewing update" if result.dry_run else "Updating (offline, mocked outputs)"
     out = [f"{verb} ({result.stack}):", ""]
@@ -56,6 +71,8 @@ def render_text(result: PreviewResult) -> str:
         for key in keys:
             out.append(f"    {(key + ':').ljust(kw)} {_format_value(result.outputs[key])}")
         out.append("")
+    if result.diagnostics:
+        out += _diagnostics(result)
     out.append("Resources:")
     out.append(f"    + {len(result.resources)} to create")
     if result.artifacts:
