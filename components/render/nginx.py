@@ -193,24 +193,62 @@ def inc(name: str) -> str:
 # ----------------------------------------------------------------------------------------- security headers
 
 
-def security_header_lines(std: Standard) -> list[str]:
-    """``add_header … always;`` for every header of the standard (usable on its own, e.g. by other renderers).
+NOT_MODIFIED_STATUS = "304"
+"""The one status whose response leaves the security headers out (RFC 9110 §15.4.5: a 304 carries only what
+updates the stored response — Cache-Control, Content-Location, Date, ETag, Expires, Vary)."""
 
-    ``always`` so 4xx/5xx responses (a 404 page, a 429) carry the same protection as 200s.
+
+def security_header_variable(name: str) -> str:
+    """The ``map`` variable holding one header's value: ``$webstack_header_`` + the name in lower snake case."""
+    return "$webstack_header_" + re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+
+
+def _header_variables(std: Standard) -> list[tuple[str, str, str]]:
+    """(name, value, variable) per header of the standard. Names are letters, digits and '-' and unique regardless
+    of case (the config boundary checks both), so the variables are distinct."""
+    return [(name, value, security_header_variable(name)) for name, value in std.headers]
+
+
+def security_header_lines(std: Standard) -> list[str]:
+    """``add_header <name> $webstack_header_<name> always;`` for every header of the standard (server level).
+
+    ``always`` so 4xx/5xx responses (a 404 page, a 429) carry the same protection as 200s. The value is a ``map``
+    variable (:func:`security_header_maps`, http level) that is empty on a 304, and nginx's ``add_header`` adds
+    no header whose value is empty: a revalidated page keeps the headers the browser stored with the 200.
     """
-    return [f"add_header {name} {_quote(value)} always;" for name, value in std.headers]
+    return [f"add_header {name} {var} always;" for name, _, var in _header_variables(std)]
+
+
+def security_header_maps(std: Standard) -> list[str]:
+    """One ``map $status`` per header of the standard: the value on every response, nothing on a 304."""
+    lines: list[str] = []
+    for name, value, var in _header_variables(std):
+        lines += [f"map $status {var} {{", f"    {NOT_MODIFIED_STATUS} \"\";", f"    default {_quote(value)};", "}"]
+    return lines
 
 
 def _security_headers(std: Standard) -> str:
     why = (
         "The web-security standard's response headers (profile "
-        f"{std.profile!r}, version {std.version}).\n"
+        f"{std.profile!r}, version {std.version}); their values are in security-headers-map.conf.\n"
         "Included at server level; no location adds headers of its own, so every response inherits these.\n"
         "Removing headers (" + ", ".join(std.remove_headers) + ") needs third-party modules in\n"
         "nginx: it sends no X-Powered-By itself, and server_tokens off reduces Server to a bare 'nginx'."
     )
     link = "https://owasp.org/www-project-secure-headers/"
     return _header_file("Security headers", why, security_header_lines(std), link)
+
+
+def _security_header_maps(std: Standard) -> str:
+    why = (
+        "The value of each security header by response status: the standard's value on every response except a\n"
+        "304 Not Modified, where it is empty, and add_header sends no header with an empty value. A 304 only\n"
+        "confirms the copy the browser stored, and the browser keeps that copy's headers (CSP, HSTS, frame\n"
+        "protection…); RFC 9110 lists what a 304 needs: Cache-Control, Content-Location, Date, ETag, Expires\n"
+        "and Vary, which it keeps. Without this, every revalidation of index.html would resend ~1 KB of headers."
+    )
+    link = "https://www.rfc-editor.org/rfc/rfc9110#section-15.4.5"
+    return _header_file("Security header values (by status)", why, security_header_maps(std), link)
 
 
 def _server_software() -> str:
@@ -674,6 +712,7 @@ def _main(std: Standard, spec: NginxSiteSpec) -> str:
         f"    include {inc('web_performance/static-files.conf')};",
         f"    include {inc('web_performance/compression.conf')};",
         f"    include {inc('web_performance/cache-control-map.conf')};",
+        f"    include {inc('security/security-headers-map.conf')};",
         f"    include {inc('rate_limits/zones.conf')};",
         "",
     ]
@@ -713,6 +752,7 @@ def render_nginx(std: Standard, spec: NginxSiteSpec) -> dict[str, str]:
         inc("security/server-software.conf"): _server_software(),
         inc("security/real-ip.conf"): _real_ip(spec),
         inc("security/security-headers.conf"): _security_headers(std),
+        inc("security/security-headers-map.conf"): _security_header_maps(std),
         inc("security/deny-files.conf"): _deny_files(),
         inc("limits/request-limits.conf"): _request_limits(spec),
         inc("web_performance/static-files.conf"): _file_cache(),

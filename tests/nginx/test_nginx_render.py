@@ -18,6 +18,8 @@ from components.render.nginx import (
     nginx_rate,
     render_nginx,
     security_header_lines,
+    security_header_maps,
+    security_header_variable,
 )
 from components.standard import resolve_standard
 from components.standard.model import RateLimitRule
@@ -44,8 +46,27 @@ def test_render_is_deterministic_and_one_concern_per_file(std) -> None:
 def test_security_header_lines_cover_the_standard(std) -> None:
     lines = security_header_lines(std)
     assert len(lines) == len(std.headers)
+    maps = "\n".join(security_header_maps(std))
     for (name, value), line in zip(std.headers, lines, strict=True):
-        assert line == f'add_header {name} "{value}" always;'
+        var = security_header_variable(name)
+        assert line == f"add_header {name} {var} always;"
+        # the value on every status but 304, which gets the empty string (add_header then sends nothing)
+        assert f'map $status {var} {{\n    304 "";\n    default "{value}";\n}}' in maps
+
+
+def test_header_variables_are_distinct_nginx_names() -> None:
+    assert security_header_variable("Content-Security-Policy") == "$webstack_header_content_security_policy"
+    std = resolve_standard(stack_config(extraHeaders={"X-Robots-Tag": "noindex", "X-Robots-Tag2": "none"}))
+    names = [line.split()[2] for line in security_header_lines(std)]
+    assert len(set(names)) == len(names)
+    assert all(re.fullmatch(r"\$[a-z0-9_]+", n) for n in names)
+
+
+def test_the_maps_are_at_http_level_and_the_add_headers_at_server_level(std) -> None:
+    files = render_nginx(std, NginxSiteSpec(tls=TLS, server_names=NAMES))
+    http = files["nginx.conf"].split("server {", 1)[0]
+    assert "include webstack/security/security-headers-map.conf;" in http
+    assert files["nginx.conf"].count("include webstack/security/security-headers.conf;") == 2  # both servers
 
 
 def test_no_location_can_drop_the_security_headers(std) -> None:

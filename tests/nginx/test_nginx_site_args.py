@@ -39,7 +39,7 @@ def test_intent_reaches_the_rendered_tree() -> None:
         standard={"supabase_url": "https://abcdefghijklmnopqrst.supabase.co",
                   "csp": {"script_src": ["https://js.stripe.com"]}, "weakening_reason": "Stripe checkout",
                   "rate_limits": [{"path": "/login", "requests_per_period": 6, "period": 60, "burst": 2}]}), "prod")
-    headers = site.files["nginx/webstack/security/security-headers.conf"]
+    headers = site.files["nginx/webstack/security/security-headers-map.conf"]
     assert "https://js.stripe.com" in headers and "wss://abcdefghijklmnopqrst.supabase.co" in headers
     assert [w.reason for w in site.std.weakenings] == ["Stripe checkout"]
     assert "limit_req zone=webstack_rl0_login burst=2 nodelay;" in site.files["nginx/webstack/location/site.conf"]

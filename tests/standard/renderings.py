@@ -21,6 +21,7 @@ from components.standard.model import Standard
 HTML_PATHS = ("/", "/index.html", "/dashboard/settings/42")
 """An HTML response: the app shell, by its own name, and a deep SPA route served the shell."""
 SECURITY_INCLUDE = nginx.inc("security/security-headers.conf")
+SECURITY_MAP_INCLUDE = nginx.inc("security/security-headers-map.conf")
 
 
 # ------------------------------------------------------------------------------------------------------- nginx
@@ -102,13 +103,40 @@ def nginx_directives(files: dict[str, str]) -> list[NginxDirective]:
     return out
 
 
-def nginx_security_headers(files: dict[str, str]) -> list[tuple[str, str]]:
-    """(name, value) of the security-headers include; every directive there must be ``add_header N V always``."""
+def nginx_header_maps(files: dict[str, str]) -> dict[str, dict[str, str]]:
+    """``map $status $var {…}`` blocks of the security-headers map include: variable -> {status key -> value}.
+
+    Every directive there must be part of such a map (two words per entry, each key once)."""
+    maps: dict[str, dict[str, str]] = {}
+    current: dict[str, str] | None = None
+    for token_line in nginx_directives({SECURITY_MAP_INCLUDE: files[SECURITY_MAP_INCLUDE]}):
+        words = token_line.words
+        if token_line.depth == 0:
+            if words[:2] != ("map", "$status") or len(words) != 4 or words[3] != "{" or words[2] in maps:
+                raise AssertionError(f"unexpected directive in the security headers map include: {words}")
+            current = maps[words[2]] = {}
+        elif token_line.depth == 1 and current is not None and len(words) == 2 and words[0] not in current:
+            current[words[0]] = words[1]
+        else:
+            raise AssertionError(f"unexpected map entry: {words}")
+    return maps
+
+
+def nginx_security_headers(files: dict[str, str], status: str = "200") -> list[tuple[str, str]]:
+    """(name, value) the security-headers include sends on a ``status`` response (nginx's ``add_header`` skips a
+    header whose value is empty). Every directive there must be ``add_header N $var always`` with ``$var`` from a
+    ``map $status`` of the map include; a map key is an exact status here (no regexes are rendered)."""
+    maps = nginx_header_maps(files)
     found = []
     for d in nginx_directives({SECURITY_INCLUDE: files[SECURITY_INCLUDE]}):
-        if d.words[0] != "add_header" or len(d.words) != 4 or d.words[3] != "always":
+        if d.words[0] != "add_header" or len(d.words) != 4 or d.words[3] != "always" or d.words[2] not in maps:
             raise AssertionError(f"unexpected directive in the security headers include: {d.words}")
-        found.append((d.words[1], d.words[2]))
+        arms = maps[d.words[2]]
+        if any(key.startswith("~") for key in arms):
+            raise AssertionError(f"regex key in {d.words[2]}: {arms}")
+        value = arms.get(status, arms["default"])
+        if value:
+            found.append((d.words[1], value))
     return found
 
 

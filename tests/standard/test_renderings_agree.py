@@ -45,6 +45,9 @@ def std(request: pytest.FixtureRequest) -> Standard:
 def test_nginx_sends_exactly_the_standard(std: Standard) -> None:
     files = nginx_site(std)
     assert nginx_security_headers(files) == list(std.headers)
+    for status in ("200", "301", "404", "429", "500"):
+        assert nginx_security_headers(files, status) == list(std.headers), status
+    assert nginx_security_headers(files, "304") == []  # RFC 9110 §15.4.5: the stored response keeps them
     # The include is used once per server at server level, and no other add_header exists except Cache-Control,
     # so no location can shadow it (the add_header inheritance trap).
     add_headers = [d for d in nginx_directives(files) if d.words[0] == "add_header"]

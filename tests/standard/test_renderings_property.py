@@ -27,6 +27,7 @@ from tests.standard.renderings import (
     netlify_hosting,
     netlify_toml_doc,
     nginx_directives,
+    nginx_header_maps,
     nginx_security_headers,
     nginx_site,
     parse_headers_file,
@@ -68,6 +69,8 @@ def test_nginx_rendering(headers: dict[str, Any]) -> None:
     files = nginx_site(std)
     directives = nginx_directives(files)  # raises on unbalanced quotes/braces anywhere in the tree
     assert nginx_security_headers(files) == list(std.headers)  # exactly N add_header … always, nothing else
+    assert nginx_security_headers(files, "304") == []  # a revalidation sends none of them
+    assert len(nginx_header_maps(files)) == len(std.headers)  # one map per header, nothing else in that file
     assert sum(d.words[0] == "add_header" for d in directives) == len(std.headers) + 1  # + Cache-Control
     for d in directives:
         if d.file == SECURITY_INCLUDE:
