@@ -28,7 +28,7 @@ from typing import Any
 
 from . import cf_expression
 from .core import UNKNOWN, as_list, get, is_unknown
-from .nginx_conf import NginxConfig
+from .nginx_conf import AddHeader, NginxConfig
 from .path_match import HTML_PATHS, netlify_matches, regex_fullmatch, vercel_source_matches
 
 CLOUDFLARE_RULESET = "cloudflare:index/ruleset:Ruleset"
@@ -43,6 +43,7 @@ class Header:
     value: Any  # str or UNKNOWN
     always: bool = True  # nginx: sent on error responses too
     computed: str | None = None  # field path of an expression computing the value per request
+    empty_on: tuple[str, ...] = ()  # nginx: statuses whose map $status value is empty, so it is not sent on them
 
 
 @dataclass
@@ -450,9 +451,9 @@ def parse_nginx(files: dict[str, Any]) -> list[HeaderSource]:
         shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
         src = HeaderSource("nginx", f"nginx {shown}", unknown=list(config.unknown))
         for h in scope.defining.add_headers if scope.defining is not None else []:
-            src.add(h.name, h.value, always=h.always)
+            _add_nginx_header(src, h)
         if scope.defining is not None:
-            src.dropped = _dropped_by(scope.defining, src)
+            src.dropped = {**_dropped_by(scope.defining, src), **src.dropped}
         out.append(src)
     if not out and config.unknown:
         out.append(HeaderSource("nginx", "nginx configuration uploaded to the container", unknown=config.unknown))
@@ -462,6 +463,22 @@ def parse_nginx(files: dict[str, Any]) -> list[HeaderSource]:
         if not out:
             out.append(first)
     return out
+
+
+def _add_nginx_header(src: HeaderSource, h: AddHeader) -> None:
+    """One ``add_header``; through ``map $status`` variables, the value a 200 gets (nginx sends no empty value)."""
+    key = h.name.lower()
+    if h.written and not h.value:
+        src.headers.pop(key, None)
+        src.dropped[key] = (f" add_header {h.name} {h.written} sends nothing on a 200: its map $status value is empty "
+                            "there, and nginx adds no header with an empty value (only a 304 may go without it).")
+        return
+    src.add(h.name, h.value, always=h.always)
+    if h.empty_on:
+        src.headers[key].empty_on = h.empty_on
+    other = next(iter(h.variants.values()), None)  # another value on some status (a 304 too: browsers store it)
+    if other is not None:  # graded like a value set under a condition the policy does not decide
+        src.conditional.setdefault(key, Header(h.name, other, h.always))
 
 
 def _dropped_by(defining: Any, src: HeaderSource) -> dict[str, str]:

@@ -197,6 +197,9 @@ def _grade_values(src: HeaderSource, headers: dict[str, Header], check: Check, *
             continue
         if src.kind == "nginx" and cfg["requireAlwaysInNginx"] and not header.always and not conditional:
             check.fail(f"{label}: add_header {name} lacks 'always', so error responses go without it.")
+        elif src.kind == "nginx" and cfg["requireAlwaysInNginx"] and header.empty_on and not conditional:
+            check.fail(f"{label}: {name} is empty on {', '.join(header.empty_on)} responses (its map $status value), "
+                       "and nginx sends no header with an empty value: only a 304 may go without it.")
         text = value.strip()
         if key == "referrer-policy":
             effective = effective_referrer_policy(text)

@@ -5,6 +5,12 @@ when a level has none of its own; one ``add_header Cache-Control …`` in a loca
 set at server or http level for that location. The tokenizer follows nginx's own rules (``ngx_conf_read_token``):
 ``#`` starts a comment only where a token starts, quotes group, ``;`` ``{`` ``}`` end tokens.
 
+``add_header`` values that are ``map $status`` variables (``add_header X $hdr always;`` with ``map $status $hdr
+{ 304 ""; default "…"; }`` at http level: the way to leave headers off a 304 Not Modified) are resolved: the value
+graded is the one a 200 response gets, and a value that is empty on some other status is reported (nginx adds
+no header whose value is empty). Variables of other maps (``$uri``, ``$http_…``) depend on the request and stay
+as written.
+
 Pure: no Pulumi import. File contents may be :data:`core.UNKNOWN` (preview).
 """
 
@@ -12,6 +18,7 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,13 +28,40 @@ _ESCAPES = {"n": "\n", "t": "\t", "r": "\r"}
 _JUDGED = ("server", "location", "if")
 _MAX_INCLUDE_DEPTH = 16
 _MAX_TOKENS = 200_000  # total tokens inlined across includes: bounds the work on include fan-out
+_VARIABLE = re.compile(r"\$(?:\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))")
+_MAX_MAP_DEPTH = 8  # a map's value may be another map's variable
+# Statuses a value is worked out for: the common ones of a static site, plus every status a map names itself.
+_STATUSES = ("200", "204", "206", "301", "302", "304", "307", "308", "400", "401", "403", "404", "405", "412",
+             "416", "429", "500", "502", "503", "504")
+NOT_MODIFIED = "304"  # RFC 9110 §15.4.5: the stored response keeps its headers; a 304 need not repeat them
 
 
 @dataclass
 class AddHeader:
     name: str
-    value: str
+    value: str  # as sent on a 200 response ("" when a map $status leaves it empty: nginx then sends nothing)
     always: bool
+    written: str = ""  # the value as written, when it was resolved through map $status variables
+    empty_on: tuple[str, ...] = ()  # statuses other than 200 and 304 on which the value is empty (not sent)
+    variants: dict[str, str] = field(default_factory=dict)  # status -> another non-empty value sent on it (304 too)
+
+
+@dataclass
+class StatusMap:
+    """``map $status $var { … }``: exact keys first, then regexes in order, else ``default`` (nginx: "")."""
+
+    variable: str
+    exact: dict[str, str]
+    regexes: list[tuple[re.Pattern[str] | None, str]]  # None: a regex Python cannot compile (never matches here)
+    default: str
+
+    def value(self, status: str) -> str:
+        if status in self.exact:
+            return self.exact[status]
+        for pattern, value in self.regexes:
+            if pattern is not None and pattern.search(status):
+                return value
+        return self.default
 
 
 @dataclass
@@ -38,13 +72,15 @@ class Block:
     parent: Block | None = None
     directives: list[tuple[str, list[str]]] = field(default_factory=list)
     children: list[Block] = field(default_factory=list)
+    status_maps: dict[str, StatusMap] = field(default_factory=dict, repr=False, compare=False)  # shared, by name
 
     @property
     def add_headers(self) -> list[AddHeader]:
         out = []
         for name, args in self.directives:
             if name == "add_header" and len(args) >= 2:
-                out.append(AddHeader(args[0], args[1], len(args) > 2 and args[2] == "always"))
+                always = len(args) > 2 and args[2] == "always"
+                out.append(_resolve(AddHeader(args[0], args[1], always), self.status_maps))
         return out
 
     def label(self) -> str:
@@ -112,6 +148,37 @@ class HeaderScope:
     blocks: list[Block]
 
 
+def _substitute(text: str, status: str, maps: dict[str, StatusMap], depth: int = 0) -> str:
+    """``text`` with every ``map $status`` variable replaced by its value for ``status`` (others left as written)."""
+    def one(match: re.Match[str]) -> str:
+        found = maps.get(match.group(1) or match.group(2))
+        if found is None or depth >= _MAX_MAP_DEPTH:
+            return match.group(0)
+        return _substitute(found.value(status), status, maps, depth + 1)
+
+    return _VARIABLE.sub(one, text) if "$" in text and maps else text
+
+
+def _resolve(header: AddHeader, maps: dict[str, StatusMap]) -> AddHeader:
+    written = header.value
+    if "$" not in written or not maps:
+        return header
+    used = [maps[a or b] for a, b in _VARIABLE.findall(written) if (a or b) in maps]
+    if not used:
+        return header  # no map $status variable in it
+    named = {key for m in used for key in m.exact if key.isdigit() and len(key) == 3}
+    at_200 = _substitute(written, "200", maps)
+    empty_on, variants = [], {}
+    for status in sorted({*_STATUSES, *named} - {"200"}):
+        value = _substitute(written, status, maps)
+        if not value:
+            if status != NOT_MODIFIED:
+                empty_on.append(status)
+        elif value != at_200:
+            variants[status] = value  # e.g. another CSP on a 304: browsers update the stored response with it
+    return AddHeader(header.name, at_200, header.always, written, tuple(empty_on), variants)
+
+
 class Tokenizer:
     def __init__(self, text: str) -> None:
         self.text = text
@@ -167,17 +234,29 @@ class NginxConfig:
         self.included: set[str] = set()
         self.roots: list[Block] = []
         self.problems: list[str] = []  # include cycles, work bound reached
+        self.status_maps: dict[str, StatusMap] = {}  # every block refers to this one dict
         self._tokens = 0
         parsed = {path: self._parse_file(path) for path in files if not is_unknown(files[path])}
         for path, content in files.items():
             if is_unknown(content):
                 self.unknown.append(f"content of {path}")
         self.roots = [block for path, block in parsed.items() if path not in self.included]
+        for root in self.roots:
+            self._collect_maps(root)
+
+    def _collect_maps(self, block: Block) -> None:
+        """``map $status $var`` blocks at the top of a file or in ``http`` (where nginx allows ``map``)."""
+        for child in block.children:
+            if child.kind == "http":
+                self._collect_maps(child)
+            elif child.kind == "map" and len(child.args) == 2 and child.args[0] in ("$status", "${status}"):
+                name = child.args[1].lstrip("$").strip("{}")
+                self.status_maps.setdefault(name, _status_map(name, child))
 
     # ------------------------------------------------------------------------------------------ parsing
 
     def _parse_file(self, path: str) -> Block:
-        root = Block("main", [], path)
+        root = Block("main", [], path, status_maps=self.status_maps)
         self._fill(root, self._tokens_of(path), path, posixpath.dirname(path), (path,))
         return root
 
@@ -201,7 +280,7 @@ class NginxConfig:
                 else:
                     current.directives.append((words[0], words[1:]))
             elif tok[0] == "{" and words:
-                child = Block(words[0], words[1:], path, parent=current)
+                child = Block(words[0], words[1:], path, parent=current, status_maps=current.status_maps)
                 current.children.append(child)
                 stack.append(child)
             elif tok[0] == "}" and len(stack) > 1:
@@ -278,6 +357,27 @@ class NginxConfig:
     def _record(scopes: dict[int, HeaderScope], block: Block, defining: Block | None) -> None:
         key = id(defining) if defining is not None else 0
         scopes.setdefault(key, HeaderScope(defining, [])).blocks.append(block)
+
+
+def _status_map(name: str, block: Block) -> StatusMap:
+    exact: dict[str, str] = {}
+    regexes: list[tuple[re.Pattern[str] | None, str]] = []
+    default = ""
+    for key, args in block.directives:
+        if len(args) != 1 or key in ("hostnames", "volatile"):
+            continue
+        value = args[0]
+        if key == "default":
+            default = value
+        elif key.startswith("~"):
+            flags = re.IGNORECASE if key.startswith("~*") else 0
+            try:
+                regexes.append((re.compile(key[2:] if flags else key[1:], flags), value))
+            except re.error:
+                regexes.append((None, value))
+        else:
+            exact.setdefault(key[1:] if key.startswith("\\") else key, value)
+    return StatusMap(name, exact, regexes, default)
 
 
 def servers(config: NginxConfig) -> list[Block]:
