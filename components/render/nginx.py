@@ -222,7 +222,7 @@ def security_header_lines(std: Standard) -> list[str]:
 def security_header_maps(std: Standard) -> list[str]:
     """One ``map $status`` per header of the standard: the value on every response, nothing on a 304."""
     lines: list[str] = []
-    for name, value, var in _header_variables(std):
+    for _, value, var in _header_variables(std):
         lines += [f"map $status {var} {{", f"    {NOT_MODIFIED_STATUS} \"\";", f"    default {_quote(value)};", "}"]
     return lines
 

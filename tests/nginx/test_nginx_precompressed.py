@@ -38,7 +38,8 @@ class Served:
     app: FixtureApp
     dist: Path
 
-    def get(self, path: str, accept_encoding: str | None) -> tuple[int, dict[str, str], bytes]:
+    def get(self, path: str, accept_encoding: str | None,
+            extra: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
         import http.client
 
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
@@ -47,6 +48,8 @@ class Served:
             conn.putheader("Host", SITE)
             if accept_encoding is not None:
                 conn.putheader("Accept-Encoding", accept_encoding)
+            for name, value in (extra or {}).items():
+                conn.putheader(name, value)
             conn.endheaders()
             resp = conn.getresponse()
             body = resp.read()
@@ -146,3 +149,21 @@ def test_an_asset_without_siblings_is_still_compressed_on_the_fly(served: Served
     status, headers, body = served.get("/assets/late-addition.css", "gzip")
     assert status == 200 and headers.get("content-encoding") == "gzip"
     assert gzip.decompress(body) == extra.read_bytes()
+
+
+@pytest.mark.parametrize("accept", ["br", "gzip", None])
+@pytest.mark.parametrize("asset", ["css", "/"])
+def test_revalidating_a_variant_keeps_vary_and_leaves_the_security_headers_off(
+        served: Served, asset: str, accept: str | None) -> None:
+    """RFC 9110 §15.4.5: the 304 repeats Vary (a 200 has it) with ETag and Cache-Control; the stored response keeps
+    the security headers, so the 304 sends none of them (the point of the rendered map $status variables)."""
+    path = asset if asset.startswith("/") else getattr(served.app, asset)
+    status, first, _ = served.get(path, accept)
+    assert status == 200 and "content-security-policy" in first
+    status, headers, body = served.get(path, accept, {"If-None-Match": first["etag"]})
+    assert status == 304 and body == b""
+    assert headers["etag"] == first["etag"] and headers["cache-control"] == first["cache-control"]
+    assert headers.get("vary") == first["vary"] == "Accept-Encoding"
+    assert "content-length" not in headers and "content-encoding" not in headers
+    assert not {k for k in headers if k.startswith(("content-security", "strict-transport", "x-", "permissions",
+                                                     "referrer", "cross-origin"))}, headers
