@@ -14,7 +14,7 @@ import pulumi
 from components.config import StackConfig
 from components.config.hosting import HostingConfig, NetlifyHosting
 from components.render.netlify import headers_file, netlify_toml
-from components.site_intent import emit_files, site_args_from_config, site_config, validate
+from components.site_intent import site_args_from_config, site_config, validate
 from components.standard import resolve_standard
 from components.standard.env import public_env, resolve_env
 
@@ -77,7 +77,6 @@ class NetlifySite(pulumi.ComponentResource):
         cfg = site_config(kind, name, args, HostingConfig.model_construct(provider="netlify", netlify=hosting),
                           args.get("supabase_anon_key"))
         files, manual = netlify_files(cfg, hosting)
-        emit_files(files)
         self.site_name = pulumi.Output.from_input(hosting.site_name)
         self.files = pulumi.Output.from_input(files)
         self.manual_env = pulumi.Output.from_input(manual)

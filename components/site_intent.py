@@ -204,10 +204,3 @@ def dump_fields(model: BaseModel) -> dict[str, Any]:
             out[field] = dumped[key]
     return out
 
-
-def emit_files(files: Mapping[str, str]) -> None:
-    """Bridge until the program exports every component's ``files`` output: record them for `--out` too."""
-    from components import artifacts
-
-    for rel, content in files.items():
-        artifacts.emit(rel, content)

@@ -20,7 +20,6 @@ from components.config.supabase import SupabaseConfig
 from components.site_intent import (
     ComponentInputError,
     dump_fields,
-    emit_files,
     input_path,
     partial_config,
     secret_input,
@@ -131,7 +130,6 @@ class SupabaseProject(pulumi.ComponentResource):
         for note in derive.plan_warnings(cfg):
             pulumi.log.warn(note, self)
         files = sqlgen.render_files(sb.database, list(sb.postgrest.schemas))
-        emit_files(files)
         bundle = sqlgen.bundle(files) if files else ""
         child = pulumi.ResourceOptions(parent=self)
         self.settings: dict[str, pulumi.CustomResource] = {}

@@ -3,8 +3,8 @@
 Registers the Vercel project (framework vite, build settings, Vercel Authentication on previews), one environment
 variable per app setting with an explicit ``sensitive`` flag and targets, the apex and www domains (the
 non-canonical one redirects with 308), one project route per cache class carrying the security headers and that
-class's Cache-Control, and optionally a production Deployment of a `vercel build` output. It also emits
-``vercel/vercel.json`` for teams that deploy with the Vercel CLI or from git.
+class's Cache-Control, and optionally a production Deployment of a `vercel build` output. Its ``files`` output
+holds ``vercel/vercel.json`` for teams that deploy with the Vercel CLI or from git.
 
 Credentials: the provider reads VERCEL_API_TOKEN from the environment; nothing here takes a token.
 """
@@ -19,7 +19,7 @@ import pulumiverse_vercel as vercel
 from components.config import StackConfig
 from components.config.hosting import HostingConfig, VercelHosting
 from components.render.vercel import deployment_files, project_route_rules, vercel_env_entries, vercel_json
-from components.site_intent import emit_files, secret_input, site_args_from_config, site_config, validate
+from components.site_intent import secret_input, site_args_from_config, site_config, validate
 from components.standard import resolve_standard
 from components.standard.env import ANON_KEY, resolve_env
 
@@ -207,7 +207,6 @@ class VercelSite(pulumi.ComponentResource):
         self.domains = pulumi.Output.from_input([canonical, *redirects])
         self.deployment_url = deployment_url
         files = {"vercel/vercel.json": json.dumps(vercel_json(std, hosting), indent=2) + "\n"}
-        emit_files(files)
         self.files = pulumi.Output.from_input(files)
         self.register_outputs({
             "projectId": self.project_id,

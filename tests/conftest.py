@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,13 +42,18 @@ def cli() -> Callable[[list[str]], tuple[int, str, str]]:
     return run_cli
 
 
-@pytest.fixture(autouse=True)
-def _fresh_artifacts():
-    """Rendered-file collection is process-global (like the program's run): start every test empty."""
-    from components import artifacts
+def files_output(result: Any) -> dict[str, str]:
+    """A run's rendered files: its ``files`` stack output (a map of path -> text), which is all stackcheck ``--out``
+    and ``__main__.py`` write. Fails unless the map and every entry are known, non-secret text (as they must be)."""
+    from stackcheck.wire import redact, secret_paths, unwrap
 
-    artifacts.reset()
-    yield
+    raw = result.outputs.get("files")
+    assert raw is not None, "the program exports no 'files' stack output"
+    assert secret_paths(raw) == [], "rendered files must never be secret"
+    files = unwrap(raw)
+    assert isinstance(files, dict) and redact(raw) == files, "the 'files' stack output must be known"
+    assert all(isinstance(text, str) for text in files.values())
+    return dict(files)
 
 
 # The robustness suite's counts line (tests/robustness/tally.py), summed over xdist workers.

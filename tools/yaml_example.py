@@ -23,6 +23,7 @@ HEADER = """\
 # the `webstack:` config of Pulumi.{stack}.yaml (docs/config.md). The component applies the standard inside
 # (headers, CSP, cache classes, rate limits, Supabase auth settings, RLS), so this page registers exactly what the
 # Python program does (tests/package/test_package_examples.py constructs it through the package's provider).
+# The rendered files (vercel.json, the SQL bundle, …) are the stack output `files`: `pulumi stack output files --json`.
 # To use it (needs the Pulumi CLI):
 #
 #   cd examples/yaml
@@ -106,6 +107,7 @@ def program(schema: Mapping[str, Any], cfg: StackConfig) -> dict[str, Any]:
             "cloudflareZoneId": "${app.cloudflareZoneId}",
             "supabaseUrl": "${app.supabaseUrl}",
             "headerWeakenings": "${app.headerWeakenings}",
+            "files": "${app.files}",
         },
     }
 

@@ -18,6 +18,7 @@ except ImportError:
 
 from components.cloudflare_edge import CloudflareEdge, CloudflareEdgeArgs
 from components.intent import StandardArgs
+from components.program import FILES_OUTPUT, merge_files
 from components.vercel_site import VercelSite, VercelSiteArgs
 
 config = pulumi.Config()
@@ -49,3 +50,6 @@ pulumi.export("canonicalUrl", edge.canonical_url)
 pulumi.export("dnsRecords", edge.record_names)
 pulumi.export("vercelProjectId", site.project_id)
 pulumi.export("productionUrl", site.production_url)
+# Rendered files (vercel/vercel.json, cloudflare/edge.json) are component outputs: exported as the stack output
+# `files`, they are what `stackcheck preview --out DIR` writes (`pulumi stack output files --json` shows them).
+pulumi.export(FILES_OUTPUT, pulumi.Output.all(edge.files, site.files).apply(merge_files))

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 import yaml
 
-from components import artifacts
 from components.render.cloudflare import txt_content
 from stackcheck.engine import run_program
 from stackcheck.model import PreviewResult, ResourceRecord
@@ -29,7 +28,6 @@ TOKEN = "cf-adoption-token-7Hq"
 
 
 def run(stack: str, **config: Any) -> tuple[PreviewResult, list[str]]:
-    artifacts.reset()
     overrides = {f"webstack:{k}": json.dumps(v) if isinstance(v, (dict, list)) else v for k, v in config.items()}
     result, engine = run_program(REPO, stack, overrides=overrides)
     return result, [message for _, _, message in engine.messages]

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from components import artifacts
 from stackcheck.engine import run_program
 from stackcheck.model import ResourceRecord
 from stackcheck.permissions import build_manifest, render_text
@@ -26,7 +25,6 @@ FOREIGN = REPO / "tests" / "fixtures" / "foreign_project"
 
 def registered(project: Any, stack: str) -> set[tuple[str, str]]:
     """(type, ruleset phase or "") of every custom, non-provider resource the program registers."""
-    artifacts.reset()
     result, _ = run_program(project, stack)
     return {(r.type, str(r.inputs.get("phase", "")) if r.type.endswith("ruleset:Ruleset") else "")
             for r in result.resources if r.custom and not r.type.startswith("pulumi:providers:")}
@@ -46,7 +44,6 @@ def manifests() -> dict[str, tuple[int, dict[str, Any], set[tuple[str, str]]]]:
 
     out = {}
     for stack in STACKS:
-        artifacts.reset()  # one program run per stack in this process (the CLI runs one per process)
         code, text, err = run_cli(["permissions", "--stack", stack, "--format", "json"])
         assert code == 0, err
         out[stack] = (code, json.loads(text), registered(REPO, stack))

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from components import artifacts
 from stackcheck.engine import run_program
 from stackcheck.wire import is_secret
 from tests.conftest import REPO
@@ -34,7 +33,6 @@ def test_free_and_pro_stacks_preview_with_no_mandatory_violation(cli: Cli, stack
 
 
 def test_smtp_password_reaches_the_auth_settings_only_as_a_secret() -> None:
-    artifacts.reset()
     result, engine = run_program(REPO, "pro", secret_overrides={"webstack:supabaseSmtpPassword": SMTP_PASSWORD})
     [auth] = [r for r in result.resources if r.type == AUTH]
     assert is_secret(auth.inputs["smtp_pass"])
@@ -47,7 +45,6 @@ def test_smtp_password_reaches_the_auth_settings_only_as_a_secret() -> None:
 
 
 def test_free_stack_warns_about_what_the_supabase_plan_leaves_out() -> None:
-    artifacts.reset()
     result, engine = run_program(REPO, "free")
     [auth] = [r for r in result.resources if r.type == AUTH]
     assert "password_hibp_enabled" not in auth.inputs["settings"]

@@ -75,13 +75,12 @@ def by_name(records: list[ResourceRecord]) -> dict[str, ResourceRecord]:
 
 
 def preview(project: Path, stack: str, **kwargs: Any) -> tuple[PreviewResult, dict[str, str]]:
-    """One offline preview with a clean artifact collection; returns (result, rendered files by path)."""
-    from components import artifacts
+    """One offline preview; returns (result, rendered files by path: the stack output ``files``)."""
     from stackcheck.engine import run_program
+    from tests.conftest import files_output
 
-    artifacts.reset()
     result, _ = run_program(project, stack, **kwargs)
-    return result, artifacts.collected()
+    return result, files_output(result)
 
 
 def _accepted_header_value(value: str) -> bool:

@@ -9,13 +9,13 @@ from typing import Any
 
 import pulumi
 
-from components import artifacts
 from components.config import StackConfig
 from components.multilang.provider import WebstackProvider
 from components.stack_config import read_pulumi_config
 from components.standard import Standard, resolve_standard
 from stackcheck.engine import run_program
 from stackcheck.model import PreviewResult, ResourceRecord
+from tests.conftest import files_output
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -95,10 +95,10 @@ def stack_args(builder: ArgsBuilder) -> Any:
 
 
 def run(stack: str, program: Callable[[], Any]) -> tuple[PreviewResult, dict[str, str]]:
-    """One offline run of ``program`` on ``stack``'s config; returns what registered and the files emitted."""
-    artifacts.reset()
+    """One offline run of ``program`` on ``stack``'s config; returns what registered and the rendered files: the
+    stack output ``files`` when the program exports one (as `__main__.py` does), else none."""
     result, _ = run_program(REPO, stack, program=program)
-    return result, artifacts.collected()
+    return result, files_output(result) if "files" in result.outputs else {}
 
 
 def comparable(record: ResourceRecord) -> tuple[Any, ...]:

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pulumi
 import yaml
 from package_helpers import REPO, comparable, provider, run, schema
 
-from components import artifacts
 from stackcheck.engine import run_program
 from stackcheck.wire import unwrap
-from tests.conftest import run_cli
+from tests.conftest import files_output, run_cli
 
 YAML_PROGRAM = REPO / "examples" / "yaml" / "Pulumi.yaml"
 REFERENCE = re.compile(r"^\$\{([A-Za-z][\w-]*)(?:\.([A-Za-z]\w*))?\}\Z")
@@ -74,7 +74,7 @@ def _resolve(value: Any, config: dict[str, Any], states: dict[str, dict[str, Any
     return value
 
 
-def _run_yaml_program() -> list[Any]:
+def _run_yaml_program() -> tuple[list[Any], dict[str, str]]:
     doc = _program()
     states: dict[str, dict[str, Any]] = {}
 
@@ -83,17 +83,20 @@ def _run_yaml_program() -> list[Any]:
         for name, resource in doc["resources"].items():
             inputs = _resolve(resource["properties"], config, states)
             states[name] = provider().construct(name, resource["type"], inputs, pulumi.ResourceOptions()).state
+        for name, value in doc["outputs"].items():
+            pulumi.export(name, _resolve(value, config, states))
 
-    result, _ = run("prod", program)
-    return result.resources
+    result, files = run("prod", program)
+    return result.resources, files
 
 
 def test_yaml_program_registers_what_the_python_prod_stack_does() -> None:
     """Same URNs, parents, providers, inputs (secrets included) and dependencies as `__main__.py` on prod."""
-    hosted = _run_yaml_program()
-    artifacts.reset()
+    hosted, hosted_files = _run_yaml_program()
     native, _ = run_program(REPO, "prod", secret_overrides=dict(SECRETS.values()))
     assert [comparable(r) for r in hosted] == [comparable(r) for r in native.resources]
+    # ... and the same rendered files, as its stack output `files`
+    assert hosted_files == files_output(native) and "vercel/vercel.json" in hosted_files
     types = {r.type for r in hosted}
     assert {"webstack:index:WebApp", "webstack:index:SupabaseProject", "webstack:index:CloudflareEdge",
             "webstack:index:VercelSite"} <= types
@@ -112,11 +115,14 @@ def test_yaml_program_is_a_page() -> None:
     assert "Content-Security-Policy" not in YAML_PROGRAM.read_text()  # the standard is not spelled out
 
 
-def test_python_example_previews_offline_and_passes_the_policy_pack() -> None:
+def test_python_example_previews_offline_and_passes_the_policy_pack(tmp_path: Path) -> None:
     code, out, err = run_cli(["preview", "--cwd", str(REPO / "examples" / "python"), "--stack", "dev",
-                              "--format", "json", "--policy-pack", str(REPO / "policy")])
+                              "--format", "json", "--policy-pack", str(REPO / "policy"), "--out", str(tmp_path)])
     assert code == 0, err
     report = json.loads(out)
+    # The components' rendered files, exported as the stack output `files`, are what --out writes.
+    assert {"vercel/vercel.json", "cloudflare/edge.json"} <= set(report["artifacts"])
+    assert json.loads((tmp_path / "vercel" / "vercel.json").read_text())["headers"]
     types = [r["type"] for r in report["resources"]]
     assert types.count("webstack:index:CloudflareEdge") == 1 and types.count("webstack:index:VercelSite") == 1
     assert "cloudflare:index/ruleset:Ruleset" in types and "vercel:index/projectRoute:ProjectRoute" in types

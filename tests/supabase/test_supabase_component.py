@@ -12,11 +12,11 @@ import pulumi
 import pytest
 import yaml
 
-from components import artifacts
 from components.config.base import ConfigError
 from components.config.loader import STRUCTURED_KEYS
 from components.config.stack import SECURE_PLACEHOLDER, StackConfig
 from components.stack_config import load_stack_config
+from components.supabase import sql as sqlgen
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "sbp_0123456789abcdef0123456789abcdef01234567"
@@ -64,10 +64,8 @@ def mocks() -> Iterator[Recorder]:
     recorder = Recorder()
     settings.reset_options()
     pulumi.runtime.set_mocks(recorder, project="webstack", stack="prod", preview=False)
-    artifacts.reset()
     yield recorder
     settings.reset_options()
-    artifacts.reset()
 
 
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
@@ -93,7 +91,7 @@ def test_prod_registers_settings_resources(mocks: Recorder) -> Any:
     project = SupabaseProject("supabase", supabase_args_from_config(cfg))
 
     def check(values: list[Any]) -> None:
-        api_url, anon_secret, anon_value = values[:3]
+        api_url, anon_secret, anon_value, files = values[:4]
         kinds = by_type(mocks)
         assert set(kinds) == {"AuthSettings", "PostgrestSettings", "SslEnforcement", "NetworkRestrictions",
                               "DatabaseSecurity", "DatabaseBackups"}  # backups: Pulumi.prod.yaml declares PITR
@@ -121,7 +119,8 @@ def test_prod_registers_settings_resources(mocks: Recorder) -> Any:
         assert all(t["rls_enabled"] for t in db["tables"])
         assert db["files"] == ["supabase/00_schema.sql", "supabase/10_rls.sql", "supabase/20_functions.sql",
                                "supabase/30_grants.sql"]
-        assert sorted(artifacts.collected()) == db["files"]
+        assert sorted(files) == db["files"]  # the bundle is the component's `files` output, as applied
+        assert sqlgen.bundle(files) == db["sql"]
         assert api_url == "https://abcdefghijklmnopqrst.supabase.co"
         assert anon_secret is True and anon_value == ANON
         for r in kinds.values():
@@ -132,7 +131,7 @@ def test_prod_registers_settings_resources(mocks: Recorder) -> Any:
             assert TOKEN not in json.dumps(r.inputs)
 
     return pulumi.Output.all(project.api_url,
-                             pulumi.Output.from_input(project.anon_key.is_secret()), project.anon_key,
+                             pulumi.Output.from_input(project.anon_key.is_secret()), project.anon_key, project.files,
                              *[r.urn for r in project.settings.values()], project.urn).apply(check)
 
 
@@ -162,14 +161,17 @@ def test_manage_settings_off_registers_no_api_resources(mocks: Recorder) -> Any:
     args = supabase_args_from_config(cfg)
     project = SupabaseProject("sb", args)
     assert project.settings == {}
-    # Pulumi.prod.yaml ships the example app's schema (database.exampleApp), so 00_schema.sql comes first.
-    assert sorted(artifacts.collected()) == ["supabase/00_schema.sql", "supabase/10_rls.sql",
-                                             "supabase/20_functions.sql", "supabase/30_grants.sql"]
 
-    def check(_: Any) -> None:
+    def check(values: list[Any]) -> None:
+        _, files = values
         assert [r.typ for r in mocks.resources] == ["webstack:index:SupabaseProject"]
+        # Still rendered without the settings resources: Pulumi.prod.yaml ships the example app's schema
+        # (database.exampleApp), so 00_schema.sql comes first.
+        assert list(files) == ["supabase/00_schema.sql", "supabase/10_rls.sql", "supabase/20_functions.sql",
+                               "supabase/30_grants.sql"]
+        assert all(text.strip() for text in files.values())
 
-    return project.urn.apply(check)
+    return pulumi.Output.all(project.urn, project.files).apply(check)
 
 
 @pulumi.runtime.test
@@ -257,7 +259,6 @@ def _registered_inputs(token: str) -> list[tuple[str, dict[str, Any]]]:
     """Every resource the prod stack registers (name, inputs), run with ``token`` as the stack's access token."""
     from stackcheck.engine import run_program
 
-    artifacts.reset()
     result, _ = run_program(REPO, "prod", secret_overrides={"webstack:supabaseAccessToken": token,
                                                             "webstack:supabaseAnonKey": ANON})
     return [(r.name, r.inputs) for r in result.resources]
