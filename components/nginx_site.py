@@ -46,7 +46,7 @@ from components.render.dockerfile import (
     render_dockerfile,
     render_dockerignore,
 )
-from components.render.nginx import NginxSiteSpec, TlsSpec, render_nginx
+from components.render.nginx import NginxSiteSpec, TlsSpec, render_nginx, security_headers_revision
 from components.render.origin_pull_ca import CLOUDFLARE_ORIGIN_PULL_CA_PEM
 from components.render.precompress import PRECOMPRESS_FILE, precompress_script
 from components.standard import Standard
@@ -473,7 +473,7 @@ def resolve_site(name: str, args: NginxSiteArgs, stack: str) -> ResolvedSite:
     except (ValueError, IndexError) as exc:
         raise _problem(name, "args", exc) from None
     files = {f"nginx/{rel}": content for rel, content in render_nginx(std, spec).items()}
-    files[f"nginx/{PRECOMPRESS_FILE}"] = precompress_script()
+    files[f"nginx/{PRECOMPRESS_FILE}"] = precompress_script(security_headers_revision(std))
     files["nginx/Dockerfile"] = render_dockerfile(df)
     files["nginx/Dockerfile.dockerignore"] = render_dockerignore(df)
     if tls:

@@ -25,7 +25,8 @@ _SCRIPT = """\
 // For every text asset of at least {min_bytes} bytes it writes name.gz (gzip -9) and name.br (brotli q11)
 // beside the file, keeping a variant only when it is smaller than the original. nginx serves these as they are
 // (gzip_static / brotli_static), so no request pays for compression. Exit status 1 if the directory is missing.
-import {{ readdirSync, readFileSync, writeFileSync, statSync }} from "node:fs";
+// HTML files get the current time as mtime: a new ETag (nginx: mtime + size) each time this step runs.{revision}
+import {{ readdirSync, readFileSync, writeFileSync, statSync, utimesSync }} from "node:fs";
 import {{ join, extname }} from "node:path";
 import {{ gzipSync, brotliCompressSync, constants }} from "node:zlib";
 
@@ -43,8 +44,10 @@ const walk = (dir) => {{
     else if (entry.isFile() && EXTENSIONS.has(extname(entry.name).toLowerCase())) compress(path);
   }}
 }};
+const now = new Date();
 const compress = (path) => {{
   const data = readFileSync(path);
+  if (extname(path).toLowerCase() === ".html") utimesSync(path, now, now);
   if (data.length < {min_bytes}) return;
   files += 1;
   const variants = {{
@@ -61,7 +64,20 @@ console.log(`precompress: ${{files}} files, ${{written}} compressed variants wri
 """
 
 
-def precompress_script() -> str:
-    """The Node.js script the Dockerfile's build stage runs after the app's build."""
+_REVISION = """
+// Security headers revision {revision}: this line changes with the rendered security headers, so Docker re-runs
+// this step (its COPY changes) even when the app did not change, and the HTML gets a new mtime, hence a new ETag.
+// nginx leaves the security headers off 304 responses; a browser keeps the headers stored with its copy of the
+// page until a 200 replaces it, and a new ETag makes the next visit that 200."""
+
+
+def precompress_script(headers_revision: str | None = None) -> str:
+    """The Node.js script the Dockerfile's build stage runs after the app's build.
+
+    ``headers_revision`` (:func:`components.render.nginx.security_headers_revision`): written into the script, so
+    a change of the security headers alone re-runs the step and re-stamps the HTML files (a new ETag)."""
+    if headers_revision is not None and not headers_revision.isalnum():
+        raise ValueError("headers_revision must be letters and digits")
     extensions = "[" + ", ".join(f'"{ext}"' for ext in COMPRESSIBLE_EXTENSIONS) + "]"
-    return _SCRIPT.format(extensions=extensions, min_bytes=MIN_BYTES)
+    revision = _REVISION.format(revision=headers_revision) if headers_revision else ""
+    return _SCRIPT.format(extensions=extensions, min_bytes=MIN_BYTES, revision=revision)

@@ -10,6 +10,7 @@ security and caching headers as the uncompressed response (plus ``Vary: Accept-E
 from __future__ import annotations
 
 import gzip
+import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -167,3 +168,22 @@ def test_revalidating_a_variant_keeps_vary_and_leaves_the_security_headers_off(
     assert "content-length" not in headers and "content-encoding" not in headers
     assert not {k for k in headers if k.startswith(("content-security", "strict-transport", "x-", "permissions",
                                                      "referrer", "cross-origin"))}, headers
+
+
+def test_the_build_step_gives_the_html_a_new_mtime_and_leaves_hashed_assets_alone(tmp_path: Path) -> None:
+    """nginx's ETag is the file's mtime and size: the re-stamped HTML (and its new variants) get a new ETag."""
+    node = shutil.which("node")
+    assert node is not None
+    app = build_fixture_app(tmp_path / "dist", "https://abcdefghijklmnopqrst.supabase.co")
+    index, asset = tmp_path / "dist" / "index.html", tmp_path / "dist" / app.vendor_js.lstrip("/")
+    long_ago = 1_600_000_000
+    for path in (index, asset):
+        os.utime(path, (long_ago, long_ago))
+    script = tmp_path / PRECOMPRESS_FILE
+    script.write_text(precompress_script("0123456789abcdef"))
+    done = subprocess.run([node, str(script), str(tmp_path / "dist")], capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert index.stat().st_mtime > long_ago + 10**8  # now, not 2020
+    assert index.with_name("index.html.br").stat().st_mtime > long_ago + 10**8
+    assert asset.stat().st_mtime == long_ago  # a hashed asset's own file is never touched

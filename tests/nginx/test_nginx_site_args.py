@@ -102,3 +102,18 @@ def test_nothing_registers_when_an_arg_is_bad(tmp_path: Any, monkeypatch: Any) -
         run_program(REPO, "selfhosted", program=program)
     registered = getattr(info.value, "resources", [])
     assert not [r for r in registered if r.type.startswith(("docker:", "command:", "webstack:"))]
+
+
+def test_a_change_of_the_security_headers_alone_changes_the_build_step_that_stamps_the_html() -> None:
+    """304s carry no security headers, so the HTML's ETag must change when they do: the headers' revision is in
+    precompress.mjs (its COPY busts Docker's cache of the step, which re-stamps the HTML)."""
+    base = resolve_site("web", _args(), "prod")
+    same = resolve_site("web", _args(hostnames=["example.net"]), "prod")  # other server names, same headers
+    tighter = resolve_site("web", _args(standard={"csp": {"script_src": ["https://js.stripe.com"]},
+                                                  "weakening_reason": "Stripe checkout"}), "prod")
+    script = "nginx/precompress.mjs"
+    assert re.search(r"// Security headers revision [0-9a-f]{16}:", base.files[script])
+    assert same.files[script] == base.files[script]
+    assert tighter.files[script] != base.files[script]
+    assert base.files["nginx/Dockerfile"].index("precompress.mjs") < base.files["nginx/Dockerfile"].index(
+        "FROM ${NGINX_IMAGE}")  # the step is in the build stage, whose output the runtime copies
