@@ -261,6 +261,9 @@ class PolicyPackSession:
                  python: str = sys.executable, organization: str = "organization",
                  stack_config: Mapping[str, str] | None = None, new_group: bool = True) -> None:
         self.pack_dir = check_pack_dir(Path(pack_dir))
+        # Per-run caches of request parts (reset by stream()): record URN -> (record, inputs Struct), provider.
+        self._structs: dict[str, tuple[ResourceRecord, struct_pb2.Struct]] = {}
+        self._providers: dict[tuple[str, int], tuple[ResourceRecord | None, analyzer_pb2.AnalyzerProviderResource]] = {}
         self.project, self.stack, self.dry_run = project, stack, dry_run
         self.organization = organization
         self.stack_config = dict(stack_config or {})
@@ -375,6 +378,7 @@ class PolicyPackSession:
         The engine calls Analyze while the program is still registering resources; stackcheck does the same by
         submitting from the monitor, so policy evaluation overlaps the program run instead of following it.
         """
+        self._structs, self._providers = {}, {}
         return AnalysisStream(self, config or {}, tags or {})
 
     def _provider(self, record: ResourceRecord, by_urn: Mapping[str, ResourceRecord]
@@ -383,9 +387,18 @@ class PolicyPackSession:
             return None
         urn = record.provider.rsplit("::", 1)[0] if record.provider.count("::") > 3 else record.provider
         provider = by_urn.get(urn)
-        return analyzer_pb2.AnalyzerProviderResource(
+        # Every resource carries its provider: one message per provider record, copied into each request.
+        key = (urn, id(provider))
+        hit = self._providers.get(key)
+        if hit is not None and hit[0] is provider:
+            return hit[1]
+        message = analyzer_pb2.AnalyzerProviderResource(
             type=_type_of_urn(urn), urn=urn, name=urn.rsplit("::", 1)[-1],
             properties=_struct(_plain_inputs(provider.inputs) if provider else {}))
+        if len(self._providers) >= 1024:
+            self._providers.clear()
+        self._providers[key] = (provider, message)
+        return message
 
     def _options(self, record: ResourceRecord) -> analyzer_pb2.AnalyzerResourceOptions:
         return analyzer_pb2.AnalyzerResourceOptions(
@@ -393,12 +406,22 @@ class PolicyPackSession:
             deleteBeforeReplaceDefined=True, additionalSecretOutputs=record.additional_secret_outputs,
             parent=record.parent or "")
 
+    def _plain_struct(self, record: ResourceRecord) -> struct_pb2.Struct:
+        """The record's inputs as Analyze gets them (secrets unwrapped), built once per record object: the
+        Analyze request and the AnalyzeStack entry of a resource carry the same Struct."""
+        hit = self._structs.get(record.urn)
+        if hit is not None and hit[0] is record:
+            return hit[1]
+        struct = _struct(_plain_inputs(record.inputs))
+        self._structs[record.urn] = (record, struct)
+        return struct
+
     def _analyze_request(self, record: ResourceRecord, by_urn: Mapping[str, ResourceRecord], *,
                          keep_secrets: bool = False) -> analyzer_pb2.AnalyzeRequest:
         # Analyze gets plaintext; Remediate keeps the secret markers so a remediation can preserve secretness.
-        props = dict(record.inputs) if keep_secrets else _plain_inputs(record.inputs)
+        props = _struct(dict(record.inputs)) if keep_secrets else self._plain_struct(record)
         request = analyzer_pb2.AnalyzeRequest(
-            type=record.type, urn=record.urn, name=record.name, properties=_struct(props),
+            type=record.type, urn=record.urn, name=record.name, properties=props,
             options=self._options(record))
         provider = self._provider(record, by_urn)
         if provider is not None:
@@ -408,7 +431,7 @@ class PolicyPackSession:
     def _stack_resource(self, record: ResourceRecord, by_urn: Mapping[str, ResourceRecord]
                         ) -> analyzer_pb2.AnalyzerResource:
         resource = analyzer_pb2.AnalyzerResource(
-            type=record.type, urn=record.urn, name=record.name, properties=_struct(_plain_inputs(record.inputs)),
+            type=record.type, urn=record.urn, name=record.name, properties=self._plain_struct(record),
             options=self._options(record), parent=record.parent or "", dependencies=record.dependencies,
             propertyDependencies={k: analyzer_pb2.AnalyzerPropertyDependencies(urns=v)
                                   for k, v in record.property_dependencies.items()})

@@ -5,9 +5,15 @@ process the gRPC client (request building, the channel's threads, a reply per re
 program for the GIL and slowed the offline run by ~30 %. Here the program's process only writes one JSON line per
 resource; this process runs :class:`stackcheck.analyzer.PolicyPackSession` exactly as in-process callers do.
 
-Protocol on stdin (JSON lines): ``{"record": {...}}`` per resource, then ``{"finish": [records...]}``.
+Protocol on stdin (JSON lines): ``{"record": {...}}`` per resource, then ``{"finish": [...]}`` — the final
+resource list, in order, where a record already sent (the very object, unchanged since: after registration the
+engine only sets a record's ``outputs``, which no policy sees) is just its URN string and any other is the record.
 On stdout: ``{"ready": pack_info}`` or ``{"error": message}`` once started, then
 ``{"violations": [...]}`` (or ``{"error": ...}``) after finish.
+
+Both JSON sides are on the preview's path (the program's process writes every line; the finish message is sent
+after the program ended), so a record is written once, as a shallow field mapping (``dataclasses.asdict`` deep-
+copied every input first, ~0.5 ms a resource).
 """
 
 from __future__ import annotations
@@ -18,16 +24,19 @@ import queue
 import subprocess
 import sys
 import threading
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
 from stackcheck.contract import PYTHONPATH_ENV, end_process_group, popen_child, python_module_argv
 from stackcheck.model import ResourceRecord, Violation
 
+_RECORD_FIELDS = tuple(f.name for f in fields(ResourceRecord))
+
 
 def record_to_json(record: ResourceRecord) -> dict[str, Any]:
-    return asdict(record)
+    """The record's fields as a mapping for ``json.dumps`` (no copy: values are plain JSON data already)."""
+    return {name: getattr(record, name) for name in _RECORD_FIELDS}
 
 
 def record_from_json(data: dict[str, Any]) -> ResourceRecord:
@@ -63,12 +72,15 @@ def main(argv: list[str]) -> int:
             _say({"error": str(exc)})
             return 2
         _say({"ready": session.pack_info()})
+        sent: dict[str, ResourceRecord] = {}
         for line in sys.stdin:
             message = json.loads(line)
             if "record" in message:
-                stream.submit(record_from_json(message["record"]))
+                record = record_from_json(message["record"])
+                sent[record.urn] = record
+                stream.submit(record)
             elif "finish" in message:
-                records = [record_from_json(r) for r in message["finish"]]
+                records = [sent[r] if isinstance(r, str) else record_from_json(r) for r in message["finish"]]
                 violations, _ = stream.finish(records)
                 _say({"violations": [asdict(v) for v in violations]})
                 return 0
@@ -106,6 +118,7 @@ class PolicyProxy:
             env=env, errors="replace",
         )
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._sent: dict[str, ResourceRecord] = {}  # URN -> the record object written (writer thread only)
         self._stderr: list[str] = []
         self._writer = threading.Thread(target=self._write, name="stackcheck-policy-writer", daemon=True)
         self._reader = threading.Thread(target=self._drain_stderr, name="stackcheck-policy-stderr", daemon=True)
@@ -128,10 +141,11 @@ class PolicyProxy:
                 done = False
                 for item in batch:
                     if isinstance(item, tuple) and item and item[0] is self._FINISH:
-                        lines.append(json.dumps({"finish": [record_to_json(r) for r in item[1]]}))
+                        lines.append(json.dumps({"finish": [self._final_entry(r) for r in item[1]]}))
                         done = True
                     else:
                         lines.append(json.dumps({"record": record_to_json(item)}))
+                        self._sent[item.urn] = item
                 stdin.write("\n".join(lines) + "\n")
                 stdin.flush()
                 if done:
@@ -139,6 +153,10 @@ class PolicyProxy:
                     return
         except (BrokenPipeError, ValueError):
             return  # the proxy stopped early; finish() reports its error
+
+    def _final_entry(self, record: ResourceRecord) -> str | dict[str, Any]:
+        """The URN of a record already sent as this very object, else the record."""
+        return record.urn if self._sent.get(record.urn) is record else record_to_json(record)
 
     def _drain_stderr(self) -> None:
         assert self._proc.stderr is not None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import fnmatch
+import functools
 import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -35,6 +36,7 @@ from pulumi_policy.proxy import (
     UNKNOWN_OBJECT_VALUE,
     UNKNOWN_STRING_VALUE,
     UnknownValueError,
+    unknown_checking_proxy,
 )
 
 _UNKNOWN_SENTINELS = frozenset(
@@ -72,7 +74,29 @@ def is_unknown(value: Any) -> bool:
 
 
 def plain(value: Any) -> Any:
-    """Deep-copy engine proxies into dicts/lists; unknown sentinels become :data:`UNKNOWN`."""
+    """Deep-copy engine proxies into dicts/lists; unknown sentinels become :data:`UNKNOWN`.
+
+    The concrete JSON types are dispatched on ``type()`` first: ABC ``isinstance`` checks made this the pack's
+    hottest function (every policy converts every resource it judges)."""
+    t = type(value)
+    if t is str:
+        return UNKNOWN if value in _UNKNOWN_SENTINELS else value
+    if t is dict:
+        return {str(k): plain(v) for k, v in value.items()}
+    if t is list:
+        return [plain(v) for v in value]
+    if t is bool or t is float or t is int or value is None:
+        return value
+    if t in _PROXY_TYPES:
+        target = value["__target"]
+        if type(target) is dict:
+            return {str(k): plain(v) for k, v in target.items()}
+        if type(target) is list:
+            return [plain(v) for v in target]
+    return _plain_other(value)
+
+
+def _plain_other(value: Any) -> Any:
     if isinstance(value, str):
         return UNKNOWN if value in _UNKNOWN_SENTINELS else value
     if isinstance(value, Mapping):
@@ -104,6 +128,12 @@ def _plain_once(props: Any) -> Any:
 
 def _is_proxy(value: Any) -> bool:
     return type(value).__name__ in {"_DictProxy", "_ListProxy"}
+
+
+# The SDK's proxy classes (found by name: they are private to pulumi_policy); plain() handles others generically.
+_SAMPLE_PROXY = unknown_checking_proxy({"l": []})
+_PROXY_TYPES: frozenset[type] = frozenset(
+    t for t in (type(_SAMPLE_PROXY), type(_SAMPLE_PROXY["l"])) if t.__name__ in {"_DictProxy", "_ListProxy"})
 
 
 # ---------------------------------------------------------------------------------------------- config
@@ -174,15 +204,34 @@ def schema(properties: dict[str, dict[str, Any]] | None = None, *, prod: bool = 
 
 
 def config_with_defaults(policy_schema: PolicyConfigSchema | None, given: Mapping[str, Any]) -> dict[str, Any]:
-    """The policy's config, schema defaults filled in (the Pulumi CLI does this too; we do not rely on it)."""
+    """The policy's config, schema defaults filled in (the Pulumi CLI does this too; we do not rely on it).
+
+    Memoised per schema: the SDK hands every call a shallow copy of the same configured values, so while the
+    schema and each given value are the very objects of the last call, the result is the same (values are held,
+    so their identities cannot be reused). A fresh top-level dict is returned; rules treat nested values as
+    read-only (schema defaults were always shared)."""
+    items = tuple(dict(given).items())
+    key = id(policy_schema)
+    hit = _CONFIG_MEMO.get(key)
+    if hit is not None and hit[0] is policy_schema and len(hit[1]) == len(items) and all(
+            k == hk and v is hv for (k, v), (hk, hv) in zip(items, hit[1], strict=True)):
+        return dict(hit[2])
     out: dict[str, Any] = {}
     if policy_schema is not None:
-        for key, spec in policy_schema.properties.items():
+        for name, spec in policy_schema.properties.items():
             if "default" in spec:
-                out[key] = spec["default"]
-    for key, value in dict(given).items():
-        out[key] = plain(value)
-    return out
+                out[name] = spec["default"]
+    for name, value in items:
+        out[name] = plain(value)
+    with _PLAIN_LOCK:
+        if len(_CONFIG_MEMO) >= _CONFIG_MEMO_LIMIT:
+            _CONFIG_MEMO.clear()
+        _CONFIG_MEMO[key] = (policy_schema, items, out)
+    return dict(out)
+
+
+_CONFIG_MEMO_LIMIT = 1024
+_CONFIG_MEMO: dict[int, tuple[PolicyConfigSchema | None, tuple[tuple[str, Any], ...], dict[str, Any]]] = {}
 
 
 def _glob_hit(value: str, patterns: Sequence[Any]) -> str | None:
@@ -201,11 +250,24 @@ def prod_decision(config: Mapping[str, Any], stack_tags: Mapping[str, str]) -> t
         stack = ""
     tag = str(config.get("prodTagName", "environment") or "")
     tag_value = str(stack_tags.get(tag, "")) if tag else ""
-    by_name = _glob_hit(stack, config.get("prodStackNames", PROD_STACK_NAMES)) if stack else None
-    excluded = _glob_hit(stack, config.get("notProdStackNames", NOT_PROD_STACK_NAMES)) if stack else None
+    return _prod_decision(stack, tag, tag_value, _patterns(config.get("prodStackNames", PROD_STACK_NAMES)),
+                          _patterns(config.get("notProdStackNames", NOT_PROD_STACK_NAMES)),
+                          _patterns(config.get("prodTagValues", PROD_TAG_VALUES)))
+
+
+def _patterns(value: Any) -> tuple[str, ...]:
+    return tuple(str(p) for p in value) if value is not None else ()
+
+
+@functools.lru_cache(maxsize=256)
+def _prod_decision(stack: str, tag: str, tag_value: str, names: tuple[str, ...], not_names: tuple[str, ...],
+                   tag_values: tuple[str, ...]) -> tuple[bool, str]:
+    """:func:`prod_decision` on plain values (memoised: every production-aware policy asks for every resource)."""
+    by_name = _glob_hit(stack, names) if stack else None
+    excluded = _glob_hit(stack, not_names) if stack else None
     if by_name is not None and excluded is None:
         return True, f"production: stack name '{stack}' matches prodStackNames '{by_name}'"
-    by_tag = _glob_hit(tag_value, config.get("prodTagValues", PROD_TAG_VALUES)) if tag_value else None
+    by_tag = _glob_hit(tag_value, tag_values) if tag_value else None
     if by_tag is not None:
         return True, f"production: stack tag {tag}={tag_value} matches prodTagValues '{by_tag}'"
     if excluded is not None:
@@ -341,7 +403,7 @@ def resource_policy(
             changed = fix(args.resource_type, plain(args.props), args.props, config)
             return args.props if changed else None
 
-    return ResourceValidationPolicy(
+    policy = ResourceValidationPolicy(
         name=meta.name,
         description=meta.description,
         validate=validate,
@@ -353,6 +415,13 @@ def resource_policy(
         url=meta.url,
         tags=list(meta.tags) or None,
     )
+    # The types this policy judges (None: every type); read by the stackcheck-only speed-ups (speed.py), which
+    # skip calling it for other types — it would return at once for them.
+    setattr(policy, RESOURCE_TYPES_ATTR, wanted)
+    return policy
+
+
+RESOURCE_TYPES_ATTR = "webstack_resource_types"
 
 
 def stack_policy(meta: Meta, rule: StackRule) -> StackValidationPolicy:

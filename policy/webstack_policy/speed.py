@@ -90,6 +90,107 @@ class _GrpcWithServer:
         return getattr(self._module, name)
 
 
+def _judges(policy: Any, resource_type: str) -> bool:
+    """Whether Analyze must call ``policy`` for a resource of this type: every resource policy but those that
+    declare the types they judge (``core.resource_policy``) and leave this one out — their validate would return at
+    once. Stack policies are skipped by Analyze anyway."""
+    from pulumi_policy import ResourceValidationPolicy
+
+    from .core import RESOURCE_TYPES_ATTR
+
+    if not isinstance(policy, ResourceValidationPolicy):
+        return False
+    types = getattr(policy, RESOURCE_TYPES_ATTR, None)
+    return types is None or resource_type in types
+
+
+def _skip_policies_of_other_types(servicer: Any) -> None:
+    """Analyze runs the SDK's own loop over the policies that judge the request's type only (the others would
+    return without a word, after the SDK had converted the inputs, options and provider for them)."""
+    import copy
+
+    analyze = servicer.Analyze
+    subsets: dict[tuple[int, str], tuple[Any, list[Any]]] = {}
+    lock = threading.Lock()
+
+    def analyze_judging_policies(self: Any, request: Any, context: Any) -> Any:
+        policies = getattr(self, _POLICIES_ATTR, None)
+        if not isinstance(policies, list):
+            return analyze(self, request, context)
+        key = (id(policies), request.type)
+        hit = subsets.get(key)
+        if hit is None or hit[0] is not policies:
+            hit = (policies, [p for p in policies if _judges(p, request.type)])
+            with lock:
+                if len(subsets) >= _LIMIT:
+                    subsets.clear()
+                subsets[key] = hit
+        if len(hit[1]) == len(policies):
+            return analyze(self, request, context)
+        view = copy.copy(self)  # the servicer as it is, seeing only those policies (self is left untouched)
+        setattr(view, _POLICIES_ATTR, hit[1])
+        return analyze(view, request, context)
+
+    servicer.Analyze = analyze_judging_policies
+
+
+_POLICIES_ATTR = "_PolicyAnalyzerServicer__policies"
+_CAPTURE_POLICY = "stackcheck-stack-resources"
+
+
+def _convert_stack_once(servicer: Any, sdk: Any) -> None:
+    """AnalyzeStack converts the stack's resources once for all stack policies instead of once per policy.
+
+    The SDK itself does both steps, unchanged: first its AnalyzeStack runs with one capturing policy (which keeps
+    the resource list the SDK built — inputs, options, provider, parent and dependency links) and is discarded;
+    then it runs with the pack's stack policies over an empty request, each policy (a copy whose ``validate`` is
+    wrapped) judging a copy of the captured list. Enforcement levels, config, diagnostics, unknown-value and
+    not-applicable handling are the SDK's. The resource objects are shared by the stack policies: they read them
+    (``core.stack_policy``), never write them."""
+    import copy
+
+    analyze_stack = servicer.AnalyzeStack
+    stack_policy_class = sdk.StackValidationPolicy
+    empty_request_class = sdk.proto.AnalyzeStackRequest
+
+    def analyze_stack_converting_once(self: Any, request: Any, context: Any) -> Any:
+        policies = getattr(self, _POLICIES_ATTR, None)
+        if not isinstance(policies, list):
+            return analyze_stack(self, request, context)
+        stack_policies = [p for p in policies if isinstance(p, stack_policy_class)]
+        if len(stack_policies) < 2:
+            return analyze_stack(self, request, context)
+        captured: list[Any] = []
+
+        def capture(args: Any, _report: Any) -> None:
+            captured.extend(args.resources)
+
+        capturing = copy.copy(self)
+        setattr(capturing, _POLICIES_ATTR, [stack_policy_class(
+            _CAPTURE_POLICY, "captures the converted resources", capture, sdk.EnforcementLevel.ADVISORY)])
+        analyze_stack(capturing, request, context)
+        judging = copy.copy(self)
+        setattr(judging, _POLICIES_ATTR, [_judging_captured(p, captured) for p in stack_policies])
+        return analyze_stack(judging, empty_request_class(), context)
+
+    servicer.AnalyzeStack = analyze_stack_converting_once
+
+
+def _judging_captured(policy: Any, resources: list[Any]) -> Any:
+    """A copy of ``policy`` that judges ``resources`` (a fresh list each time) whatever the request held."""
+    import copy
+
+    validate = policy.validate
+
+    def validate_captured(args: Any, report_violation: Any) -> Any:
+        args.resources = list(resources)
+        return validate(args, report_violation)
+
+    judging = copy.copy(policy)
+    judging.validate = validate_captured
+    return judging
+
+
 def install() -> bool:
     """Patch the pinned pulumi-policy's decode helpers; a no-op (returns False) on any other SDK version."""
     from importlib.metadata import PackageNotFoundError, version
@@ -131,6 +232,8 @@ def install() -> bool:
         return proxies.get_or(props, lambda: proxy(props))
 
     servicer = sdk._PolicyAnalyzerServicer
+    _skip_policies_of_other_types(servicer)
+    _convert_stack_once(servicer, sdk)
     configure = servicer._configure_runtime_settings
     configured: dict[str, tuple[Any, ...]] = {}
 
