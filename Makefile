@@ -14,7 +14,7 @@ help:
 	@echo "make preview-all  preview prod, selfhosted, netlify, free and pro"
 	@echo "make test         install everything the tests need, lint, run the whole suite"
 	@echo "make bench        benchmarks (ratios measured side by side)"
-	@echo "make policy-corpus  run the foreign-stack corpus through the pack (tests/foreign; ARGS=-v lists every case)"
+	@echo "make policy-corpus  run the foreign-stack corpus through the pack, with and without its SDK speed-ups (tests/foreign; ARGS=-v lists every case)"
 	@echo "make schema       regenerate package/schema.json, docs/reference/ and examples/yaml (component package)"
 
 $(VENV)/.runtime: requirements.txt policy/requirements.txt
@@ -68,7 +68,7 @@ test-fast: $(VENV)/.dev
 	$(PY) -m pytest -q -m "not real_server and not slow"
 
 policy-corpus: $(VENV)/.runtime
-	$(PY) tests/foreign/corpus.py $(ARGS)
+	$(PY) tests/foreign/corpus.py --compare-unpatched $(ARGS)
 
 bench: system-deps $(VENV)/.dev
 	for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit $$?; done

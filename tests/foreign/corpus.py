@@ -103,6 +103,7 @@ class Outcome:
     resources: int = 0
     program_seconds: float = 0.0
     mandatory_policies: frozenset[str] = frozenset()  # the pack's mandatory-level policies (set after the run)
+    records: list[ResourceRecord] = field(default_factory=list, repr=False)  # what the pack judged
 
     def fired(self, *, level: str | None = None) -> set[str]:
         return {v.policy for v in self.violations
@@ -239,6 +240,7 @@ class CorpusRun:
     outcomes: list[Outcome]
     seconds: float
     policy_names: set[str]
+    dry_run: bool = True
 
 
 def run_corpus(cases: list[Case], *, jobs: int = 2, pack: Path = PACK, case_timeout: int = 120,
@@ -272,7 +274,7 @@ def run_corpus(cases: list[Case], *, jobs: int = 2, pack: Path = PACK, case_time
     ordered = [outcomes[c.name] for c in cases]
     for outcome in ordered:
         outcome.mandatory_policies = mandatory
-    return CorpusRun(ordered, time.perf_counter() - started, names)
+    return CorpusRun(ordered, time.perf_counter() - started, names, dry_run)
 
 
 def _outcome(case: Case, message: dict[str, Any], result_file: Path, judge: Judge) -> Outcome:
@@ -289,7 +291,37 @@ def _outcome(case: Case, message: dict[str, Any], result_file: Path, judge: Judg
         violations = judge.judge(case, doc["project"], records)
     except Exception as exc:  # a pack or protocol failure is this case's result
         return Outcome(case, error=f"policy pack failed: {type(exc).__name__}: {exc}")
-    return Outcome(case, violations=violations, resources=len(records), program_seconds=doc["seconds"])
+    return Outcome(case, violations=violations, resources=len(records), program_seconds=doc["seconds"],
+                   records=records)
+
+
+def verdict_key(violations: Iterable[Violation]) -> list[tuple[str, str, str, str, bool]]:
+    return sorted((v.policy, v.enforcement, v.urn or "", v.message, v.suppressed) for v in violations)
+
+
+def unpatched_differences(run: CorpusRun, pack: Path = PACK) -> dict[str, tuple[Any, Any]]:
+    """Re-judge every case's records with the pack's SDK speed-ups off (WEBSTACK_POLICY_SPEEDUPS=0, as the
+    published pack runs under `pulumi`); the cases whose verdicts differ from the run's, with both verdicts.
+    Only the pack runs again (the programs' records are kept), so this costs a few seconds."""
+    previous = os.environ.get("WEBSTACK_POLICY_SPEEDUPS")
+    os.environ["WEBSTACK_POLICY_SPEEDUPS"] = "0"  # read by each pack process at its start
+    judge = Judge(pack, dry_run=run.dry_run)
+    differences: dict[str, tuple[Any, Any]] = {}
+    try:
+        for o in run.outcomes:
+            if o.error:
+                continue
+            project = load_project(o.case.dir).name
+            plain = verdict_key(judge.judge(o.case, project, o.records))
+            if plain != verdict_key(o.violations):
+                differences[o.case.name] = (verdict_key(o.violations), plain)
+    finally:
+        judge.close()
+        if previous is None:
+            os.environ.pop("WEBSTACK_POLICY_SPEEDUPS", None)
+        else:
+            os.environ["WEBSTACK_POLICY_SPEEDUPS"] = previous
+    return differences
 
 
 def cli_verdicts(cases: list[Case], *, jobs: int = 2) -> dict[str, dict[str, Any]]:
@@ -407,6 +439,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", "-v", action="store_true", help="list every case's verdict")
     parser.add_argument("--index", action="store_true", help="print the README's case table and exit")
     parser.add_argument("--pack", type=Path, default=PACK, help="policy pack directory (default: policy/)")
+    parser.add_argument("--compare-unpatched", action="store_true",
+                        help="also re-judge every case with the pack's SDK speed-ups off and list any case whose "
+                             "verdict differs (exit 1 if one does)")
     parser.add_argument("--applied", action="store_true",
                         help="judge as under `pulumi up` (mocked computed outputs, PULUMI_DRY_RUN=false) instead of "
                              "preview; not part of the scored figures")
@@ -422,7 +457,16 @@ def main(argv: list[str] | None = None) -> int:
             fired = ", ".join(sorted({f"{v.policy}[{v.enforcement[0]}]" for v in o.violations if not v.suppressed}))
             print(f"{o.case.name:38} {o.case.expected:40} {state:12} {fired}")
     print(report(run))
-    return 0 if not any(o.error for o in run.outcomes) else 3
+    if any(o.error for o in run.outcomes):
+        return 3
+    if args.compare_unpatched:
+        differences = unpatched_differences(run, args.pack.resolve())
+        for name, (fast, plain) in differences.items():
+            print(f"DIFFERENT without the speed-ups: {name}\n  with:    {fast}\n  without: {plain}")
+        judged = sum(1 for o in run.outcomes if not o.error)
+        print(f"verdicts with and without the pack's SDK speed-ups: {judged - len(differences)}/{judged} identical")
+        return 1 if differences else 0
+    return 0
 
 
 if __name__ == "__main__":

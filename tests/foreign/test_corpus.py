@@ -7,6 +7,7 @@ pack reaches them); the figures and the per-case misses are printed at the end o
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 from corpus import (
     PROPOSED_POLICIES,
+    REPO,
     cli_verdicts,
     index_markdown,
     load_case,
@@ -21,6 +23,7 @@ from corpus import (
     report,
     run_corpus,
     score,
+    unpatched_differences,
 )
 
 pytestmark = pytest.mark.slow
@@ -61,6 +64,17 @@ def test_every_case_runs_to_a_verdict(record_property: Callable[[str, object], N
     expected = {c.policy for c in CASES if c.policy}
     unknown = expected - corpus_run.policy_names - set(PROPOSED_POLICIES)
     assert not unknown, f"cases expect policies the pack does not have and the corpus does not propose: {unknown}"
+
+    # The pack's SDK speed-ups (policy/webstack_policy/speed.py, applied only under stackcheck) change no verdict:
+    # every case's records judged again by the pack as published (no SDK patch) give the same violations.
+    assert unpatched_differences(corpus_run) == {}
+    # The pack's type-dispatched plain() converts every corpus resource's inputs as its specification does.
+    for path in (REPO / "policy", REPO / "tests" / "policy"):
+        if str(path) not in sys.path:
+            sys.path.append(str(path))
+    from plain_spec import as_policy_sees, same_as_generic
+
+    assert all(same_as_generic(as_policy_sees(r.inputs)) for o in corpus_run.outcomes for r in o.records)
 
     # The runner's shortcut (forked program runs, one pack per stack name) gives the same violations and exit code
     # as the whole `stackcheck preview --format json` CLI (its own policy proxy and pack processes).

@@ -1,0 +1,133 @@
+"""The pack's own (published, SDK-independent) speed-ups give the results of fresh computation, and stay bounded:
+``plain()`` dispatching on concrete types, ``config_with_defaults`` memoised per schema, the production decision
+memoised on plain values (policy/webstack_policy/core.py). Inputs: the policy fixtures' resources and the foreign
+corpus's stack names and tags (tests/foreign/cases); the corpus's own inputs go through ``plain()`` in
+tests/foreign/test_corpus.py, which also judges every case with and without the stackcheck-only SDK speed-ups."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+from fixtures_good import good_stack
+from plain_spec import as_policy_sees, same_as_generic
+from policy_helpers import REPO
+from pulumi_policy import PolicyConfigSchema
+from pulumi_policy.proxy import UNKNOWN_NUMBER_VALUE, UNKNOWN_STRING_VALUE, unknown_checking_proxy
+from test_speed import _records
+from webstack_policy import core
+
+from stackcheck.cli import stack_tags
+from stackcheck.engine import load_project
+
+CASES = REPO / "tests" / "foreign" / "cases"
+
+
+def _inputs() -> list[Any]:
+    """Every fixture resource's inputs as the SDK hands them to a policy (deserialized, behind its proxy)."""
+    records = [*_records(), *good_stack()]
+    assert len(records) > 20
+    return [as_policy_sees(r.inputs) for r in records]
+
+
+EDGE_CASES: list[Any] = [
+    {"a": UNKNOWN_STRING_VALUE, "b": [UNKNOWN_NUMBER_VALUE, 1, 1.0, True, None], 3: "x", "t": ("p", "q")},
+    [{"nested": [[{"deep": "x"}]]}, b"bytes", bytearray(b"b")],
+    unknown_checking_proxy({"l": [{"m": UNKNOWN_STRING_VALUE}, [1, 2]], "e": {}, "f": []}),
+    {"frozen": frozenset({1})},
+    "plain text",
+    7,
+]
+
+
+@pytest.mark.parametrize("source", ["fixtures", "edge cases"])
+def test_plain_equals_the_generic_conversion(source: str) -> None:
+    values = _inputs() if source == "fixtures" else EDGE_CASES
+    for value in values:
+        assert same_as_generic(value), value
+
+
+def _schema() -> PolicyConfigSchema:
+    return core.schema({"minMaxAge": {"type": "number", "default": 31536000}, "extra": {"type": "array"}},
+                       prod=True)
+
+
+def test_config_defaults_memo_equals_fresh_computation_and_follows_new_config() -> None:
+    schema = _schema()
+    given = {"minMaxAge": 100.0, "extra": ["a", UNKNOWN_STRING_VALUE], "prodTagName": "env"}
+    core._CONFIG_MEMO.clear()
+    fresh = core.config_with_defaults(schema, dict(given))
+    again = core.config_with_defaults(schema, dict(given))  # the SDK passes a shallow copy each call
+    assert again == fresh and again is not fresh
+    assert again["extra"] == ["a", core.UNKNOWN] and again["prodStackNames"] == core.PROD_STACK_NAMES
+    again["minMaxAge"] = 1.0  # a caller's change to its dict never reaches the next call
+    assert core.config_with_defaults(schema, dict(given))["minMaxAge"] == 100.0
+    # A new Configure hands new value objects: recomputed, even when equal, and when different.
+    assert core.config_with_defaults(schema, {**given, "extra": ["b"]})["extra"] == ["b"]
+    assert core.config_with_defaults(schema, {"minMaxAge": 5.0})["minMaxAge"] == 5.0
+    assert core.config_with_defaults(schema, {})["minMaxAge"] == 31536000
+    assert core.config_with_defaults(None, {"x": 1})["x"] == 1
+
+
+def test_config_defaults_memo_is_bounded() -> None:
+    core._CONFIG_MEMO.clear()
+    schemas = [_schema() for _ in range(core._CONFIG_MEMO_LIMIT + 10)]
+    for schema in schemas:
+        core.config_with_defaults(schema, {})
+        assert len(core._CONFIG_MEMO) <= core._CONFIG_MEMO_LIMIT
+
+
+def _corpus_stacks_and_tags() -> list[tuple[str, dict[str, str]]]:
+    """Each corpus case's stack name and stack tags, as the corpus runner hands them to the pack."""
+    out = []
+    for case in sorted(CASES.iterdir()):
+        for stack_file in case.glob("Pulumi.*.yaml"):
+            stack = stack_file.name[len("Pulumi."):-len(".yaml")]
+            out.append((stack, dict(stack_tags(load_project(case), stack, {}))))
+    return out
+
+
+def _fresh_decision(stack: str, config: Mapping[str, Any], tags: Mapping[str, str]) -> tuple[bool, str]:
+    core._prod_decision.cache_clear()
+    return core._prod_decision.__wrapped__(  # type: ignore[attr-defined]
+        stack, str(config.get("prodTagName", "environment") or ""),
+        str(tags.get(str(config.get("prodTagName", "environment") or ""), "")),
+        core._patterns(config.get("prodStackNames", core.PROD_STACK_NAMES)),
+        core._patterns(config.get("notProdStackNames", core.NOT_PROD_STACK_NAMES)),
+        core._patterns(config.get("prodTagValues", core.PROD_TAG_VALUES)))
+
+
+def test_production_decision_memo_equals_fresh_decision(monkeypatch: pytest.MonkeyPatch) -> None:
+    cases = _corpus_stacks_and_tags()
+    assert len({stack for stack, _ in cases}) >= 6, cases
+    extra = [("pre-prod", {}), ("prod-eu", {}), ("staging", {"environment": "production"}),
+             ("nonprod-x", {"environment": "prod"}), ("dev", {"env": "live"})]
+    configs: list[dict[str, Any]] = [{}, {"prodTagName": "env"}, {"prodStackNames": ["stag*"]},
+                                     {"notProdStackNames": []}, {"prodTagValues": ["LIVE"]}]
+    for stack, tags in [*cases, *extra]:
+        monkeypatch.setattr(core.pulumi, "get_stack", lambda stack=stack: stack)
+        for config in configs:
+            expected = _fresh_decision(stack, config, tags)
+            first = core.prod_decision(config, tags)
+            assert first == expected and core.prod_decision(config, tags) == expected  # computed, then memoised
+    assert core._prod_decision.cache_info().maxsize == 256  # bounded
+
+
+def test_analyze_skips_only_policies_that_would_not_judge_the_type() -> None:
+    """The stackcheck-only speed-up's filter reads the types core.resource_policy records on each policy."""
+    from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
+    from webstack_policy import all_policies, speed
+
+    policies = all_policies()
+    for p in policies:
+        if isinstance(p, StackValidationPolicy):
+            assert not speed._judges(p, "docker:index/container:Container")
+        else:
+            types = getattr(p, core.RESOURCE_TYPES_ATTR)
+            assert types is None or isinstance(types, frozenset), p.name
+            assert speed._judges(p, "docker:index/container:Container") == (
+                types is None or "docker:index/container:Container" in types)
+    foreign = ResourceValidationPolicy("foreign", "a policy not built by core", lambda args, report: None)
+    assert speed._judges(foreign, "any:type:Here")  # no declared types: always called
+

@@ -1,0 +1,50 @@
+"""stackcheck's policy proxy (the pack's client in its own process, fed while the program runs): its finish message
+names the records it already sent by URN and sends any other record whole, and the verdict is the one an
+in-process session gives for the same calls (Analyze per submitted record, AnalyzeStack over the final list)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from fixtures_good import container, good_stack
+from policy_helpers import PACK, PROJECT
+
+from stackcheck.analyzer import PolicyPackSession
+from stackcheck.policy_proxy import PolicyProxy, record_to_json
+
+
+def _key(violations: list) -> list[tuple[str, str, str, str]]:  # type: ignore[type-arg]
+    return sorted((v.policy, v.enforcement, v.urn or "", v.message) for v in violations)
+
+
+def test_finish_sends_changed_records_whole_and_the_verdict_matches_a_session() -> None:
+    records = [*good_stack(), container(name="late")]
+    replaced = replace(records[-1], inputs={**records[-1].inputs, "privileged": True})  # a new object, same URN
+    final = [*records[:-1], replaced, container(name="never-submitted", readOnly=False)]
+
+    proxy = PolicyProxy(PACK, project=PROJECT, stack="prod", dry_run=True)
+    try:
+        for record in records:
+            proxy.submit(record)
+        violations = proxy.finish(final)
+        entries = [proxy._final_entry(r) for r in final]
+    finally:
+        proxy.close()
+
+    assert entries[:-2] == [r.urn for r in records[:-1]]  # sent before, unchanged: named by URN
+    assert entries[-2:] == [record_to_json(replaced), record_to_json(final[-1])]  # replaced / new: whole
+    with PolicyPackSession(PACK, project=PROJECT, stack="prod") as session:  # the same calls, in this process
+        stream = session.stream()
+        for record in records:
+            stream.submit(record)
+        expected, _ = stream.finish(final)
+    assert _key(violations) == _key(expected)
+    # The record sent only in the finish message reached AnalyzeStack (it was never analyzed on its own).
+    assert ("approved-component-parents", final[-1].urn) in {(v.policy, v.urn) for v in violations}
+
+
+def test_record_to_json_is_the_records_fields_without_copying() -> None:
+    record = container(name="x")
+    data = record_to_json(record)
+    assert data == {k: getattr(record, k) for k in record.__dataclass_fields__}
+    assert data["inputs"] is record.inputs
