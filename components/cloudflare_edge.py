@@ -120,6 +120,18 @@ class OriginTlsArgs(TypedDict):
     ``authenticated_origin_pulls`` requires. Default false."""
 
 
+class EdgeRumArgs(TypedDict):
+    """Cloudflare Web Analytics: real-user monitoring of Core Web Vitals (LCP, INP, CLS, TTFB…) in visitors'
+    browsers, as a ``WebAnalyticsSite`` of the account (needs ``account_id``). The standard's CSP then allows the
+    beacon's script (and, for the embedded snippet, its endpoint) — exactly those (docs/monitoring.md)."""
+
+    auto_install: NotRequired[bool]
+    """Cloudflare injects the beacon into HTML passing its proxy (needs ``hosting.proxied``); false: the app embeds
+    the snippet with the ``web_analytics_site_token`` output. Default: true when proxied, else false."""
+    lite: NotRequired[bool]
+    """No beacon for visitors from the EU (fewer measurements). Default false."""
+
+
 class AdoptedRulesetArgs(TypedDict):
     """An existing entry-point ruleset of the zone."""
 
@@ -167,6 +179,8 @@ class CloudflareEdgeArgs(TypedDict):
     """The zone's Cloudflare plan: free | pro | business | enterprise. Rate limits beyond it are refused; health
     checks (none on Free) are left out and edge TTLs under its minimum left to the origin, with a warning.
     Default: none (no plan checks)."""
+    rum: NotRequired[EdgeRumArgs | None]
+    """Real-user monitoring with Cloudflare Web Analytics. Default: none."""
     adopt_rulesets: NotRequired[dict[str, AdoptedRulesetArgs] | None]
     """Existing zone entry-point rulesets to adopt, per phase (``python -m stackcheck cloudflare-entrypoints``
     prints them): the phase's Ruleset is imported (``import_``) under its current name instead of created, so a
@@ -196,6 +210,11 @@ class _Site(StrictModel):
     origin_hostnames: list[Hostname] = Field(default_factory=list)
 
 
+class _Rum(StrictModel):
+    auto_install: bool | None = None
+    lite: bool = False
+
+
 @dataclass(frozen=True)
 class Edge:
     """Everything the component registers, resolved from its Args (pure data)."""
@@ -209,6 +228,7 @@ class Edge:
     origin_tls: bool
     origin_hostnames: list[str]
     authenticated_origin_pulls: bool = False
+    rum: _Rum | None = None
 
     @property
     def canonical(self) -> str:
@@ -292,6 +312,17 @@ def resolve_edge(args: Mapping[str, Any], component: str) -> Edge:
     problems += [(_input_path(path), msg) for path, msg in site_problems]
     unknown = set(raw) - set(CloudflareEdgeArgs.__annotations__)
     problems += [(camel(key), "unknown input (check the spelling; see docs/reference/)") for key in sorted(unknown)]
+    rum = _rum_intent(raw, problems)
+    if rum is not None:
+        proxied = not (isinstance(hosting_raw, Mapping) and hosting_raw.get("proxied") is False)
+        rum = rum.model_copy(update={"auto_install": proxied if rum.auto_install is None else rum.auto_install})
+        if rum.auto_install and not proxied:
+            problems.append(("rum.autoInstall", "Cloudflare injects the beacon only into HTML passing its proxy: set "
+                             "hosting.proxied true, or autoInstall false and embed the snippet"))
+        if not raw.get("account_id"):
+            problems.append(("rum", "a Web Analytics site belongs to an account: set accountId"))
+        raw["standard"] = _with_beacon(raw.get("standard"), "cloudflare-auto" if rum.auto_install
+                                       else "cloudflare-snippet", problems)
     standard = resolve_standard_intent(raw.get("standard"), "standard", problems)
     if zone is None or site is None or standard is None:
         raise IntentError(component, problems)
@@ -306,7 +337,26 @@ def resolve_edge(args: Mapping[str, Any], component: str) -> Edge:
     return Edge(zone=zone, domain=site.domain, canonical_host=site.canonical_host, hosting=site.hosting,
                 standard=standard, healthcheck=healthcheck is not None, origin_tls=site.origin_tls,
                 origin_hostnames=list(site.origin_hostnames) or [site.domain, f"www.{site.domain}"],
-                authenticated_origin_pulls=origin_pulls is True)
+                authenticated_origin_pulls=origin_pulls is True, rum=rum)
+
+
+def _rum_intent(raw: Mapping[str, Any], problems: Problems) -> _Rum | None:
+    value = raw.get("rum")
+    return None if value is None else validate(_Rum, value, "rum", problems)
+
+
+def _with_beacon(standard: Any, beacon: str, problems: Problems) -> Any:
+    """The standard intent with this edge's Web Analytics beacon among its ``rum_beacons`` (so the CSP allows it)."""
+    if standard is not None and not isinstance(standard, Mapping):
+        return standard  # reported by the standard's own validation
+    out = dict(standard or {})
+    beacons = list(out.get("rum_beacons") or [])
+    other = "cloudflare-snippet" if beacon == "cloudflare-auto" else "cloudflare-auto"
+    if other in beacons:
+        problems.append(("standard.rumBeacons", f"{other} contradicts rum.autoInstall (the edge's beacon is {beacon})"))
+    elif beacon not in beacons:
+        out["rum_beacons"] = [*beacons, beacon]
+    return out
 
 
 def _site_problems(site: _Site, *, production: bool) -> Problems:
@@ -354,6 +404,11 @@ class CloudflareEdge(pulumi.ComponentResource):
     """The certificate's private key (PEM, secret); None without ``origin_tls``."""
     healthcheck_ids: pulumi.Output[list[str]]
     """Ids of the Cloudflare health checks (one per probed hostname)."""
+    web_analytics_site_tag: pulumi.Output[str | None]
+    """The Web Analytics site's tag (its id); None without ``rum``."""
+    web_analytics_site_token: pulumi.Output[str | None]
+    """The Web Analytics site token the embedded snippet carries (public by design: it ships in every page);
+    None without ``rum``."""
     files: pulumi.Output[dict[str, str]]
     """Rendered files (path → text): ``cloudflare/edge.json``, every record and ruleset rule for review."""
 
@@ -420,6 +475,12 @@ class CloudflareEdge(pulumi.ComponentResource):
                 mechanisms={"emails": [{"id": hc.notification_email}]}, filters={"health_check_ids": health_ids},
                 opts=child)
 
+        site_tag: pulumi.Output[str | None] = pulumi.Output.from_input(None)
+        site_token: pulumi.Output[str | None] = pulumi.Output.from_input(None)
+        if edge.rum is not None:
+            site = self._web_analytics(name, edge, child)
+            site_tag, site_token = site.site_tag, site.site_token
+
         self.zone_id = pulumi.Output.from_input(zone_id)
         self.record_names = pulumi.Output.from_input([r.name for r in records])
         # Only the ids (plain strings) are combined: provider output objects must never reach Output.all.
@@ -428,11 +489,14 @@ class CloudflareEdge(pulumi.ComponentResource):
         self.origin_certificate_pem = cert_pem
         self.origin_private_key_pem = key_pem
         self.healthcheck_ids = pulumi.Output.all(*health_ids) if health_ids else pulumi.Output.from_input([])
+        self.web_analytics_site_tag = site_tag
+        self.web_analytics_site_token = site_token
         self.files = pulumi.Output.from_input({EDGE_FILE: render.edge_json(records, by_phase)})
         self.register_outputs({
             "zoneId": self.zone_id, "recordNames": self.record_names, "rulesetIds": self.ruleset_ids,
             "canonicalUrl": self.canonical_url, "originCertificatePem": self.origin_certificate_pem,
             "originPrivateKeyPem": self.origin_private_key_pem, "healthcheckIds": self.healthcheck_ids,
+            "webAnalyticsSiteTag": self.web_analytics_site_tag, "webAnalyticsSiteToken": self.web_analytics_site_token,
             "files": self.files,
         })
 
@@ -483,6 +547,20 @@ class CloudflareEdge(pulumi.ComponentResource):
             request_type=ORIGIN_REQUEST_TYPES[origin.key_algorithm], requested_validity=origin.validity_days,
             opts=opts)
         return cert.certificate, pulumi.Output.secret(key.private_key_pem)
+
+    @staticmethod
+    def _web_analytics(name: str, edge: Edge, opts: pulumi.ResourceOptions) -> cloudflare.WebAnalyticsSite:
+        """The zone's Web Analytics site. Proxied: registered by zone (``zone_tag``), the beacon injected by the edge
+        when ``auto_install`` (``enabled`` switches RUM on; it applies only then); DNS-only: registered by host (the
+        apex covers its subdomains), the app embeds the snippet. Source: developers.cloudflare.com/web-analytics/
+        get-started/ and the provider's ``cloudflare_web_analytics_site`` schema."""
+        assert edge.rum is not None and edge.zone.account_id is not None
+        auto = bool(edge.rum.auto_install)
+        proxied = edge.hosting.proxied
+        return cloudflare.WebAnalyticsSite(
+            f"{name}-web-analytics", account_id=edge.zone.account_id,
+            zone_tag=edge.zone.zone_id if proxied else None, host=None if proxied else edge.domain,
+            auto_install=auto, enabled=True if auto else None, lite=edge.rum.lite, opts=opts)
 
     @staticmethod
     def _healthchecks(name: str, edge: Edge, opts: pulumi.ResourceOptions) -> list[pulumi.Output[str]]:
@@ -539,6 +617,9 @@ def cloudflare_edge_args_from_config(cfg: StackConfig) -> CloudflareEdgeArgs:
         args["dnssec"] = True
     if cf.plan is not None:
         args["plan"] = cf.plan
+    rum = cfg.performance.rum
+    if rum.enabled and "cloudflare" in rum.providers:
+        args["rum"] = {"auto_install": rum.auto_install_for(cf.web_records_proxied), "lite": rum.lite}
     if cf.adopt_rulesets:
         args["adopt_rulesets"] = {phase: {"id": r.id, "name": r.name} for phase, r in cf.adopt_rulesets.items()}
     if cfg.is_prod and cf.healthcheck.enabled:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, TypeVar
 from pydantic import BaseModel, Field, ValidationError
 
 from components.config.base import ConfigError, HttpsUrl, StrictModel, UrlPath, describe_value
+from components.config.performance import RumBeacons
 from components.config.standard import HeadersConfig, RateLimit
 from components.standard.checks import header_problems
 from components.standard.model import Standard
@@ -135,6 +136,10 @@ class StandardArgs(TypedDict):
     production: NotRequired[bool]
     """Apply the production rules: every weakening needs ``weakening_reason`` and HSTS lasts at least a year.
     Default true."""
+    rum_beacons: NotRequired[list[str]]
+    """Real-user-monitoring beacons the pages load: cloudflare-auto (Cloudflare's edge injects Web Analytics),
+    cloudflare-snippet (the app embeds it with the site token) and/or vercel (Speed Insights, same-origin). The CSP
+    allows exactly each beacon's script and endpoint (docs/monitoring.md). Default: none."""
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -212,6 +217,7 @@ class _SiteChoices(StrictModel):
     health_path: UrlPath = HEALTH_PATH
     assets_prefix: UrlPath = ASSETS_PREFIX
     production: bool = True
+    rum_beacons: RumBeacons = Field(default_factory=list, max_length=2)
 
 
 _HEADER_FIELDS = frozenset(HeadersConfig.model_fields)
@@ -257,7 +263,7 @@ def resolve_standard_intent(args: Mapping[str, Any] | None, prefix: str, problem
     limits = site.rate_limits if site.rate_limits is not None else default_rate_limits()
     try:
         std = build_standard(headers, site.supabase_url, limits, health_path=site.health_path,
-                             assets_prefix=site.assets_prefix)
+                             assets_prefix=site.assets_prefix, rum_beacons=site.rum_beacons)
     except StandardConfigError as exc:
         problems.append((from_config_key(exc.key, prefix), str(exc)))
         return None
@@ -289,4 +295,9 @@ def standard_args_from_config(cfg: "StackConfig") -> StandardArgs:
     if "rate_limits" in cfg.model_fields_set:
         args["rate_limits"] = rate_limit_args(cfg.rate_limits)
     args["production"] = cfg.is_prod
+    from components.config.rum_checks import stack_rum_beacons
+
+    beacons = stack_rum_beacons(cfg)
+    if beacons:
+        args["rum_beacons"] = list(beacons)
     return args  # type: ignore[return-value]

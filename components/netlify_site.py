@@ -46,6 +46,9 @@ class NetlifySiteArgs(TypedDict):
     """The app's public build environment (NODE_ENV, VITE_* flags). Default: NODE_ENV=production."""
     secret_env: NotRequired[dict[str, pulumi.Input[str]]]
     """Build-side secret variables: only their names are used (listed in ``manualEnv``). Default: none."""
+    rum_beacons: NotRequired[list[str]]
+    """Real-user-monitoring beacons the pages load — cloudflare-auto, cloudflare-snippet and/or vercel (Speed
+    Insights): the CSP allows exactly their script and endpoint (docs/monitoring.md). Default: none."""
     build_command: NotRequired[str]
     """Default: npm run build."""
     publish_dir: NotRequired[str]

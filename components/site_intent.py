@@ -20,6 +20,8 @@ from pydantic import BaseModel, Field, SecretStr, ValidationError
 from components.config.base import ConfigError, Hostname, HttpsUrl, StrictModel
 from components.config.env import EnvConfig, EnvName
 from components.config.hosting import HostingConfig
+from components.config.performance import RumBeacons
+from components.config.rum_checks import rum_for_beacons, stack_rum_beacons
 from components.config.stack import SECURE_PLACEHOLDER, StackConfig, default_rate_limits
 from components.config.standard import HeadersConfig, RateLimit
 from components.config.supabase import SupabaseConfig
@@ -105,9 +107,10 @@ class SiteIntent(StrictModel):
     rate_limits: list[RateLimit] = Field(default_factory=default_rate_limits, alias="rateLimits")
     env: EnvConfig = Field(default_factory=lambda: EnvConfig({"NODE_ENV": "production"}))
     secret_env_names: list[EnvName] = Field(default_factory=list, alias="secretEnv")
+    rum_beacons: RumBeacons = Field(default_factory=list, alias="rumBeacons", max_length=2)
 
 
-SITE_KEYS = ("domain", "canonical_host", "environment", "supabase_url", "headers", "rate_limits", "env")
+SITE_KEYS = ("domain", "canonical_host", "environment", "supabase_url", "headers", "rate_limits", "env", "rum_beacons")
 
 
 def site_config(component: str, name: str, args: Mapping[str, Any], hosting: HostingConfig,
@@ -121,6 +124,7 @@ def site_config(component: str, name: str, args: Mapping[str, Any], hosting: Hos
         domain=site.domain, canonical_host=site.canonical_host, environment=site.environment, hosting=hosting,
         supabase=SupabaseConfig.model_construct(url=site.supabase_url), headers=site.headers,
         rate_limits=site.rate_limits, env=site.env, supabase_anon_key=SecretStr(plain_or_placeholder(anon_key)),
+        performance=rum_for_beacons(site.rum_beacons),
         secret_env={n: SecretStr(SECURE_PLACEHOLDER) for n in site.secret_env_names})
     check_rules(cfg, component, name)
     return cfg
@@ -190,6 +194,9 @@ def site_args_from_config(cfg: StackConfig) -> dict[str, Any]:
         args["env"] = dict(cfg.env.root)
     if cfg.secret_env:
         args["secret_env"] = {k: secret_input(v) for k, v in sorted(cfg.secret_env.items())}
+    beacons = stack_rum_beacons(cfg)
+    if beacons:
+        args["rum_beacons"] = list(beacons)
     return args
 
 

@@ -67,6 +67,9 @@ class VercelSiteArgs(TypedDict):
     Default: NODE_ENV=production."""
     secret_env: NotRequired[dict[str, pulumi.Input[str]]]
     """Build/server-side secret variables (never VITE_*), registered as sensitive. Default: none."""
+    rum_beacons: NotRequired[list[str]]
+    """Real-user-monitoring beacons the pages load — cloudflare-auto, cloudflare-snippet and/or vercel (Speed
+    Insights): the CSP allows exactly their script and endpoint (docs/monitoring.md). Default: none."""
     team_id: NotRequired[str]
     """Default: the provider's team."""
     node_version: NotRequired[str]
@@ -121,6 +124,11 @@ class VercelSite(pulumi.ComponentResource):
         cfg = site_config(kind, name, args, HostingConfig.model_construct(provider="vercel", vercel=hosting),
                           args.get("supabase_anon_key"))
         std = resolve_standard(cfg)
+        if "vercel" in (args.get("rum_beacons") or []):
+            pulumi.log.warn(f"VercelSite {name}: Vercel Speed Insights cannot be declared (pulumiverse_vercel has no "
+                            "resource or argument for it): enable it in the project's Speed Insights tab and add "
+                            "@vercel/speed-insights to the app (docs/monitoring.md); the CSP already allows its "
+                            "same-origin script", self)
         secret_env = dict(args.get("secret_env") or {})
         child = pulumi.ResourceOptions(parent=self)
         team_id = hosting.team_id

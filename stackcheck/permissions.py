@@ -58,6 +58,11 @@ TABLE: dict[str, tuple[Permission, ...]] = {
     "cloudflare:index/originCaCertificate:OriginCaCertificate": (
         Permission("cloudflare", "zone", "SSL and Certificates Write",
                    f"{CF_API}/origin_ca_certificates/methods/create/"),),
+    # Web Analytics sites are account resources (POST /accounts/{account_id}/rum/site_info); the provider's
+    # cloudflare_web_analytics_site page lists "Account Settings Read / Write" as the accepted permissions.
+    "cloudflare:index/webAnalyticsSite:WebAnalyticsSite": (
+        Permission("cloudflare", "account", "Account Settings Write",
+                   f"{CF_API}/rum/subresources/site_info/methods/create/"),),
     "cloudflare:index/notificationPolicy:NotificationPolicy": (
         Permission("cloudflare", "account", "Notifications Write",
                    f"{CF_API}/alerting/subresources/policies/methods/create/"),),

@@ -21,6 +21,7 @@ from components.config.cloudflare import (
     CloudflareConfig,
     plan_rate_limit_problems,
 )
+from components.config.rum_checks import rum_matches_stack
 from components.config.stack import StackConfig
 from components.config.standard import RateLimit
 from components.config.supabase import HIBP_PLAN_SOURCE, SMTP_SOURCE
@@ -166,5 +167,6 @@ CONFIG_RULES: tuple[Rule, ...] = (
     cloudflare_plan_limits,
     supabase_auth_matches_environment,
     supabase_plan_and_smtp,
+    rum_matches_stack,
 )
 """The config's own cross-section rules, in the order their problems are reported."""

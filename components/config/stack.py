@@ -12,6 +12,7 @@ from components.config.cloudflare import CloudflareConfig
 from components.config.dsn import check_dsn
 from components.config.env import EnvConfig, EnvName
 from components.config.hosting import HostingConfig
+from components.config.performance import PerformanceConfig
 from components.config.standard import HeadersConfig, RateLimit
 from components.config.supabase import SupabaseConfig
 
@@ -50,6 +51,10 @@ class StackConfig(StrictModel):
     rate_limits: list[RateLimit] = Field(
         default_factory=default_rate_limits, alias="rateLimits",
         description="rate-limited paths (Cloudflare, nginx, Supabase auth); default /api/* 100/min, /auth/* 20/min",
+    )
+    performance: PerformanceConfig = Field(
+        default_factory=lambda: PerformanceConfig.model_validate({}),
+        description="Core Web Vitals targets (LCP 2500 ms, INP 200 ms, CLS 0.1, TTFB 600 ms) and real-user monitoring",
     )
     env: EnvConfig = Field(
         default_factory=lambda: EnvConfig({"NODE_ENV": "production"}),

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from components.config.http_syntax import CspError, check_header
 from components.standard.csp import Csp
 from components.standard.model import CacheRule, RateLimitRule, Standard, Weakening
+from components.standard.rum import rum_sources
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -110,13 +111,18 @@ class StandardConfigError(ValueError):
 
 def resolve_standard(cfg: StackConfig) -> Standard:
     """The standard for ``cfg`` (raises :class:`StandardConfigError` naming the config key on a bad combination)."""
-    return build_standard(cfg.headers, cfg.supabase.url, cfg.rate_limits)
+    from components.config.rum_checks import stack_rum_beacons
+
+    return build_standard(cfg.headers, cfg.supabase.url, cfg.rate_limits, rum_beacons=stack_rum_beacons(cfg))
 
 
 def build_standard(h: HeadersConfig, supabase_url: str | None, rate_limits: Sequence[RateLimit], *,
-                   health_path: str = HEALTH_PATH, assets_prefix: str = ASSETS_PREFIX) -> Standard:
+                   health_path: str = HEALTH_PATH, assets_prefix: str = ASSETS_PREFIX,
+                   rum_beacons: Sequence[str] = ()) -> Standard:
     """The standard from its parts: the header choices, the Supabase URL connect-src needs, the rate-limited
-    paths, and where the health endpoint and the hashed build output live (the cache classes follow from them).
+    paths, where the health endpoint and the hashed build output live (the cache classes follow from them), and
+    the real-user-monitoring beacons the pages load (their exact CSP sources are added, :mod:`.rum`; the runbook
+    profile is left verbatim).
 
     Errors name ``webstack:headers`` keys (:class:`StandardConfigError`); a component maps them to its inputs.
     """
@@ -138,6 +144,8 @@ def build_standard(h: HeadersConfig, supabase_url: str | None, rate_limits: Sequ
 
     try:
         csp = _strict_csp_with_extras(h, supabase_url, weaken)
+        for directive, sources in rum_sources(rum_beacons).items():
+            csp = csp.with_sources(directive, sources)
     except CspError as exc:
         raise StandardConfigError("webstack:headers.csp", str(exc)) from None
     if h.hsts_max_age < TWO_YEARS:
