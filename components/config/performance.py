@@ -89,8 +89,6 @@ class RumConfig(StrictModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> RumConfig:
-        if len(set(self.providers)) != len(self.providers):
-            raise ValueError("providers: each provider at most once")
         if self.auto_install is not None and "cloudflare" not in self.providers:
             raise ValueError("autoInstall applies to the cloudflare provider only")
         return self

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from . import backups, container, delivery, dns, env, headers, origin, stack, supabase, tls
+from . import backups, container, delivery, dns, env, headers, origin, rum, stack, supabase, tls
 
 PACK_NAME = "webstack-standards"
 
@@ -22,4 +22,5 @@ def all_policies() -> list[Policy]:
         *stack.POLICIES,
         *delivery.POLICIES,
         *origin.POLICIES,
+        *rum.POLICIES,
     ]

@@ -220,6 +220,7 @@ def test_origin_certificate_for_nginx(runs: dict[str, PreviewResult]) -> None:
 
 def test_origin_certificate_rsa_option() -> None:
     cf = {"zoneId": "11111111111111111111111111111111", "caa": ["letsencrypt.org"],
+          "accountId": "7" * 32,  # the stack's RUM (a Web Analytics site) belongs to the account
           "originCertificate": {"keyAlgorithm": "rsa", "validityDays": 365}}
     result = run_stack("selfhosted", overrides={"webstack:cloudflare": json.dumps(cf)})
     [key] = of(result, "tls:index/privateKey:PrivateKey")

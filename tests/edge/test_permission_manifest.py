@@ -77,7 +77,8 @@ def test_each_ruleset_phase_needs_its_own_cloudflare_permission(manifests: dict[
 
 def test_manifest_differs_per_stack_as_the_resources_do(manifests: dict[str, Any]) -> None:
     prod, selfhosted, free = manifests["prod"][1], manifests["selfhosted"][1], manifests["free"][1]
-    assert names(prod, "cloudflare", "account") == {"Notifications Write"}  # the health-alert policy
+    # the health-alert policy, and the Web Analytics site (RUM)
+    assert names(prod, "cloudflare", "account") == {"Notifications Write", "Account Settings Write"}
     assert {a for p in prod["permissions"] if p["level"] == "account" for a in p["accounts"]} == {
         "fedcba9876543210fedcba9876543210"}
     assert "Health Checks Write" in names(prod, "cloudflare") and "DNS Write" in names(prod, "cloudflare")

@@ -35,7 +35,9 @@ def test_csp_lets_the_app_reach_its_supabase_project_and_nothing_else() -> None:
     csp = parse(resolve_standard(load("prod")).header_map["Content-Security-Policy"])
     ref = "https://abcdefghijklmnopqrst.supabase.co"
     assert csp["default-src"] == ["'none'"]
-    assert csp["script-src"] == ["'self'"] and csp["style-src"] == ["'self'"]
+    # prod declares Cloudflare Web Analytics, auto-installed: its injected beacon (and nothing else) is allowed
+    assert csp["script-src"] == ["'self'", "https://static.cloudflareinsights.com/beacon.min.js/"]
+    assert csp["style-src"] == ["'self'"]
     assert csp["connect-src"] == ["'self'", ref, "wss://abcdefghijklmnopqrst.supabase.co"]
     assert ref in csp["img-src"]
     assert csp["object-src"] == ["'none'"] and csp["frame-ancestors"] == ["'none'"]
