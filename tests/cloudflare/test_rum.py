@@ -23,7 +23,8 @@ from components.standard import resolve_standard
 from components.standard.csp import parse
 from components.standard.resolve import build_standard
 from components.standard.rum import BEACON_SOURCES
-from stackcheck.engine import ProgramError
+from stackcheck.cli import program_diagnostics
+from stackcheck.engine import ProgramError, run_program
 from stackcheck.model import PreviewResult, ResourceRecord
 from tests.cloudflare.stack_config import example_config, run_stack
 from tests.conftest import REPO
@@ -211,3 +212,28 @@ def test_bad_rum_args_name_the_input(changes: dict[str, Any], path: str, message
         resolve_edge(_edge(**changes), "edge")
     found = dict(err.value.problems)
     assert path in found and message in found[path], found
+
+
+# -- Vercel Speed Insights: chosen, not faked ------------------------------------------------------------------------
+
+
+def _warnings(stack: str, overrides: dict[str, str] | None = None) -> tuple[PreviewResult, list[str]]:
+    """One offline run and the program's warnings (pulumi.log.warn), as `stackcheck preview` shows them."""
+    result, engine = run_program(REPO, stack, overrides=overrides or {})
+    return result, [d.message for d in program_diagnostics(engine.messages, result, []) if d.severity == "warning"]
+
+
+def test_vercel_speed_insights_declares_nothing_and_says_so() -> None:
+    perf = {"rum": {"enabled": True, "providers": ["cloudflare", "vercel"]}}
+    result, warnings = _warnings("prod", {"webstack:performance": json.dumps(perf)})
+    baseline = run_stack("prod")
+    # the same resources as Cloudflare alone: no Vercel resource stands in for the dashboard toggle
+    assert sorted(r.type for r in result.resources) == sorted(r.type for r in baseline.resources)
+    assert any("Vercel Speed Insights cannot be declared" in w for w in warnings), warnings
+    assert result.outputs["files"]["vercel/vercel.json"] == baseline.outputs["files"]["vercel/vercel.json"]
+
+
+def test_a_production_stack_without_rum_is_warned() -> None:
+    warnings = _warnings("netlify")[1]
+    assert any("webstack:performance.rum is off on a production stack" in w for w in warnings), warnings
+    assert not any("performance.rum" in w for w in _warnings("free")[1])  # staging
