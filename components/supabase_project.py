@@ -29,6 +29,7 @@ from components.site_intent import (
 from components.supabase import settings as derive
 from components.supabase import sql as sqlgen
 from components.supabase.backups import DatabaseBackups
+from components.supabase.functions import EdgeFunction, edge_function_inputs
 from components.supabase.provider import (
     AuthSettings,
     DatabaseSecurity,
@@ -164,6 +165,11 @@ class SupabaseProject(pulumi.ComponentResource):
                 self.settings["secrets"] = EdgeFunctionSecrets(
                     f"{name}-function-secrets", {**common, "names": sorted(names), "values": secret_input(values)},
                     child)
+            for fn in sb.functions:
+                self.settings[f"function:{fn.slug}"] = EdgeFunction(
+                    f"{name}-function-{fn.slug}", {**common, **edge_function_inputs(fn)},
+                    pulumi.ResourceOptions(parent=self, depends_on=[r for k, r in self.settings.items()
+                                                                    if k == "secrets"]))
             if sb.backups is not None:
                 backups = {"plan": sb.plan, "schedule_for": sb.backups.schedule_for,
                            "pitr": {k: v for k, v in sb.backups.pitr.model_dump().items() if v is not None}}

@@ -86,6 +86,9 @@ TABLE: dict[str, tuple[Permission, ...]] = {
     "pulumi-python:dynamic/supabase:EdgeFunctionSecrets": (
         Permission("supabase", "oauth-scope", "secrets:read", SUPABASE_OPENAPI),
         Permission("supabase", "oauth-scope", "secrets:write", SUPABASE_OPENAPI)),
+    "pulumi-python:dynamic/supabase:EdgeFunction": (
+        Permission("supabase", "oauth-scope", "edge_functions:read", SUPABASE_OPENAPI),
+        Permission("supabase", "oauth-scope", "edge_functions:write", SUPABASE_OPENAPI)),
     "pulumi-python:dynamic/supabase:DatabaseBackups": (
         Permission("supabase", "oauth-scope", "database:read", SUPABASE_OPENAPI),
         Permission("supabase", "oauth-scope", "database:write", SUPABASE_OPENAPI),

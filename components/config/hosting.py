@@ -92,7 +92,7 @@ class GitRepository(StrictModel):
     production_branch: Ident = Field("main", alias="productionBranch")
 
 
-def _relative_dir(value: str) -> str:
+def relative_dir(value: str) -> str:
     parts = value.replace("\\", "/").split("/")
     if value.startswith("/") or ".." in parts or not value.strip():
         raise ValueError("must be a directory relative to the project root, without '..' (e.g. dist)")
@@ -116,7 +116,7 @@ class VercelHosting(StrictModel):
         description="Vercel Authentication (Standard Protection) on preview deployments; false = previews are public")
     clean_urls: bool = Field(False, alias="cleanUrls", description="vercel.json cleanUrls: /about serves about.html")
     trailing_slash: bool = Field(False, alias="trailingSlash", description="vercel.json trailingSlash")
-    deployment_dir: (Annotated[SafeText, AfterValidator(_relative_dir)] | None) = Field(
+    deployment_dir: (Annotated[SafeText, AfterValidator(relative_dir)] | None) = Field(
         None, alias="deploymentDir",
         description="the directory `vercel build --prod` ran in; its .vercel/output is deployed to production by a "
                     "Vercel Deployment. Default: none (deploy from git or with `vercel deploy --prod`)")

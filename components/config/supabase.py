@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
 from components.config.backups import BackupsConfig
 from components.config.base import Email, Hostname, HttpsUrl, SafeText, StrictModel, Url, UrlPath
+from components.config.function_source import SLUG, FunctionSourceError, collect_sources
+from components.config.hosting import relative_dir
 
 _REF = re.compile(r"^[a-z]{20}\Z")
 _SQL_IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}\Z")
@@ -295,6 +298,59 @@ class DatabaseConfig(StrictModel):
         return self
 
 
+
+
+def _function_slug(value: str) -> str:
+    if not SLUG.match(value) or len(value) > 63:
+        raise ValueError("must be a function slug: a letter, then letters, digits, '_' or '-' (at most 63)")
+    return value
+
+
+FunctionSlug = Annotated[str, AfterValidator(_function_slug)]
+
+
+class EdgeFunctionConfig(StrictModel):
+    """An Edge Function deployed from a directory of the project (Management API ``functions/deploy``)."""
+
+    slug: FunctionSlug = Field(description="the URL name: https://<ref>.supabase.co/functions/v1/<slug>")
+    source: Annotated[SafeText, AfterValidator(relative_dir)] | None = Field(
+        None, description="the function's directory, relative to the Pulumi project; default "
+                          "supabase/functions/<slug> (the Supabase CLI's layout)")
+    entrypoint: SafeText = Field("index.ts", description="the entry file, relative to source")
+    name: SafeText | None = Field(None, description="display name; default: the slug")
+    verify_jwt: bool = Field(
+        True, alias="verifyJwt", description="the platform rejects requests without a valid Supabase JWT (anon key "
+        "or a user's session) before the function runs. false only with verifyJwtWaiver (webhooks that sign "
+        "their own requests, say)")
+    verify_jwt_waiver: SafeText | None = Field(None, alias="verifyJwtWaiver",
+                                               description="why this function accepts requests without a JWT")
+    import_map: SafeText | None = Field(None, alias="importMap", description="import map, relative to source")
+    static_patterns: list[SafeText] = Field(default_factory=list, alias="staticPatterns",
+                                            description="globs of static files the function reads")
+
+    @model_validator(mode="after")
+    def _source_there(self) -> EdgeFunctionConfig:
+        if self.source is None:
+            object.__setattr__(self, "source", f"supabase/functions/{self.slug}")
+        if not self.verify_jwt and not (self.verify_jwt_waiver or "").strip():
+            raise ValueError("verifyJwt: false needs verifyJwtWaiver saying why the function takes requests without "
+                             "a JWT (e.g. a webhook that verifies its own signature)")
+        if self.verify_jwt and self.verify_jwt_waiver:
+            raise ValueError("verifyJwtWaiver is set but verifyJwt is true: remove the waiver")
+        assert self.source is not None
+        entry = Path(self.source) / self.entrypoint
+        if not Path(self.source).is_dir():
+            raise ValueError(f"source {self.source!r} is not a directory (paths are relative to the Pulumi project "
+                             "directory; create it, e.g. with `supabase functions new <slug>`)")
+        if not entry.is_file():
+            raise ValueError(f"entrypoint {self.entrypoint!r} is not a file in {self.source}")
+        try:
+            collect_sources(Path(self.source))
+        except (FunctionSourceError, OSError) as exc:
+            raise ValueError(f"source: {exc}") from None
+        return self
+
+
 class SupabaseConfig(StrictModel):
     project_ref: ProjectRef = Field(alias="projectRef")
     plan: Literal["free", "pro", "team", "enterprise"] | None = Field(
@@ -314,6 +370,9 @@ class SupabaseConfig(StrictModel):
         default_factory=list, alias="functionSecrets",
         description="Edge Function secret NAMES; values come from the secret key webstack:supabaseFunctionSecrets",
     )
+    functions: list[EdgeFunctionConfig] = Field(
+        default_factory=list, description="Edge Functions deployed from the project's directories (each needs "
+        "manageSettings: true; their secrets are functionSecrets)")
     database: DatabaseConfig = Field(default_factory=lambda: DatabaseConfig.model_validate({}))
     backups: BackupsConfig | None = Field(
         None, description="PITR add-on or its waiver, daily backup time (unset: not managed; production should "
@@ -326,6 +385,11 @@ class SupabaseConfig(StrictModel):
             object.__setattr__(self, "url", f"https://{self.project_ref}.supabase.co")
         if len(set(self.function_secrets)) != len(self.function_secrets):
             raise ValueError("functionSecrets lists a name twice")
+        slugs = [f.slug for f in self.functions]
+        if len(set(slugs)) != len(slugs):
+            raise ValueError("functions declares a slug twice")
+        if self.functions and not self.manage_settings:
+            raise ValueError("functions are deployed through the Management API: set manageSettings: true")
         return self
 
     @property

@@ -79,16 +79,21 @@ class ManagementClient:
     def _scrub(self, text: str) -> str:
         return text.replace(self._token, "[redacted]") if self._token else text
 
-    def request(self, method: str, path: str, body: Any = None, *, setting: str) -> Any:
-        """Send one request (retrying transient failures); return the decoded JSON answer or None."""
+    def request(self, method: str, path: str, body: Any = None, *, setting: str,
+                form: tuple[bytes, str] | None = None) -> Any:
+        """Send one request (retrying transient failures); return the decoded JSON answer or None.
+        ``form``: an encoded ``multipart/form-data`` body and its content type, sent instead of a JSON ``body``."""
         url = self.base_url + path
         data = None if body is None else json.dumps(body, separators=(",", ":")).encode()
+        content_type = "application/json"
+        if form is not None:
+            data, content_type = form
         started = self._clock()
         attempt = 0
         while True:
             attempt += 1
             try:
-                return self._once(method, url, data, setting)
+                return self._once(method, url, data, setting, content_type)
             except ManagementApiError as exc:
                 if not exc.retryable:
                     raise
@@ -112,10 +117,11 @@ class ManagementClient:
             backoff = max(backoff, min(retry_after, self.backoff_cap))
         return backoff
 
-    def _once(self, method: str, url: str, data: bytes | None, setting: str) -> Any:
+    def _once(self, method: str, url: str, data: bytes | None, setting: str,
+              content_type: str = "application/json") -> Any:
         headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json", "User-Agent": USER_AGENT}
         if data is not None:
-            headers["Content-Type"] = "application/json"
+            headers["Content-Type"] = content_type
         req = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310 — scheme checked
         path = urllib.parse.urlparse(url).path
         try:
@@ -216,9 +222,63 @@ class ManagementClient:
         self.request("PATCH", f"{self._project(ref)}/database/backups/schedule", {"schedule_for": schedule_for},
                      setting=f"backup schedule ({schedule_for} UTC)")
 
+    def deploy_function(self, ref: str, slug: str, metadata: dict[str, Any],
+                        files: list[tuple[str, bytes]]) -> dict[str, Any]:
+        """``POST /v1/projects/{ref}/functions/deploy?slug=…`` (``FunctionDeployBody``): the ``metadata`` part as
+        JSON (OpenAPI 3's default encoding for an object in a form) and one ``file`` part per source file, named by
+        its path relative to the function's directory. Creates the function or deploys a new version."""
+        meta = json.dumps(metadata, separators=(",", ":")).encode()
+        parts: list[tuple[str, str | None, bytes, str]] = [("metadata", None, meta, "application/json")]
+        parts += [("file", path, content, _source_type(path)) for path, content in files]
+        query = urllib.parse.urlencode({"slug": slug})
+        return self.request("POST", f"{self._project(ref)}/functions/deploy?{query}", setting=f"Edge Function {slug}",
+                            form=multipart_form(parts))
+
+    def get_function(self, ref: str, slug: str) -> dict[str, Any] | None:
+        """``FunctionSlugResponse``, or None when the project has no function of that slug."""
+        try:
+            return self.request("GET", f"{self._project(ref)}/functions/{urllib.parse.quote(slug)}",
+                                setting=f"Edge Function {slug}")
+        except ManagementApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def delete_function(self, ref: str, slug: str) -> None:
+        try:
+            self.request("DELETE", f"{self._project(ref)}/functions/{urllib.parse.quote(slug)}",
+                         setting=f"Edge Function {slug}")
+        except ManagementApiError as exc:
+            if exc.status != 404:  # already gone: the goal of a delete
+                raise
+
     def list_backups(self, ref: str) -> dict[str, Any]:
         """``V1BackupsResponse``: region, ``pitr_enabled``, ``walg_enabled``, ``backups``, ``physical_backup_data``."""
         return self.request("GET", f"{self._project(ref)}/database/backups", setting="database backups") or {}
+
+
+def multipart_form(fields: list[tuple[str, str | None, bytes, str]]) -> tuple[bytes, str]:
+    """Encode ``(name, filename or None, content, content type)`` parts as ``multipart/form-data`` (RFC 7578);
+    returns the body and its Content-Type. The boundary is random and checked against every part's content."""
+    while True:
+        boundary = "webstack-" + "".join(random.choices("abcdefghijklmnopqrstuvwxyz0123456789", k=32))  # noqa: S311
+        marker = boundary.encode()
+        if not any(marker in content for _, _, content, _ in fields):
+            break
+    out = bytearray()
+    for name, filename, content, ctype in fields:
+        disposition = f'form-data; name="{_quoted(name)}"'
+        if filename is not None:
+            disposition += f'; filename="{_quoted(filename)}"'
+        out += (f"--{boundary}\r\nContent-Disposition: {disposition}\r\nContent-Type: {ctype}\r\n\r\n").encode()
+        out += content + b"\r\n"
+    out += f"--{boundary}--\r\n".encode()
+    return bytes(out), f"multipart/form-data; boundary={boundary}"
+
+
+def _quoted(value: str) -> str:
+    """A form-data parameter value: RFC 7578 §4.2 — percent-encode the quote, CR and LF; UTF-8 otherwise."""
+    return value.replace("%", "%25").replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _api_message(err: urllib.error.HTTPError) -> str:
@@ -238,6 +298,12 @@ def _api_message(err: urllib.error.HTTPError) -> str:
     if text:
         return text[:500]
     return err.reason if isinstance(err.reason, str) and err.reason else f"HTTP {err.code}"
+
+
+def _source_type(path: str) -> str:
+    kind = {"ts": "application/typescript", "tsx": "application/typescript", "js": "text/javascript",
+            "mjs": "text/javascript", "json": "application/json"}
+    return kind.get(path.rsplit(".", 1)[-1].lower(), "application/octet-stream")
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -17,6 +17,7 @@ from .core import Check, Meta, as_list, as_number, get, is_unknown, resource_pol
 SSL_TYPES = ["pulumi-python:dynamic/supabase:SslEnforcement"]
 AUTH_TYPES = ["pulumi-python:dynamic/supabase:AuthSettings"]
 DB_TYPES = ["pulumi-python:dynamic/supabase:DatabaseSecurity"]
+FUNCTION_TYPES = ["pulumi-python:dynamic/supabase:EdgeFunction"]
 
 RATE_LIMIT_BOUNDS: dict[str, dict[str, float]] = {
     "rate_limit_email_sent": {"min": 1, "max": 100},
@@ -198,4 +199,39 @@ RLS_ENABLED = resource_policy(
     _rls,
 )
 
-POLICIES = [SSL_ENFORCED, RATE_LIMITS, RLS_ENABLED]
+def _verify_jwt(resource_type: str, props: dict[str, Any], check: Check) -> None:
+    if resource_type not in check.config["resourceTypes"]:
+        return
+    verify = props.get("verify_jwt", props.get("verifyJwt"))
+    if is_unknown(verify):
+        check.unknown("verify_jwt")
+        return
+    if verify is not False:  # absent: the deploy endpoint's default is to verify
+        return
+    waiver = props.get("verify_jwt_waiver", props.get("verifyJwtWaiver"))
+    if is_unknown(waiver):
+        check.unknown("verify_jwt_waiver")
+    elif not (isinstance(waiver, str) and waiver.strip()):
+        slug = props.get("slug") if isinstance(props.get("slug"), str) else "this function"
+        check.fail(f"Edge Function {slug} takes requests without a Supabase JWT (verify_jwt false) and no waiver "
+                   "says why: anyone who finds the URL can call it.")
+
+
+VERIFY_JWT = resource_policy(
+    Meta(
+        name="supabase-functions-verify-jwt",
+        description="Edge Functions verify the caller's Supabase JWT, or a waiver says why one does not.",
+        severity=Severity.HIGH,
+        enforcement=EnforcementLevel.MANDATORY,
+        remediation="Deploy with verify_jwt true (the default), or keep it off only for an endpoint that "
+                    "authenticates its callers itself (a signed webhook) and record why in verify_jwt_waiver "
+                    "(webstack:supabase.functions[].verifyJwtWaiver).",
+        config=_types_config(FUNCTION_TYPES),
+        url="https://supabase.com/docs/guides/functions/auth",
+        tags=("supabase", "functions", "authentication"),
+    ),
+    None,
+    _verify_jwt,
+)
+
+POLICIES = [SSL_ENFORCED, RATE_LIMITS, RLS_ENABLED, VERIFY_JWT]

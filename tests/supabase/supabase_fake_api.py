@@ -9,10 +9,13 @@ an HTTP status (optionally after applying the change), or a delay longer than th
 from __future__ import annotations
 
 import copy
+import email.parser
+import email.policy
 import json
 import re
 import threading
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -49,6 +52,8 @@ class Route:
     params: dict[str, dict[str, Any]]
     body_schema: dict[str, Any] | None
     responses: dict[int, dict[str, Any]] = field(default_factory=dict)
+    body_type: str = "application/json"
+    query: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def load_routes() -> tuple[list[Route], dict[str, Any]]:
@@ -62,12 +67,17 @@ def load_routes() -> tuple[list[Route], dict[str, Any]]:
                 continue
             params = {p["name"]: _nullable_to_jsonschema(p.get("schema", {}))
                       for p in op.get("parameters", []) if p.get("in") == "path"}
-            body = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            query = {p["name"]: _nullable_to_jsonschema(p.get("schema", {}))
+                     for p in op.get("parameters", []) if p.get("in") == "query"}
+            content = op.get("requestBody", {}).get("content", {})
+            body_type = next((t for t in ("application/json", "multipart/form-data") if t in content),
+                             "application/json")
+            body = content.get(body_type, {}).get("schema")
             responses = {int(code): _nullable_to_jsonschema(r["content"]["application/json"]["schema"])
                          for code, r in op.get("responses", {}).items()
                          if code.isdigit() and "application/json" in (r.get("content") or {})}
             routes.append(Route(method.upper(), template, regex, params,
-                                _nullable_to_jsonschema(body) if body else None, responses))
+                                _nullable_to_jsonschema(body) if body else None, responses, body_type, query))
     return routes, components
 
 
@@ -115,6 +125,8 @@ class State:
     addons: list[dict[str, Any]] = field(default_factory=list)
     schedule: dict[str, Any] = field(default_factory=lambda: {"schedule_for": "04:00:00",
                                                               "updated_at": "2026-05-04T14:40:44+00:00"})
+    # Edge Functions by slug: FunctionSlugResponse fields plus the uploaded files (name -> bytes).
+    functions: dict[str, dict[str, Any]] = field(default_factory=dict)
     backups: list[dict[str, Any]] = field(default_factory=lambda: [
         {"id": 1, "is_physical_backup": False, "status": "COMPLETED", "inserted_at": "2026-11-25T04:00:12.000Z"},
         {"id": 2, "is_physical_backup": False, "status": "COMPLETED", "inserted_at": "2026-11-26T04:00:09.000Z"},
@@ -131,6 +143,7 @@ class FakeManagementApi:
         self.violations: list[str] = []
         self.response_violations: list[str] = []  # the fake's own answers checked against the document
         self.faults: list[Fault] = []
+        self.uploads: dict[str, bytes] = {}  # the file parts of the multipart request being handled
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -155,7 +168,8 @@ class FakeManagementApi:
 
     # ---------------------------------------------------------------- request handling
 
-    def _validate(self, method: str, path: str, body: Any) -> tuple[Route | None, dict[str, str], str | None]:
+    def _validate(self, method: str, path: str, body: Any, query: dict[str, list[str]] | None = None,
+                  content_type: str = "application/json") -> tuple[Route | None, dict[str, str], str | None]:
         for route in self.routes:
             m = route.regex.match(path)
             if not m or route.method != method:
@@ -165,6 +179,19 @@ class FakeManagementApi:
                 errors = [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(params.get(name))]
                 if errors:
                     return route, params, f"{method} {route.template}: path parameter {name}: {errors[0]}"
+            for name, values in (query or {}).items():
+                if name not in route.query:
+                    return route, params, f"{method} {route.template}: unknown query parameter {name}"
+                value: Any = values[-1]
+                if route.query[name].get("type") == "boolean":
+                    if value not in ("true", "false"):
+                        return route, params, f"{method} {route.template}: query {name}: not a boolean string"
+                    value = value == "true"
+                errors = [e.message for e in jsonschema.Draft202012Validator(route.query[name]).iter_errors(value)]
+                if errors:
+                    return route, params, f"{method} {route.template}: query parameter {name}: {errors[0]}"
+            if body is not None and content_type != route.body_type:
+                return route, params, f"{method} {route.template}: body must be {route.body_type}, got {content_type}"
             if route.body_schema is not None:
                 if body is None:
                     return route, params, f"{method} {route.template}: body required"
@@ -177,7 +204,7 @@ class FakeManagementApi:
             return route, params, None
         return None, {}, f"{method} {path}: not in the OpenAPI document"
 
-    def _apply(self, route: Route, body: Any) -> tuple[int, Any]:
+    def _apply(self, route: Route, body: Any, query: dict[str, list[str]] | None = None) -> tuple[int, Any]:
         s, t = self.state, route.template
         if t.endswith("/config/auth"):
             if route.method == "PATCH":
@@ -211,6 +238,31 @@ class FakeManagementApi:
         if t.endswith("/database/query"):
             s.queries.append(body["query"])
             return 201, []
+        if t.endswith("/functions/deploy"):
+            slug = (query or {}).get("slug", [""])[-1]
+            if not slug:
+                return 400, {"message": "slug is required"}
+            meta, files = body["metadata"], self.uploads
+            if meta["entrypoint_path"] not in files:
+                return 400, {"message": f"entrypoint {meta['entrypoint_path']} was not uploaded"}
+            old = s.functions.get(slug)
+            fn = {"id": old["id"] if old else f"fn-{len(s.functions) + 1:04d}", "slug": slug,
+                  "name": meta.get("name") or slug, "status": "ACTIVE", "version": (old["version"] + 1) if old else 1,
+                  "created_at": old["created_at"] if old else 1795665600000, "updated_at": 1795665600000,
+                  "verify_jwt": meta.get("verify_jwt", True), "import_map": bool(meta.get("import_map_path")),
+                  "entrypoint_path": meta["entrypoint_path"], "files": dict(files)}
+            if meta.get("import_map_path"):
+                fn["import_map_path"] = meta["import_map_path"]
+            s.functions[slug] = fn
+            return 201, _public(fn)
+        if t.endswith("/functions/{function_slug}"):
+            slug = route_path_param(self.requests[-1].path.split("?", 1)[0])
+            if slug not in s.functions:
+                return 404, {"message": "Function not found"}
+            if route.method == "DELETE":
+                del s.functions[slug]
+                return 200, None
+            return 200, _public(s.functions[slug])
         if t.endswith("/billing/addons/{addon_variant}"):
             variant = route_path_param(self.requests[-1].path)
             s.addons = [a for a in s.addons if a["variant"]["id"] != variant]
@@ -268,10 +320,23 @@ class FakeManagementApi:
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
-                body = json.loads(raw) if raw else None
+                content_type = (self.headers.get("Content-Type") or "application/json").split(";")[0].strip()
+                path, _, query_text = self.path.partition("?")
+                query = urllib.parse.parse_qs(query_text, keep_blank_values=True, strict_parsing=False)
+                body: Any
+                uploads: dict[str, bytes] = {}
+                decode_problem = None
+                if not raw:
+                    body = None
+                elif content_type == "multipart/form-data":
+                    body, uploads, decode_problem = _form(self.headers.get("Content-Type") or "", raw)
+                else:
+                    body = json.loads(raw)
                 auth = self.headers.get("Authorization") or ""
                 with api._lock:
-                    route, _params, problem = api._validate(self.command, self.path, body)
+                    route, _params, problem = api._validate(self.command, path, body, query, content_type)
+                    problem = decode_problem or problem
+                    api.uploads = uploads
                     api.requests.append(Recorded(self.command, self.path, route.template if route else "", body, auth))
                     if auth != f"Bearer {api.token}":
                         self._send(401, {"message": "Unauthorized"})
@@ -284,7 +349,7 @@ class FakeManagementApi:
                     if fault is not None:
                         api.faults.remove(fault)
                     if fault and fault.apply_first:
-                        api._apply(route, copy.deepcopy(body))
+                        api._apply(route, copy.deepcopy(body), query)
                 if fault and fault.delay:
                     time.sleep(fault.delay)  # the client times out; the change below still lands
                 try:
@@ -293,7 +358,7 @@ class FakeManagementApi:
                         self._send(fault.status, {"message": fault.message}, headers)
                         return
                     with api._lock:
-                        status, doc = api._apply(route, copy.deepcopy(body))
+                        status, doc = api._apply(route, copy.deepcopy(body), query)
                         api._check_response(route, status, doc)
                     self._send(status, doc)
                 except (BrokenPipeError, ConnectionResetError):
@@ -304,7 +369,45 @@ class FakeManagementApi:
         return Handler
 
 
-RESPONSE_CHECKED = ("/billing/addons", "/database/backups")
+RESPONSE_CHECKED = ("/billing/addons", "/database/backups", "/functions")
+
+
+def _public(fn: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in fn.items() if k != "files"}
+
+
+def _form(content_type: str, raw: bytes) -> tuple[Any, dict[str, bytes], str | None]:
+    """A ``multipart/form-data`` body (RFC 7578) as the document's object: JSON-typed parts decoded (OpenAPI 3's
+    default encoding of an object property), repeated ``file`` parts as the list of their file names; the files'
+    contents returned beside it. Malformed forms are a problem, not an exception."""
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + raw)
+    if not message.is_multipart():
+        return None, {}, "multipart body without parts (boundary missing or wrong)"
+    doc: dict[str, Any] = {}
+    uploads: dict[str, bytes] = {}
+    for part in message.iter_parts():
+        if part.get_content_disposition() != "form-data":
+            return None, {}, "a part without Content-Disposition: form-data"
+        name = part.get_param("name", header="content-disposition")
+        decoded = part.get_payload(decode=True)
+        payload = decoded if isinstance(decoded, bytes) else b""
+        filename = part.get_filename()
+        if name == "file":
+            if not filename:
+                return None, {}, "a file part without a filename"
+            if filename in uploads:
+                return None, {}, f"file {filename} uploaded twice"
+            uploads[str(filename)] = payload
+            doc.setdefault("file", []).append(str(filename))
+        elif part.get_content_type() == "application/json" or name == "metadata":
+            try:
+                doc[str(name)] = json.loads(payload)
+            except json.JSONDecodeError:
+                return None, {}, f"form part {name} is not JSON"
+        else:
+            doc[str(name)] = payload.decode("utf-8", "replace")
+    return doc, uploads, None
 
 
 def _inline(node: Any, components: dict[str, Any], depth: int = 0) -> Any:

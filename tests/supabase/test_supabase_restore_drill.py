@@ -12,7 +12,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import PG_BIN, SUPABASE_SHAPE, PgServer
+from tests.supabase.conftest import PG_BIN, SUPABASE_SHAPE, PgServer
 from test_supabase_database import apply
 
 from components.supabase import restore_drill as rd
