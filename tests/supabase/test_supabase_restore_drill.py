@@ -12,10 +12,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from tests.supabase.conftest import PG_BIN, SUPABASE_SHAPE, PgServer
 from test_supabase_database import apply
 
 from components.supabase import restore_drill as rd
+from tests.supabase.conftest import PG_BIN, SUPABASE_SHAPE, PgServer
 
 pytestmark = pytest.mark.real_server
 
