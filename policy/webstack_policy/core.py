@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import fnmatch
 import functools
+import operator
 import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -210,28 +211,29 @@ def config_with_defaults(policy_schema: PolicyConfigSchema | None, given: Mappin
     schema and each given value are the very objects of the last call, the result is the same (values are held,
     so their identities cannot be reused). A fresh top-level dict is returned; rules treat nested values as
     read-only (schema defaults were always shared)."""
-    items = tuple(dict(given).items())
+    given = dict(given)
+    names, values = tuple(given), tuple(given.values())
     key = id(policy_schema)
     hit = _CONFIG_MEMO.get(key)
-    if hit is not None and hit[0] is policy_schema and len(hit[1]) == len(items) and all(
-            k == hk and v is hv for (k, v), (hk, hv) in zip(items, hit[1], strict=True)):
-        return dict(hit[2])
+    if (hit is not None and hit[0] is policy_schema and hit[1] == names and len(hit[2]) == len(values)
+            and all(map(operator.is_, values, hit[2]))):
+        return dict(hit[3])
     out: dict[str, Any] = {}
     if policy_schema is not None:
         for name, spec in policy_schema.properties.items():
             if "default" in spec:
                 out[name] = spec["default"]
-    for name, value in items:
+    for name, value in given.items():
         out[name] = plain(value)
     with _PLAIN_LOCK:
         if len(_CONFIG_MEMO) >= _CONFIG_MEMO_LIMIT:
             _CONFIG_MEMO.clear()
-        _CONFIG_MEMO[key] = (policy_schema, items, out)
+        _CONFIG_MEMO[key] = (policy_schema, names, values, out)
     return dict(out)
 
 
 _CONFIG_MEMO_LIMIT = 1024
-_CONFIG_MEMO: dict[int, tuple[PolicyConfigSchema | None, tuple[tuple[str, Any], ...], dict[str, Any]]] = {}
+_CONFIG_MEMO: dict[int, tuple[PolicyConfigSchema | None, tuple[str, ...], tuple[Any, ...], dict[str, Any]]] = {}
 
 
 def _glob_hit(value: str, patterns: Sequence[Any]) -> str | None:
