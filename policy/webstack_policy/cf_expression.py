@@ -12,7 +12,9 @@ Pure: no Pulumi import.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
+from collections.abc import Sequence
 from typing import Any
 
 Tri = bool | None
@@ -79,7 +81,7 @@ def _tokenize(text: str) -> list[tuple[str, Any]]:
 
 
 class _Parser:
-    def __init__(self, tokens: list[tuple[str, Any]], path: str, host: str | None = None) -> None:
+    def __init__(self, tokens: Sequence[tuple[str, Any]], path: str, host: str | None = None) -> None:
         self.tokens, self.i, self.path, self.host = tokens, 0, path, host
 
     def peek(self) -> tuple[str, Any] | None:
@@ -247,11 +249,24 @@ def _compare(op: str, left: Any, right: Any, strict: bool) -> Tri:
         return None
 
 
+@functools.lru_cache(maxsize=1024)
+def tokens(text: str) -> tuple[tuple[str, Any], ...] | None:
+    """:func:`_tokenize`, memoised by the expression's text (every expression is evaluated for several paths, by
+    several policies); None when this reader does not support it. Bounded; the result is immutable."""
+    try:
+        return tuple(_tokenize(text))
+    except _UnsupportedError:
+        return None
+
+
 def evaluate(expression: str, path: str, host: str | None = None) -> Tri:
     """Whether ``expression`` matches a GET of ``path`` answered with an HTML page; None when this reader cannot
     tell. Without ``host`` any condition on the host counts as matching; with it, the host is compared."""
+    parsed = tokens(expression)
+    if parsed is None:
+        return None
     try:
-        parser = _Parser(_tokenize(expression), path, host)
+        parser = _Parser(parsed, path, host)
         result = parser.expression()
         if parser.peek() is not None:
             return None

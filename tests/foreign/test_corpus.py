@@ -68,13 +68,17 @@ def test_every_case_runs_to_a_verdict(record_property: Callable[[str, object], N
     # The pack's SDK speed-ups (policy/webstack_policy/speed.py, applied only under stackcheck) change no verdict:
     # every case's records judged again by the pack as published (no SDK patch) give the same violations.
     assert unpatched_differences(corpus_run) == {}
-    # The pack's type-dispatched plain() converts every corpus resource's inputs as its specification does.
+    # The pack's fast paths agree with their specifications on every corpus resource: the type-dispatched plain()
+    # and the Rules-language tokens memoised by text (tests/policy/pack_specs.py).
     for path in (REPO / "policy", REPO / "tests" / "policy"):
         if str(path) not in sys.path:
             sys.path.append(str(path))
-    from plain_spec import as_policy_sees, same_as_generic
+    from pack_specs import as_policy_sees, expressions, same_as_generic, tokens_as_fresh
 
-    assert all(same_as_generic(as_policy_sees(r.inputs)) for o in corpus_run.outcomes for r in o.records)
+    records = [r for o in corpus_run.outcomes for r in o.records]
+    assert all(same_as_generic(as_policy_sees(r.inputs)) for r in records)
+    corpus_expressions = [e for r in records for e in expressions(r.inputs)]
+    assert len(corpus_expressions) >= 20 and all(tokens_as_fresh(e) for e in corpus_expressions)
 
     # The runner's shortcut (forked program runs, one pack per stack name) gives the same violations and exit code
     # as the whole `stackcheck preview --format json` CLI (its own policy proxy and pack processes).

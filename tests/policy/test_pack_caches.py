@@ -1,6 +1,7 @@
 """The pack's own (published, SDK-independent) speed-ups give the results of fresh computation, and stay bounded:
 ``plain()`` dispatching on concrete types, ``config_with_defaults`` memoised per schema, the production decision
-memoised on plain values (policy/webstack_policy/core.py). Inputs: the policy fixtures' resources and the foreign
+memoised on plain values (policy/webstack_policy/core.py), the Rules-language tokens memoised by text
+(cf_expression.py). Inputs: the policy fixtures' resources and the foreign
 corpus's stack names and tags (tests/foreign/cases); the corpus's own inputs go through ``plain()`` in
 tests/foreign/test_corpus.py, which also judges every case with and without the stackcheck-only SDK speed-ups."""
 
@@ -11,7 +12,7 @@ from typing import Any
 
 import pytest
 from fixtures_good import good_stack
-from plain_spec import as_policy_sees, same_as_generic
+from pack_specs import as_policy_sees, expressions, same_as_generic, tokens_as_fresh
 from policy_helpers import REPO
 from pulumi_policy import PolicyConfigSchema
 from pulumi_policy.proxy import UNKNOWN_NUMBER_VALUE, UNKNOWN_STRING_VALUE, unknown_checking_proxy
@@ -131,3 +132,17 @@ def test_analyze_skips_only_policies_that_would_not_judge_the_type() -> None:
     foreign = ResourceValidationPolicy("foreign", "a policy not built by core", lambda args, report: None)
     assert speed._judges(foreign, "any:type:Here")  # no declared types: always called
 
+
+
+def test_memoised_expression_tokens_equal_fresh_tokenizing_and_are_bounded() -> None:
+    from webstack_policy import cf_expression
+
+    found = [e for r in [*_records(), *good_stack()] for e in expressions(r.inputs)]
+    found += ['http.request.uri.path eq "/"', 'starts_with(http.request.uri.path, "/assets/")', "true",
+              'http.host in {"a.example.com" "b.example.com"}', "not (", "@@ unsupported", ""]
+    assert len(found) > 8
+    for expression in found:
+        assert tokens_as_fresh(expression), expression
+    assert cf_expression.tokens.cache_info().maxsize == 1024
+    assert cf_expression.evaluate('http.request.uri.path eq "/"', "/") is True
+    assert cf_expression.evaluate("@@ unsupported", "/") is None

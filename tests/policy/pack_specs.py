@@ -1,6 +1,7 @@
-"""The specification of the pack's ``core.plain()``: the conversion as the pack first defined it (ABC checks only),
-before it dispatched on concrete types for speed. Shared by tests/policy/test_pack_caches.py and
-tests/foreign/test_corpus.py (which runs it over every corpus resource's inputs)."""
+"""Specifications of the pack's fast paths, and checks that they agree on given inputs: ``core.plain()`` against
+the conversion as the pack first defined it (ABC checks only, before it dispatched on concrete types), and the
+memoised Rules-language tokenizer ``cf_expression.tokens`` against fresh tokenizing. Shared by
+tests/policy/test_pack_caches.py and tests/foreign/test_corpus.py (which runs them over every corpus resource)."""
 
 from __future__ import annotations
 
@@ -37,3 +38,29 @@ def same_as_generic(value: Any) -> bool:
     from webstack_policy import core
 
     return repr(core.plain(value)) == repr(generic_plain(value))
+
+
+def expressions(value: Any) -> list[str]:
+    """Every string under an ``expression`` key (Cloudflare rules) in wire-form inputs."""
+    found: list[str] = []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k == "expression" and isinstance(v, str):
+                found.append(v)
+            else:
+                found += expressions(v)
+    elif isinstance(value, list):
+        for v in value:
+            found += expressions(v)
+    return found
+
+
+def tokens_as_fresh(expression: str) -> bool:
+    """The memoised tokens (asked twice: computed, then from the cache) equal a fresh tokenizing, or both refuse."""
+    from webstack_policy import cf_expression
+
+    try:
+        fresh: tuple[Any, ...] | None = tuple(cf_expression._tokenize(expression))
+    except cf_expression._UnsupportedError:
+        fresh = None
+    return cf_expression.tokens(expression) == fresh and cf_expression.tokens(expression) == fresh
