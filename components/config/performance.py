@@ -113,14 +113,16 @@ class PerformanceConfig(StrictModel):
     """The Core Web Vitals targets (75th percentile of page loads, as Google assesses them) and RUM."""
 
     lcp_ms: Annotated[int, _bounded("LCP", POOR_LCP_MS, "ms")] = Field(
-        DEFAULT_LCP_MS, alias="lcpMs", gt=0, description="Largest Contentful Paint target, ms (good <= 2500)")
+        DEFAULT_LCP_MS, alias="lcpMs", gt=0,
+        description="Largest Contentful Paint target, ms (good <= 2500; at most 4000, Google's poor boundary)")
     inp_ms: Annotated[int, _bounded("INP", POOR_INP_MS, "ms")] = Field(
         DEFAULT_INP_MS, alias="inpMs", gt=0,
-        description="Interaction to Next Paint target, ms (good <= 200; replaced FID in 2024)")
+        description="Interaction to Next Paint target, ms (good <= 200, at most 500; replaced FID in March 2024)")
     cls: Annotated[float, _bounded("CLS", POOR_CLS, "")] = Field(
-        DEFAULT_CLS, gt=0, description="Cumulative Layout Shift target (good <= 0.1)")
+        DEFAULT_CLS, gt=0, description="Cumulative Layout Shift target (good <= 0.1, at most 0.25)")
     ttfb_ms: Annotated[int, _bounded("TTFB", POOR_TTFB_MS, "ms")] = Field(
-        DEFAULT_TTFB_MS, alias="ttfbMs", gt=0, description="Time to First Byte target, ms (the runbook's 600)")
+        DEFAULT_TTFB_MS, alias="ttfbMs", gt=0,
+        description="Time to First Byte target, ms (the runbook's 600; at most 1800)")
     rum: RumConfig = Field(default_factory=lambda: RumConfig.model_validate({}),
                            description="real-user monitoring (off by default)")
 
