@@ -22,6 +22,17 @@ import pulumi_cloudflare as cloudflare
 import pulumi_tls as tls
 from pydantic import Field, ValidationError
 
+from components.alerts import (
+    Alerts,
+    AlertsArgs,
+    alerts_args_from_config,
+    cloudflare_policies,
+    cloudflare_policy_plans,
+    cloudflare_webhooks,
+    mechanisms,
+    resolve_alerts,
+)
+from components.config.alerts import cloudflare_alert_problems
 from components.config.base import Hostname, Ident, StrictModel
 from components.config.checks import edge_problems
 from components.config.cloudflare import CLOUDFLARE_PLANS, CloudflareConfig, plan_rate_limit_problems
@@ -158,7 +169,8 @@ class CloudflareEdgeArgs(TypedDict):
     URL, rate limits, cache classes. Default: the strict standard with the default rate limits and production
     rules."""
     account_id: NotRequired[str | None]
-    """The Cloudflare account id; needed only for the health-check notification policy. Default: none."""
+    """The Cloudflare account id; needed for notification policies (``alerts``, the health-check e-mail).
+    Default: none."""
     caa: NotRequired[list[str]]
     """CAs allowed to issue for the domain: letsencrypt.org, pki.goog, sectigo.com, digicert.com, comodoca.com,
     ssl.com (Vercel and Netlify issue from letsencrypt.org). Default letsencrypt.org and pki.goog."""
@@ -181,6 +193,10 @@ class CloudflareEdgeArgs(TypedDict):
     Default: none (no plan checks)."""
     rum: NotRequired[EdgeRumArgs | None]
     """Real-user monitoring with Cloudflare Web Analytics. Default: none."""
+    alerts: NotRequired[AlertsArgs | None]
+    """Account-level notification policies (docs/alerts.md): origin errors, health-check status, HTTP DDoS attacks,
+    Universal SSL events, to e-mail addresses and webhook destinations; what the plan lacks is left out or replaced
+    with a warning (an Enterprise-only SLO is refused). Needs ``account_id``. Default: none."""
     adopt_rulesets: NotRequired[dict[str, AdoptedRulesetArgs] | None]
     """Existing zone entry-point rulesets to adopt, per phase (``python -m stackcheck cloudflare-entrypoints``
     prints them): the phase's Ruleset is imported (``import_``) under its current name instead of created, so a
@@ -229,6 +245,7 @@ class Edge:
     origin_hostnames: list[str]
     authenticated_origin_pulls: bool = False
     rum: _Rum | None = None
+    alerts: Alerts | None = None
 
     @property
     def canonical(self) -> str:
@@ -324,6 +341,7 @@ def resolve_edge(args: Mapping[str, Any], component: str) -> Edge:
         raw["standard"] = _with_beacon(raw.get("standard"), "cloudflare-auto" if rum.auto_install
                                        else "cloudflare-snippet", problems)
     standard = resolve_standard_intent(raw.get("standard"), "standard", problems)
+    alerts = resolve_alerts(raw.get("alerts"), "alerts", problems)
     if zone is None or site is None or standard is None:
         raise IntentError(component, problems)
 
@@ -332,12 +350,17 @@ def resolve_edge(args: Mapping[str, Any], component: str) -> Edge:
         found += plan_rate_limit_problems(zone.plan, standard.rate_limits)
     problems += [(_input_path(path), msg) for path, msg in found]
     problems += _site_problems(site, production=standard.production)
+    if alerts is not None:
+        raw_alerts = raw.get("alerts") or {}
+        problems += [(path.removeprefix("cloudflare."), msg) for path, msg in cloudflare_alert_problems(
+            alerts.settings, plan=zone.plan, account_id=zone.account_id,
+            health_explicit=raw_alerts.get("health") is not None)]
     if problems:
         raise IntentError(component, problems)
     return Edge(zone=zone, domain=site.domain, canonical_host=site.canonical_host, hosting=site.hosting,
                 standard=standard, healthcheck=healthcheck is not None, origin_tls=site.origin_tls,
                 origin_hostnames=list(site.origin_hostnames) or [site.domain, f"www.{site.domain}"],
-                authenticated_origin_pulls=origin_pulls is True, rum=rum)
+                authenticated_origin_pulls=origin_pulls is True, rum=rum, alerts=alerts)
 
 
 def _rum_intent(raw: Mapping[str, Any], problems: Problems) -> _Rum | None:
@@ -466,14 +489,7 @@ class CloudflareEdge(pulumi.ComponentResource):
                             f"{CLOUDFLARE_PLANS[edge.zone.plan or 'free'].name} plan has none (developers."
                             "cloudflare.com/health-checks/, Availability); monitor the site from outside", self)
         health_ids = self._healthchecks(name, edge, child) if health else []
-        hc = edge.zone.healthcheck
-        if health_ids and hc.notification_email and edge.zone.account_id:
-            cloudflare.NotificationPolicy(
-                f"{name}-health-alert", account_id=edge.zone.account_id, name=f"webstack {edge.domain} health",
-                alert_type="health_check_status_notification", enabled=True,
-                description=f"webstack: a health check of {edge.domain} changed state",
-                mechanisms={"emails": [{"id": hc.notification_email}]}, filters={"health_check_ids": health_ids},
-                opts=child)
+        self._alerts(name, edge, health_ids, child)
 
         site_tag: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         site_token: pulumi.Output[str | None] = pulumi.Output.from_input(None)
@@ -499,6 +515,34 @@ class CloudflareEdge(pulumi.ComponentResource):
             "webAnalyticsSiteTag": self.web_analytics_site_tag, "webAnalyticsSiteToken": self.web_analytics_site_token,
             "files": self.files,
         })
+
+    def _alerts(self, name: str, edge: Edge, health_ids: list[pulumi.Output[str]],
+                opts: pulumi.ResourceOptions) -> None:
+        """Notification policies (components/alerts.py). The health alert keeps its name (and URN) from before
+        ``alerts`` existed; its targets are the health-check e-mail and the alert targets."""
+        account_id = edge.zone.account_id
+        if account_id is None:
+            return
+        alerts = edge.alerts
+        hc = edge.zone.healthcheck
+        emails = list(dict.fromkeys([*([hc.notification_email] if hc.notification_email else []),
+                                     *(alerts.settings.emails if alerts else [])]))
+        webhook_ids = cloudflare_webhooks(name, account_id, alerts, opts) if alerts else []
+        health_wanted = hc.notification_email is not None or (alerts is not None and alerts.settings.health)
+        if health_ids and health_wanted:
+            cloudflare.NotificationPolicy(
+                f"{name}-health-alert", account_id=account_id, name=f"webstack {edge.domain} health",
+                alert_type="health_check_status_notification", enabled=True,
+                description=f"webstack: a health check of {edge.domain} changed state",
+                mechanisms=cast(Any, mechanisms(emails, webhook_ids)),
+                filters=cast(Any, {"health_check_ids": health_ids}), opts=opts)
+        if alerts is None:
+            return
+        plans, warnings = cloudflare_policy_plans(alerts.settings, zone_id=edge.zone.zone_id, domain=edge.domain,
+                                                  plan=edge.zone.plan)
+        for warning in warnings:
+            pulumi.log.warn(f"CloudflareEdge {name}: {warning}", self)
+        cloudflare_policies(name, account_id, plans, mechanisms(alerts.settings.emails, webhook_ids), opts)
 
     @staticmethod
     def _record(name: str, zone_id: str, rec: render.Record, opts: pulumi.ResourceOptions) -> None:
@@ -622,6 +666,9 @@ def cloudflare_edge_args_from_config(cfg: StackConfig) -> CloudflareEdgeArgs:
         args["rum"] = {"auto_install": rum.auto_install_for(cf.web_records_proxied), "lite": rum.lite}
     if cf.adopt_rulesets:
         args["adopt_rulesets"] = {phase: {"id": r.id, "name": r.name} for phase, r in cf.adopt_rulesets.items()}
+    alerts = alerts_args_from_config(cfg)
+    if alerts is not None:
+        args["alerts"] = alerts
     if cfg.is_prod and cf.healthcheck.enabled:
         args["healthcheck"] = cast(EdgeHealthcheckArgs,
                                    cf.healthcheck.model_dump(exclude_unset=True, exclude={"enabled"}))

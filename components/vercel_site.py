@@ -16,10 +16,11 @@ from typing import Any, NotRequired, TypedDict, cast
 import pulumi
 import pulumiverse_vercel as vercel
 
+from components.alerts import AlertsArgs, alerts_args_from_config, resolve_alerts, vercel_alerts
 from components.config import StackConfig
 from components.config.hosting import HostingConfig, VercelHosting
 from components.render.vercel import deployment_files, project_route_rules, vercel_env_entries, vercel_json
-from components.site_intent import secret_input, site_args_from_config, site_config, validate
+from components.site_intent import ComponentInputError, secret_input, site_args_from_config, site_config, validate
 from components.standard import resolve_standard
 from components.standard.env import ANON_KEY, resolve_env
 
@@ -88,6 +89,10 @@ class VercelSiteArgs(TypedDict):
     """vercel.json cleanUrls (/about serves about.html). Default: false."""
     trailing_slash: NotRequired[bool]
     """vercel.json trailingSlash. Default: false."""
+    alerts: NotRequired[AlertsArgs | None]
+    """Vercel alerts (docs/alerts.md): a webhook per destination for failed/cancelled deployments, and the
+    runbook's error rate as a custom alert rule (needs Observability Plus; ``error_rate_percent: None`` leaves it
+    out). E-mail targets become notifications to the team's owners. Default: none."""
     deployment_dir: NotRequired[str]
     """Where `vercel build --prod` ran (relative to the program's directory): its .vercel/output is deployed to
     production by a Deployment. Default: none (deploy from git or with `vercel deploy --prod`)."""
@@ -129,6 +134,10 @@ class VercelSite(pulumi.ComponentResource):
                             "resource or argument for it): enable it in the project's Speed Insights tab and add "
                             "@vercel/speed-insights to the app (docs/monitoring.md); the CSP already allows its "
                             "same-origin script", self)
+        alert_problems: list[tuple[str, str]] = []
+        alerts = resolve_alerts(args.get("alerts"), "alerts", alert_problems)
+        if alert_problems:
+            raise ComponentInputError(kind, name, alert_problems)
         secret_env = dict(args.get("secret_env") or {})
         child = pulumi.ResourceOptions(parent=self)
         team_id = hosting.team_id
@@ -148,6 +157,9 @@ class VercelSite(pulumi.ComponentResource):
             team_id=team_id,
             opts=child,
         )
+
+        if alerts is not None:
+            vercel_alerts(name, alerts, project_id=project.id, domain=cfg.domain, team_id=team_id, opts=child)
 
         env_vars = []
         for entry in vercel_env_entries(resolve_env(cfg)):
@@ -234,4 +246,7 @@ def vercel_site_args_from_config(cfg: StackConfig) -> VercelSiteArgs:
         **site_args_from_config(cfg),
         **{k: v for k, v in hosting.model_dump(exclude_none=True).items() if k in HOSTING_KEYS},
     })
+    alerts = alerts_args_from_config(cfg)
+    if alerts is not None:
+        args["alerts"] = alerts
     return args

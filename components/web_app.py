@@ -31,9 +31,9 @@ from components.site_intent import (
 from components.standard import resolve_standard
 
 SECRET_INPUTS = ("supabase_anon_key", "supabase_db_url", "supabase_smtp_password", "supabase_function_secrets",
-                 "secret_env")
+                 "secret_env", "alert_webhooks")
 CONFIG_KEYS = ("environment", "domain", "canonical_host", "hosting", "cloudflare", "supabase", "headers",
-               "rate_limits", "env", "performance")
+               "rate_limits", "env", "performance", "alerts")
 """The inputs that are ``webstack:`` stack config keys (validated as one stack config)."""
 
 
@@ -72,6 +72,12 @@ class WebAppArgs(TypedDict):
     """The custom SMTP password for ``supabase.auth.smtp`` (secret). Default: none."""
     supabase_function_secrets: NotRequired[pulumi.Input[dict[str, str]]]
     """Edge Function secret values, name -> value, for ``supabase.functionSecrets`` (secret). Default: none."""
+    alerts: NotRequired[dict[str, Any]]
+    """Alerts as code (``webstack:alerts``, docs/alerts.md): e-mail and webhook targets, which alerts to declare.
+    Default: none."""
+    alert_webhooks: NotRequired[pulumi.Input[str]]
+    """The webhook destinations' values, a JSON object name -> {"url", "secret"} (secret; names =
+    ``alerts.webhooks``). Default: none."""
 
 
 class WebApp(pulumi.ComponentResource):
@@ -99,6 +105,7 @@ class WebApp(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: WebAppArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("webstack:index:WebApp", name, {}, opts)
+        self._args = args
         cfg = web_app_config(name, args)
         std = resolve_standard(cfg)
         self.exports: dict[str, Any] = {
@@ -169,7 +176,9 @@ class WebApp(pulumi.ComponentResource):
               files: list[pulumi.Output[dict[str, str]]]) -> Any:
         from components.cloudflare_edge import CloudflareEdge, cloudflare_edge_args_from_config
 
-        edge = CloudflareEdge("edge", cloudflare_edge_args_from_config(cfg), child)
+        edge_args = cloudflare_edge_args_from_config(cfg)
+        self._alert_webhooks(cast(dict[str, Any], edge_args))
+        edge = CloudflareEdge("edge", edge_args, child)
         files.append(edge.files)
         self.exports.update({"cloudflareZoneId": edge.zone_id, "dnsRecords": edge.record_names,
                              "rulesetIds": edge.ruleset_ids, "canonicalUrl": edge.canonical_url})
@@ -183,12 +192,21 @@ class WebApp(pulumi.ComponentResource):
                             "'Core Web Vitals monitoring active' (docs/monitoring.md)", self)
         return edge
 
+    def _alert_webhooks(self, component_args: dict[str, Any]) -> None:
+        """Webhook values given as an output (not a plain JSON string) reach the component as outputs."""
+        from components.alerts import webhooks_from_output
+
+        value = self._args.get("alert_webhooks")
+        if component_args.get("alerts") is not None and value is not None and not isinstance(value, str):
+            component_args["alerts"] = webhooks_from_output(component_args["alerts"], value)
+
     def _vercel(self, cfg: StackConfig, args: WebAppArgs, child: pulumi.ResourceOptions,
                 files: list[pulumi.Output[dict[str, str]]]) -> None:
         from components.vercel_site import VercelSite, vercel_site_args_from_config
 
         site_args = vercel_site_args_from_config(cfg)
         _secrets_from_inputs(cast(dict[str, Any], site_args), args)
+        self._alert_webhooks(cast(dict[str, Any], site_args))
         site = VercelSite("web", site_args, child)
         files.append(site.files)
         self.exports.update({"vercelProjectId": site.project_id, "productionUrl": site.production_url,
@@ -304,7 +322,7 @@ def web_app_config(name: str, args: WebAppArgs) -> StackConfig:
                 # The Management API token is read by the settings provider when it runs, never an input.
                 "supabase_access_token": SECURE_PLACEHOLDER,
                 "secret_env": {k: plain_or_placeholder(v) for k, v in (args.get("secret_env") or {}).items()}})
-    for key in ("supabase_db_url", "supabase_smtp_password"):
+    for key in ("supabase_db_url", "supabase_smtp_password", "alert_webhooks"):
         if args.get(key) is not None:
             raw[key] = plain_or_placeholder(args.get(key))
     from components.config.checks import check_rules
@@ -341,4 +359,6 @@ def web_app_args_from_config(cfg: StackConfig) -> WebAppArgs:
     values = function_secret_values(cfg)
     if values is not None:
         args["supabase_function_secrets"] = values
+    if cfg.alert_webhooks is not None:
+        args["alert_webhooks"] = cfg.alert_webhooks.get_secret_value()
     return cast(WebAppArgs, args)

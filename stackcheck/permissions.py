@@ -66,10 +66,18 @@ TABLE: dict[str, tuple[Permission, ...]] = {
     "cloudflare:index/notificationPolicy:NotificationPolicy": (
         Permission("cloudflare", "account", "Notifications Write",
                    f"{CF_API}/alerting/subresources/policies/methods/create/"),),
+    # pulumi_cloudflare 6.23's NotificationPolicyWebhooks docstring: "Accepted Permissions … Notifications Write"
+    "cloudflare:index/notificationPolicyWebhooks:NotificationPolicyWebhooks": (
+        Permission("cloudflare", "account", "Notifications Write",
+                   f"{CF_API}/alerting/subresources/destinations/subresources/webhooks/methods/create/"),),
     # -- Vercel (tokens have no finer permissions than their scope) ----------------------------------------------------
     **{f"vercel:index/{t}": (Permission("vercel", "token", "access token scoped to the project's team", VERCEL_TOKENS),)
        for t in ("project:Project", "projectDomain:ProjectDomain", "projectRoute:ProjectRoute",
-                 "projectEnvironmentVariable:ProjectEnvironmentVariable", "deployment:Deployment")},
+                 "projectEnvironmentVariable:ProjectEnvironmentVariable", "deployment:Deployment",
+                 # alerts (components/alerts.py); account webhooks need a Pro or Enterprise team
+                 # (vercel.com/docs/webhooks), custom alert rules Observability Plus on the project
+                 "webhook:Webhook", "customAlertRule:CustomAlertRule",
+                 "alertRuleWebhookNotification:AlertRuleWebhookNotification")},
     # -- Supabase Management API (OAuth scopes per endpoint; read to diff, write to change) ----------------------------
     "pulumi-python:dynamic/supabase:AuthSettings": (
         Permission("supabase", "oauth-scope", "auth:read", SUPABASE_OPENAPI),

@@ -39,6 +39,7 @@ HEADER = """\
 SECRET_INPUTS = {
     "supabase_anon_key": "${supabaseAnonKey}",
     "supabase_smtp_password": "${supabaseSmtpPassword}",
+    "alert_webhooks": "${alertWebhooks}",
 }
 """Where each secret input of WebApp comes from in the YAML program (its own secret config)."""
 
@@ -100,6 +101,8 @@ def program(schema: Mapping[str, Any], cfg: StackConfig) -> dict[str, Any]:
             # Not an input: the Supabase settings provider reads it from this key when it runs.
             "supabaseAccessToken": {"type": "string", "secret": True},
             "supabaseSmtpPassword": {"type": "string", "secret": True},
+            # webstack:alerts' webhook destinations, name -> {"url", "secret"} (JSON), when the stack has any
+            **({"alertWebhooks": {"type": "string", "secret": True}} if "alert_webhooks" in args else {}),
         },
         "resources": {"app": {"type": token, "properties": props}},
         "outputs": {

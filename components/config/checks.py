@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
+from components.config.alerts import alert_webhook_values, cloudflare_alert_problems
 from components.config.backups import PITR_PLAN_SOURCE
 from components.config.base import ConfigError
 from components.config.cloudflare import (
@@ -160,6 +161,37 @@ def supabase_plan_and_smtp(cfg: StackConfig) -> list[Problem]:
     return problems
 
 
+def alerts_match_stack(cfg: StackConfig) -> list[Problem]:
+    """`webstack:alerts` against the Cloudflare account and plan, and its webhook names against the secret values
+    (components/config/alerts.py); nothing of the secret value is named."""
+    from components.config.stack import secret_value
+
+    alerts = cfg.alerts
+    if alerts is None:
+        if cfg.alert_webhooks is not None:
+            return [("webstack:alertWebhooks", "set without webstack:alerts.webhooks: list the destination names "
+                     "there, or remove the key")]
+        return []
+    problems = [(f"webstack:{path}", message) for path, message in cloudflare_alert_problems(
+        alerts, plan=cfg.cloudflare.plan, account_id=cfg.cloudflare.account_id,
+        health_explicit="health" in alerts.model_fields_set)]
+    if alerts.webhooks and cfg.alert_webhooks is None:
+        names = ", ".join(alerts.webhooks)
+        problems.append(("webstack:alertWebhooks", f"required for webstack:alerts.webhooks ({names}): "
+                         'a JSON object {"<name>": {"url": "https://…", "secret": "…"}}, set with '
+                         "`pulumi config set --secret`"))
+    elif cfg.alert_webhooks is not None:
+        if not alerts.webhooks:
+            problems.append(("webstack:alertWebhooks", "set without webstack:alerts.webhooks: list the destination "
+                             "names there, or remove the key"))
+        else:
+            try:
+                alert_webhook_values(list(alerts.webhooks), secret_value(cfg.alert_webhooks))
+            except ConfigError as exc:
+                problems += exc.problems
+    return problems
+
+
 CONFIG_RULES: tuple[Rule, ...] = (
     hosting_matches_domain,
     origin_tls_matches_strict_ssl,
@@ -168,5 +200,6 @@ CONFIG_RULES: tuple[Rule, ...] = (
     supabase_auth_matches_environment,
     supabase_plan_and_smtp,
     rum_matches_stack,
+    alerts_match_stack,
 )
 """The config's own cross-section rules, in the order their problems are reported."""

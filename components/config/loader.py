@@ -18,7 +18,8 @@ from components.config.base import ConfigError, describe_value
 from components.config.stack import SECRET_KEYS, StackConfig
 
 NAMESPACE = "webstack"
-STRUCTURED_KEYS = {"hosting", "cloudflare", "supabase", "headers", "rateLimits", "env", "secretEnv", "performance"}
+STRUCTURED_KEYS = {"hosting", "cloudflare", "supabase", "headers", "rateLimits", "env", "secretEnv", "performance",
+                   "alerts"}
 
 MAX_TEXT = 2048
 """Longest plain string value anywhere in the config (a build command, a header value, a hostname…)."""

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 
+from components.config.alerts import AlertsConfig
 from components.config.base import Hostname, Ident, StrictModel
 from components.config.cloudflare import CloudflareConfig
 from components.config.dsn import check_dsn
@@ -20,7 +21,7 @@ SECURE_PLACEHOLDER = "stackcheck:unresolved-secure-value"
 """What the offline run sees for a `secure:` stack value it cannot decrypt (and no `--secret` override gave)."""
 
 SECRET_KEYS = ("supabaseAnonKey", "supabaseAccessToken", "supabaseDbUrl", "supabaseFunctionSecrets", "secretEnv",
-               "supabaseSmtpPassword")
+               "supabaseSmtpPassword", "alertWebhooks")
 """Top-level keys that must be set with `pulumi config set --secret`."""
 
 
@@ -85,6 +86,13 @@ class StackConfig(StrictModel):
         None, alias="supabaseSmtpPassword",
         description="secret: the SMTP password for webstack:supabase.auth.smtp (sent to Supabase as a secret)",
     )
+
+    alerts: AlertsConfig | None = Field(
+        None, description="alerts as code: e-mail/webhook targets and which alerts to declare (docs/alerts.md)")
+    alert_webhooks: SecretStr | None = Field(
+        None, alias="alertWebhooks",
+        description='secret: JSON object of webhook destinations, name -> {"url": "https://…", "secret": "…"}, '
+        "names = webstack:alerts.webhooks")
 
     @field_validator("supabase_access_token")
     @classmethod

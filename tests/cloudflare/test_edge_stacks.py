@@ -239,10 +239,13 @@ def test_prod_health_checks_and_notification(runs: dict[str, PreviewResult]) -> 
         assert http["path"] == "/healthz" and http["expectedCodes"] == ["200"] and http["allowInsecure"] is False
         assert http["header"] == {"Host": [address]}
         assert http["followRedirects"] is (address == "www.example.com")  # www redirects to the canonical apex
-    [policy] = of(runs["prod"], "cloudflare:index/notificationPolicy:NotificationPolicy")
+    [policy] = [p for p in of(runs["prod"], "cloudflare:index/notificationPolicy:NotificationPolicy")
+                if p.name == "edge-health-alert"]  # its name (and URN) from before webstack:alerts
     assert policy.inputs["alertType"] == "health_check_status_notification"
     assert policy.inputs["accountId"] == "fedcba9876543210fedcba9876543210"
-    assert policy.inputs["mechanisms"] == {"emails": [{"id": "oncall@example.com"}]}
+    # the health-check e-mail and webstack:alerts' targets (the same address once, and the ops-chat destination)
+    assert policy.inputs["mechanisms"]["emails"] == [{"id": "oncall@example.com"}]
+    assert len(policy.inputs["mechanisms"]["webhooks"]) == 1
     assert len(policy.inputs["filters"]["healthCheckIds"]) == 2
     assert not of(runs["netlify"], "cloudflare:index/notificationPolicy:NotificationPolicy")
 
