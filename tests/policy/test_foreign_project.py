@@ -41,8 +41,9 @@ def test_well_built_foreign_stack_passes_every_mandatory_policy(judged: dict[str
     result = judged["production"]
     result.assert_no_violations()
     # raw resources, no approved component: only the advisory parent policy speaks — and rum-declared, since the
-    # program declares no real-user monitoring (advisory: the pack cannot see RUM run outside the stack)
-    assert {v.policy for v in result.violations} <= {"approved-component-parents", "rum-declared"}
+    # program declares no real-user monitoring (advisory: the pack cannot see RUM run outside the stack), and
+    # alerts-declared, since it declares no notification policy (advisory: alerts may live in an account stack)
+    assert {v.policy for v in result.violations} <= {"approved-component-parents", "rum-declared", "alerts-declared"}
     assert all(v.enforcement == "advisory" for v in result.violations)
 
 
