@@ -217,3 +217,22 @@ def test_bad_webhook_values_are_named_never_shown() -> None:
                       secret_overrides={"webstack:alertWebhooks": secret})
         text = str(info.value.original)
         assert "webstack:alertWebhooks" in text and "very-secret-token" not in text, text
+
+
+def test_webhook_values_given_as_an_output_reach_the_destination() -> None:
+    """A YAML or TypeScript program hands WebApp the secret JSON as an output (its secret config): each destination's
+    url/secret are read from it as secret outputs, not the offline placeholder."""
+    import pulumi
+
+    from components.web_app import WebApp, web_app_args_from_config
+
+    def program() -> None:
+        cfg = example_config("selfhosted")
+        args: dict[str, Any] = dict(web_app_args_from_config(cfg))
+        args["alert_webhooks"] = pulumi.Output.secret(json.dumps({"ops-chat": {"url": HOOK_URL}}))
+        WebApp("app", args)  # type: ignore[arg-type]
+
+    result = run_stack("selfhosted", program=program)
+    [dest] = of(result, NPW)
+    assert is_secret(dest.inputs["url"]) and unwrap(dest.inputs["url"]) == HOOK_URL
+    assert unwrap(dest.inputs.get("secret")) is None  # none given: nothing is sent in cf-webhook-auth
