@@ -236,3 +236,26 @@ def test_webhook_values_given_as_an_output_reach_the_destination() -> None:
     [dest] = of(result, NPW)
     assert is_secret(dest.inputs["url"]) and unwrap(dest.inputs["url"]) == HOOK_URL
     assert unwrap(dest.inputs.get("secret")) is None  # none given: nothing is sent in cf-webhook-auth
+
+
+def test_without_alerts_the_health_email_alone_declares_what_it_did_before() -> None:
+    """A CloudflareEdge without ``alerts`` and with ``healthcheck.notification_email`` registers exactly the one
+    policy it registered before webstack:alerts existed, with the same inputs (no replacement, no new resources)."""
+    from components.cloudflare_edge import CloudflareEdge, cloudflare_edge_args_from_config
+
+    def program() -> None:
+        args: dict[str, Any] = dict(cloudflare_edge_args_from_config(example_config("prod")))
+        del args["alerts"]
+        args["healthcheck"] = {"timeout_seconds": 3, "notification_email": "oncall@example.com"}
+        CloudflareEdge("edge", args)  # type: ignore[arg-type]
+
+    result = run_stack("prod", program=program)
+    [policy] = of(result, NP)
+    assert policy.urn.endswith("$cloudflare:index/notificationPolicy:NotificationPolicy::edge-health-alert")
+    inputs = dict(policy.inputs)
+    assert len(inputs.pop("filters")["healthCheckIds"]) == 2
+    assert inputs == {"accountId": "fedcba9876543210fedcba9876543210", "name": "webstack example.com health",
+                      "alertType": "health_check_status_notification", "enabled": True,
+                      "description": "webstack: a health check of example.com changed state",
+                      "mechanisms": {"emails": [{"id": "oncall@example.com"}]}}
+    assert not of(result, NPW)
