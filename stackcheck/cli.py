@@ -33,6 +33,7 @@ from stackcheck.engine import DuplicateUrnError, ProgramError, UsageError, run_p
 from stackcheck.model import Diagnostic, PreviewResult, ResourceRecord
 from stackcheck.outdir import OutDirError, Staging
 from stackcheck.reporters import FORMATS, REPORT_FILES, render, report_files
+from stackcheck.wire import OUTPUT_SIG, SECRET_SIG_KEY, is_secret
 
 BUNDLED_PACK = Path(__file__).resolve().parent.parent / "policy"
 """The pack of the checkout stackcheck runs from (`make preview` installs it editable), judged by default when the
@@ -140,10 +141,35 @@ def program_diagnostics(messages: Sequence[tuple[int, str, str]], result: Previe
     from stackcheck.analyzer import scrub, secret_strings
 
     secrets = set(secret_values) | secret_strings(result.outputs)
+    public = _public_strings(result.outputs)
     for record in result.resources:
         secrets |= secret_strings(record.inputs) | secret_strings(record.outputs)
+        public |= _public_strings(record.inputs) | _public_strings(record.outputs)
+    # A value the program also registered in the clear (NODE_ENV=production as a secret-by-schema env var value and
+    # as a plain tag, say) is in the report already: blanking it would only garble messages ("a [secret] stack").
+    secrets -= public - set(secret_values)
     return [Diagnostic(SEVERITY_NAMES[severity], scrub(message, secrets), urn or None)
             for severity, urn, message in messages if severity in SEVERITY_NAMES]
+
+
+def _public_strings(value: Any) -> set[str]:
+    """Every string the run registered outside a secret (the complement of ``secret_strings``)."""
+    found: set[str] = set()
+
+    def walk(v: Any) -> None:
+        if is_secret(v) or (isinstance(v, dict) and v.get(SECRET_SIG_KEY) == OUTPUT_SIG and v.get("secret")):
+            return
+        if isinstance(v, str):
+            found.add(v)
+        elif isinstance(v, dict):
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+
+    walk(value)
+    return found
 
 
 def write_out(staging: Staging, result: PreviewResult, files: dict[str, str]) -> None:

@@ -18,6 +18,10 @@ pulumi.log.info("hello from the program")
 pulumi.log.warn("the plan lacks X; left out", res)
 pulumi.log.debug("debug noise")
 token.apply(lambda t: pulumi.log.error(f"leaky program printed {t}"))
+# NODE_ENV is secret in one place (a provider's schema marks env values secret) and plain in another: not a secret.
+pulumi.CustomResource("test:index:Env", "env", {"value": pulumi.Output.secret("production"), "tag": "production"})
+pulumi.CustomResource("test:index:Key", "key", {"value": pulumi.Output.secret("hunter2-only-secret")})
+pulumi.log.warn("rum is off on a production stack; hunter2-only-secret")
 '''
 
 
@@ -49,10 +53,11 @@ def test_every_format_carries_diagnostics_without_secrets(tmp_path: Path) -> Non
     assert "  test:index:Thing (thing):\n    warning: the plan lacks X; left out" in text
     assert "debug noise" not in out
     assert "error: leaky program printed [secret]" in text
+    assert "warning: rum is off on a production stack; [secret]" in text
     doc = json.loads((out_dir / "report.json").read_text())
     severities = [d["severity"] for d in doc["diagnostics"]]
-    assert sorted(severities) == ["error", "info", "warning"]
-    thing = next(d for d in doc["diagnostics"] if d["severity"] == "warning")
+    assert sorted(severities) == ["error", "info", "warning", "warning"]
+    thing = next(d for d in doc["diagnostics"] if d["severity"] == "warning" and d["urn"])
     assert thing["urn"].endswith("::test:index:Thing::thing")
     assert "Program diagnostics:" in (out_dir / "report.md").read_text()
     everything = out + err + "".join(p.read_text() for p in out_dir.rglob("*") if p.is_file())
