@@ -38,6 +38,13 @@ from components.config.checks import edge_problems
 from components.config.cloudflare import CLOUDFLARE_PLANS, CloudflareConfig, plan_rate_limit_problems
 from components.config.hosting import PublicIPv4, PublicIPv6
 from components.config.stack import StackConfig
+from components.edge_protection import (
+    WAF_PHASE,
+    EdgeProtectionArgs,
+    ResolvedProtection,
+    register_edge_protection,
+    validate_edge_protection,
+)
 from components.intent import (
     IntentError,
     Problems,
@@ -202,6 +209,10 @@ class CloudflareEdgeArgs(TypedDict):
     prints them): the phase's Ruleset is imported (``import_``) under its current name instead of created, so a
     zone with rules made in the dashboard does not fail with "A similar configuration with rules already exists".
     Default: none."""
+    protection: NotRequired[EdgeProtectionArgs | None]
+    """Edge protection (keys as ``webstack:protection``, docs/cloudflare.md — Edge protection): WAF managed
+    rulesets, bot protection, security level, Browser Integrity Check, URL normalisation, each following ``plan``.
+    Default: all on (None: the zone's protection is left unmanaged)."""
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -246,6 +257,7 @@ class Edge:
     authenticated_origin_pulls: bool = False
     rum: _Rum | None = None
     alerts: Alerts | None = None
+    protection: ResolvedProtection | None = None
 
     @property
     def canonical(self) -> str:
@@ -355,12 +367,17 @@ def resolve_edge(args: Mapping[str, Any], component: str) -> Edge:
         problems += [(path.removeprefix("cloudflare."), msg) for path, msg in cloudflare_alert_problems(
             alerts.settings, plan=zone.plan, account_id=zone.account_id,
             health_explicit=raw_alerts.get("health") is not None)]
+    protection = None
+    if raw.get("protection", {}) is not None:
+        protection, found_protection = validate_edge_protection(raw.get("protection"), plan=zone.plan,
+                                                                production=standard.production)
+        problems += found_protection
     if problems:
         raise IntentError(component, problems)
     return Edge(zone=zone, domain=site.domain, canonical_host=site.canonical_host, hosting=site.hosting,
                 standard=standard, healthcheck=healthcheck is not None, origin_tls=site.origin_tls,
                 origin_hostnames=list(site.origin_hostnames) or [site.domain, f"www.{site.domain}"],
-                authenticated_origin_pulls=origin_pulls is True, rum=rum, alerts=alerts)
+                authenticated_origin_pulls=origin_pulls is True, rum=rum, alerts=alerts, protection=protection)
 
 
 def _rum_intent(raw: Mapping[str, Any], problems: Problems) -> _Rum | None:
@@ -477,6 +494,15 @@ class CloudflareEdge(pulumi.ComponentResource):
                 description="Managed by webstack (CloudflareEdge)", rules=cast(Any, rules), opts=opts)
             self.rulesets[phase] = ruleset
             ids[phase] = ruleset.id
+
+        if edge.protection is not None:
+            # WAF managed rulesets, bot protection, security level, browser check, URL normalisation.
+            registered = register_edge_protection(name, zone_id, edge.protection, self,
+                                                  adopted.get(WAF_PHASE))  # type: ignore[call-overload]
+            waf = registered.get(WAF_PHASE)
+            if isinstance(waf, cloudflare.Ruleset):
+                self.rulesets[WAF_PHASE] = waf
+                ids[WAF_PHASE] = waf.id
 
         cert_pem: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         key_pem: pulumi.Output[str | None] = pulumi.Output.from_input(None)
@@ -672,6 +698,7 @@ def cloudflare_edge_args_from_config(cfg: StackConfig) -> CloudflareEdgeArgs:
     if cfg.is_prod and cf.healthcheck.enabled:
         args["healthcheck"] = cast(EdgeHealthcheckArgs,
                                    cf.healthcheck.model_dump(exclude_unset=True, exclude={"enabled"}))
+    args["protection"] = edge_protection_args_from_config(cfg)
     if nginx is not None and nginx.origin_tls:
         origin: OriginTlsArgs = cast(OriginTlsArgs, cf.origin_certificate.model_dump(exclude_unset=True))
         hostnames = cf.origin_hostnames or nginx.origin_hostnames
@@ -681,3 +708,10 @@ def cloudflare_edge_args_from_config(cfg: StackConfig) -> CloudflareEdgeArgs:
             origin["authenticated_origin_pulls"] = True
         args["origin_tls"] = origin
     return args
+
+
+def edge_protection_args_from_config(cfg: StackConfig) -> EdgeProtectionArgs:
+    """The zone's part of ``webstack:protection`` (keys the stack leaves unset are left out)."""
+    dumped = cfg.protection.model_dump(mode="json", exclude_unset=True)
+    return cast(EdgeProtectionArgs, {k: v for k, v in dumped.items()
+                                     if k in ("waf", "bots", "security_level", "browser_check", "url_normalization")})

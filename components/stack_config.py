@@ -13,9 +13,16 @@ from typing import Any
 
 from components.config import StackConfig, parse_stack_config, pulumi_config_values
 from components.config.checks import CONFIG_RULES, Rule, check_rules
+from components.config.protection import protection_problems
 from components.standard.checks import STANDARD_RULES
 
-RULES: tuple[Rule, ...] = (*CONFIG_RULES, *STANDARD_RULES)
+
+def protection_matches_plan(cfg: StackConfig) -> list[tuple[str, str]]:
+    """``webstack:protection`` against the zone's plan and the environment (components/config/protection.py)."""
+    return protection_problems(cfg.protection, cfg.cloudflare.plan, production=cfg.is_prod)
+
+
+RULES: tuple[Rule, ...] = (*CONFIG_RULES, *STANDARD_RULES, protection_matches_plan)
 """Every cross-section rule, in the order their problems are reported."""
 
 

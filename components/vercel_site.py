@@ -19,6 +19,7 @@ import pulumiverse_vercel as vercel
 from components.alerts import AlertsArgs, alerts_args_from_config, resolve_alerts, vercel_alerts
 from components.config import StackConfig
 from components.config.hosting import HostingConfig, VercelHosting
+from components.edge_protection import VercelFirewallArgs, register_vercel_firewall, validate_vercel_firewall
 from components.render.vercel import deployment_files, project_route_rules, vercel_env_entries, vercel_json
 from components.site_intent import ComponentInputError, secret_input, site_args_from_config, site_config, validate
 from components.standard import resolve_standard
@@ -96,6 +97,10 @@ class VercelSiteArgs(TypedDict):
     deployment_dir: NotRequired[str]
     """Where `vercel build --prod` ran (relative to the program's directory): its .vercel/output is deployed to
     production by a Deployment. Default: none (deploy from git or with `vercel deploy --prod`)."""
+    firewall: NotRequired[VercelFirewallArgs | None]
+    """The Vercel Firewall (keys as ``webstack:protection.vercel``): the Bot Protection and AI Bots managed rulesets
+    (all plans), the OWASP Core Ruleset (Enterprise), Attack Challenge Mode (opt-in). Default: Bot Protection on
+    challenge, AI Bots on deny (None: the project's firewall is left unmanaged)."""
 
 
 HOSTING_KEYS = ("project_name", "team_id", "node_version", "install_command", "build_command", "output_directory",
@@ -138,6 +143,11 @@ class VercelSite(pulumi.ComponentResource):
         alerts = resolve_alerts(args.get("alerts"), "alerts", alert_problems)
         if alert_problems:
             raise ComponentInputError(kind, name, alert_problems)
+        firewall = None
+        if args.get("firewall", {}) is not None:
+            firewall, problems = validate_vercel_firewall(args.get("firewall"))
+            if problems:
+                raise ComponentInputError(kind, name, problems)
         secret_env = dict(args.get("secret_env") or {})
         child = pulumi.ResourceOptions(parent=self)
         team_id = hosting.team_id
@@ -160,6 +170,8 @@ class VercelSite(pulumi.ComponentResource):
 
         if alerts is not None:
             vercel_alerts(name, alerts, project_id=project.id, domain=cfg.domain, team_id=team_id, opts=child)
+        if firewall is not None:  # one FirewallConfig per project: managed rulesets (+ any custom rules) together
+            register_vercel_firewall(name, project.id, team_id, firewall, self)
 
         env_vars = []
         for entry in vercel_env_entries(resolve_env(cfg)):
@@ -245,6 +257,7 @@ def vercel_site_args_from_config(cfg: StackConfig) -> VercelSiteArgs:
     args = cast(VercelSiteArgs, {
         **site_args_from_config(cfg),
         **{k: v for k, v in hosting.model_dump(exclude_none=True).items() if k in HOSTING_KEYS},
+        "firewall": cfg.protection.vercel.model_dump(mode="json", exclude_unset=True),
     })
     alerts = alerts_args_from_config(cfg)
     if alerts is not None:

@@ -33,7 +33,7 @@ from components.standard import resolve_standard
 SECRET_INPUTS = ("supabase_anon_key", "supabase_db_url", "supabase_smtp_password", "supabase_function_secrets",
                  "secret_env", "alert_webhooks")
 CONFIG_KEYS = ("environment", "domain", "canonical_host", "hosting", "cloudflare", "supabase", "headers",
-               "rate_limits", "env", "performance", "alerts")
+               "rate_limits", "env", "performance", "alerts", "protection")
 """The inputs that are ``webstack:`` stack config keys (validated as one stack config)."""
 
 
@@ -64,6 +64,9 @@ class WebAppArgs(TypedDict):
     performance: NotRequired[dict[str, Any]]
     """Core Web Vitals targets (lcpMs, inpMs, cls, ttfbMs) and real-user monitoring (``rum``: enabled, providers,
     autoInstall, lite) (``webstack:performance``). Default: the runbook's targets with INP for FID; RUM off."""
+    protection: NotRequired[dict[str, Any]]
+    """Edge protection (``webstack:protection``): WAF managed rulesets, bot protection, security level, browser
+    check, URL normalisation, the Vercel Firewall, the cache purge after a deploy. Default: all on, per plan."""
     secret_env: NotRequired[dict[str, pulumi.Input[str]]]
     """Build/server-side secret variables (``webstack:secretEnv``). Default: none."""
     supabase_db_url: NotRequired[pulumi.Input[str]]
@@ -133,12 +136,19 @@ class WebApp(pulumi.ComponentResource):
         files.append(supabase.files)
         self.exports.update({"supabaseUrl": supabase.api_url, "supabaseAnonKey": supabase.anon_key})
         edge = self._edge(cfg, child, files)
+        self._deploy_identity: pulumi.Output[str] | None = None
         if cfg.hosting.provider == "vercel":
             self._vercel(cfg, args, child, files)
         elif cfg.hosting.provider == "netlify":
             self._netlify(cfg, args, child, files)
         else:
             self._nginx(cfg, edge, child, files)
+        if self._deploy_identity is not None:
+            # Purge Cloudflare's cache once per deployed identity (the Vercel deployment, the nginx image).
+            from components.edge_protection import register_purge_on_deploy
+
+            register_purge_on_deploy(f"{name}-purge-on-deploy", cfg.cloudflare.zone_id, self._deploy_identity,
+                                     cfg.protection.purge_on_deploy, pulumi.ResourceOptions(parent=self))
 
         self.canonical_url = pulumi.Output.from_input(f"https://{cfg.canonical_hostname}")
         self.hosting = pulumi.Output.from_input(cfg.hosting.provider)
@@ -209,6 +219,8 @@ class WebApp(pulumi.ComponentResource):
         self._alert_webhooks(cast(dict[str, Any], site_args))
         site = VercelSite("web", site_args, child)
         files.append(site.files)
+        if cfg.hosting.vercel is not None and cfg.hosting.vercel.deployment_dir is not None:
+            self._deploy_identity = site.deployment_url.apply(lambda url: url or "")
         self.exports.update({"vercelProjectId": site.project_id, "productionUrl": site.production_url,
                              "domains": site.domains})
 
@@ -227,6 +239,9 @@ class WebApp(pulumi.ComponentResource):
                files: list[pulumi.Output[dict[str, str]]]) -> None:
         outputs, site_files = nginx_site(cfg, edge, child)
         files.append(site_files)
+        # The image digest names what runs; waiting for the container means the purge follows the new container.
+        self._deploy_identity = pulumi.Output.all(outputs["imageRef"], outputs["containerId"]).apply(
+            lambda v: str(v[0] or ""))
         self.exports.update(outputs)
 
 

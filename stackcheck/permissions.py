@@ -70,6 +70,15 @@ TABLE: dict[str, tuple[Permission, ...]] = {
     "cloudflare:index/notificationPolicyWebhooks:NotificationPolicyWebhooks": (
         Permission("cloudflare", "account", "Notifications Write",
                    f"{CF_API}/alerting/subresources/destinations/subresources/webhooks/methods/create/"),),
+    # Edge protection (issue 16): Bot Fight Mode / Super Bot Fight Mode, URL normalisation, the purge after a deploy.
+    "cloudflare:index/botManagement:BotManagement": (
+        Permission("cloudflare", "zone", "Bot Management Write", f"{CF_API}/bot_management/methods/update/"),),
+    # "Accepted Permissions (at least one required)" of PUT /zones/{zone_id}/url_normalization lists Zone WAF Write,
+    # which the WAF entry point (http_request_firewall_managed) needs anyway.
+    "cloudflare:index/urlNormalizationSettings:UrlNormalizationSettings": (
+        Permission("cloudflare", "zone", "Zone WAF Write", f"{CF_API}/url_normalization/methods/update/"),),
+    "pulumi-python:dynamic/cloudflare:CachePurge": (
+        Permission("cloudflare", "zone", "Cache Purge", f"{CF_API}/cache/methods/purge/"),),
     # -- Vercel (tokens have no finer permissions than their scope) ----------------------------------------------------
     **{f"vercel:index/{t}": (Permission("vercel", "token", "access token scoped to the project's team", VERCEL_TOKENS),)
        for t in ("project:Project", "projectDomain:ProjectDomain", "projectRoute:ProjectRoute",
@@ -77,7 +86,9 @@ TABLE: dict[str, tuple[Permission, ...]] = {
                  # alerts (components/alerts.py); account webhooks need a Pro or Enterprise team
                  # (vercel.com/docs/webhooks), custom alert rules Observability Plus on the project
                  "webhook:Webhook", "customAlertRule:CustomAlertRule",
-                 "alertRuleWebhookNotification:AlertRuleWebhookNotification")},
+                 "alertRuleWebhookNotification:AlertRuleWebhookNotification",
+                 # edge protection (components/edge_protection.py)
+                 "firewallConfig:FirewallConfig", "attackChallengeMode:AttackChallengeMode")},
     # -- Supabase Management API (OAuth scopes per endpoint; read to diff, write to change) ----------------------------
     "pulumi-python:dynamic/supabase:AuthSettings": (
         Permission("supabase", "oauth-scope", "auth:read", SUPABASE_OPENAPI),
@@ -135,6 +146,8 @@ RULESET_PHASES: dict[str, Permission] = {
     "http_request_late_transform": Permission("cloudflare", "zone", "Transform Rules Write", CF_PHASE_PERMISSIONS),
     "http_ratelimit": Permission("cloudflare", "zone", "Zone WAF Write", CF_PHASE_PERMISSIONS),
     "http_request_firewall_custom": Permission("cloudflare", "zone", "Zone WAF Write", CF_PHASE_PERMISSIONS),
+    # WAF managed rulesets (developers.cloudflare.com/waf/reference/phases/: a WAF phase like the two above).
+    "http_request_firewall_managed": Permission("cloudflare", "zone", "Zone WAF Write", CF_PHASE_PERMISSIONS),
     "http_request_origin": Permission("cloudflare", "zone", "Origin Rules Write", CF_PHASE_PERMISSIONS),
     "http_config_settings": Permission("cloudflare", "zone", "Config Settings Write", CF_PHASE_PERMISSIONS),
 }

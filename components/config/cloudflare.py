@@ -281,7 +281,7 @@ class OriginCertificateConfig(StrictModel):
 
 
 RulesetPhase = Literal["http_request_dynamic_redirect", "http_ratelimit", "http_request_cache_settings",
-                      "http_response_headers_transform"]
+                      "http_response_headers_transform", "http_request_firewall_managed"]
 """The zone entry-point phases webstack manages (one ruleset each)."""
 
 

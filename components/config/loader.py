@@ -19,7 +19,7 @@ from components.config.stack import SECRET_KEYS, StackConfig
 
 NAMESPACE = "webstack"
 STRUCTURED_KEYS = {"hosting", "cloudflare", "supabase", "headers", "rateLimits", "env", "secretEnv", "performance",
-                   "alerts"}
+                   "alerts", "protection"}
 
 MAX_TEXT = 2048
 """Longest plain string value anywhere in the config (a build command, a header value, a hostname…)."""

@@ -14,6 +14,7 @@ from components.config.dsn import check_dsn
 from components.config.env import EnvConfig, EnvName
 from components.config.hosting import HostingConfig
 from components.config.performance import PerformanceConfig
+from components.config.protection import ProtectionConfig
 from components.config.standard import HeadersConfig, RateLimit
 from components.config.supabase import SupabaseConfig
 
@@ -81,6 +82,11 @@ class StackConfig(StrictModel):
         alias="supabaseFunctionSecrets",
         description="secret: JSON object of Edge Function secret values, keys = webstack:supabase.functionSecrets",
     )
+
+    protection: ProtectionConfig = Field(
+        default_factory=lambda: ProtectionConfig.model_validate({}),
+        description="edge protection: WAF managed rulesets, bot protection, security level, browser check, URL "
+        "normalisation, Vercel Firewall, cache purge after deploy (docs/cloudflare.md, Edge protection)")
 
     supabase_smtp_password: SecretStr | None = Field(
         None, alias="supabaseSmtpPassword",

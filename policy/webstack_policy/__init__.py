@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from . import alerts, backups, container, delivery, dns, env, headers, origin, rum, stack, supabase, tls
+from . import alerts, backups, container, delivery, dns, env, headers, origin, protection, rum, stack, supabase, tls
 
 PACK_NAME = "webstack-standards"
 
@@ -24,4 +24,5 @@ def all_policies() -> list[Policy]:
         *origin.POLICIES,
         *rum.POLICIES,
         *alerts.POLICIES,
+        *protection.POLICIES,
     ]

@@ -108,6 +108,9 @@ def test_tls_settings(runs: dict[str, PreviewResult], stack: str) -> None:
             "enabled": True, "max_age": 63072000.0, "include_subdomains": True, "preload": False, "nosniff": True}},
         # the production nginx origin is locked down: the edge presents the origin-pull certificate
         **({"tls_client_auth": "on"} if stack == "selfhosted" else {}),
+        # edge protection (webstack:protection defaults)
+        "security_level": "medium",
+        "browser_check": "on",
     }
     zones = {r.inputs["zoneId"] for r in of(runs[stack], SETTING)}
     assert len(zones) == 1
@@ -137,7 +140,8 @@ def test_dnssec_only_when_configured(runs: dict[str, PreviewResult]) -> None:
 def test_exactly_one_ruleset_per_phase(runs: dict[str, PreviewResult], stack: str) -> None:
     phases = [r.inputs["phase"] for r in of(runs[stack], RULESET)]
     assert sorted(phases) == sorted({"http_response_headers_transform", "http_request_cache_settings",
-                                     "http_ratelimit", "http_request_dynamic_redirect"})
+                                     "http_ratelimit", "http_request_dynamic_redirect",
+                                     "http_request_firewall_managed"})  # + the WAF managed rulesets
 
 
 @pytest.mark.parametrize("stack", ["prod", "selfhosted", "netlify"])
@@ -184,7 +188,7 @@ def test_many_rate_limits_still_share_one_ruleset() -> None:
                                              "webstack:cloudflare": json.dumps(cf)})
     [ratelimit] = [r for r in of(result, RULESET) if r.inputs["phase"] == "http_ratelimit"]
     assert len(ratelimit.inputs["rules"]) == 5
-    assert len(of(result, RULESET)) == 4
+    assert len(of(result, RULESET)) == 5  # 4 + the WAF managed rulesets
 
 
 @pytest.mark.parametrize(("stack", "source", "target"), [
@@ -251,7 +255,7 @@ def test_prod_health_checks_and_notification(runs: dict[str, PreviewResult]) -> 
 def test_no_health_checks_outside_production() -> None:
     result = run_stack("netlify", overrides={"webstack:environment": "staging"})
     assert not of(result, HEALTH)
-    assert len(of(result, RULESET)) == 4
+    assert len(of(result, RULESET)) == 5  # 4 + the WAF managed rulesets
 
 
 def test_dns_only_choice_for_a_vendor_host() -> None:

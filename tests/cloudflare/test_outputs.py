@@ -40,7 +40,7 @@ def test_ruleset_ids_and_rules_read_through_apply() -> None:
     result = run_stack("prod", dry_run=False, program=program)
     registered = {r.inputs["phase"]: r.id for r in result.resources if r.type == RULESET}
     assert seen["ids"] == registered
-    assert all(registered.values()) and len(registered) == 4
+    assert all(registered.values()) and len(registered) == 5  # + the WAF managed rulesets
     [rule] = seen["rules"]
     headers = rule["action_parameters"]["headers"]
     assert headers["X-Frame-Options"] == {"operation": "set", "value": "DENY"}
@@ -52,7 +52,7 @@ def test_stack_outputs_after_an_update() -> None:
     result = run_stack("selfhosted", dry_run=False)
     ids = result.outputs["rulesetIds"]
     assert set(ids) == {"http_response_headers_transform", "http_request_cache_settings", "http_ratelimit",
-                        "http_request_dynamic_redirect"}
+                        "http_request_dynamic_redirect", "http_request_firewall_managed"}
     assert {r.id for r in result.resources if r.type == RULESET} == set(ids.values())
     [edge] = [r for r in result.resources if r.type == "webstack:index:CloudflareEdge"]
     assert is_secret(edge.outputs["originPrivateKeyPem"])

@@ -11,6 +11,12 @@ one entry-point ruleset (kind ``zone``) per phase. Creating a second one is refu
 providers surface ("A similar configuration with rules already exists …", terraform-provider-cloudflare #3219,
 pulumi-cloudflare #782); the error code is not documented, so the fake answers 400 with code 20217 as a stand-in.
 
+Deploying a managed ruleset (developers.cloudflare.com/ruleset-engine/managed-rulesets/deploy-managed-ruleset/): an
+``execute`` rule in a zone entry point names the managed ruleset in ``action_parameters.id``, and "the managed
+ruleset [must belong] to the same phase where you want to deploy it". The fake knows the WAF's managed rulesets and
+their phase (developers.cloudflare.com/waf/managed-rules/, "Ruleset ID"; all in ``http_request_firewall_managed``)
+and refuses an ``execute`` of an unknown ruleset or into another phase (400; the code is a stand-in).
+
 Only these calls are implemented; anything else answers 404 with a Cloudflare-shaped error. Every request must
 carry ``Authorization: Bearer <token>`` (the token the test gave the fake), as the API requires.
 Runs on 127.0.0.1, ephemeral port, in a thread of the test process; ``close()`` stops it.
@@ -31,6 +37,13 @@ SIMILAR_CONFIGURATION = ("A similar configuration with rules already exists and 
                          "consequences. If you are migrating from the Dashboard, you will need to first import the "
                          "existing rules.")
 ENTRYPOINT_KIND = "zone"
+MANAGED_RULESETS = {
+    "efb7b8c949ac4650a09736fc376e9aee": "http_request_firewall_managed",  # Cloudflare Managed Ruleset
+    "4814384a9e5d4991b9815dcfc25d2f1f": "http_request_firewall_managed",  # Cloudflare OWASP Core Ruleset
+    "c2e184081120413c86c3ab7e14069605": "http_request_firewall_managed",  # Exposed Credentials Check
+    "77454fe2d30c4220b5701f6fdfb893ba": "http_request_firewall_managed",  # Cloudflare Free Managed Ruleset
+}
+"""Managed ruleset id -> the phase it belongs to."""
 _ZONE = r"/client/v4/zones/(?P<zone>[0-9a-f]{32})/rulesets"
 
 
@@ -156,6 +169,9 @@ class FakeCloudflare:
     def _create(self, zone: str, body: Any) -> tuple[int, dict[str, Any]]:
         if not isinstance(body, dict) or not all(isinstance(body.get(k), str) for k in ("name", "kind", "phase")):
             return 400, _error(20021, "name, kind and phase are required")
+        refused = _execute_problem(body["phase"], body.get("rules", []))
+        if refused:
+            return 400, _error(20120, refused)
         if body["kind"] == ENTRYPOINT_KIND and self.entrypoint(zone, body["phase"]) is not None:
             return 400, _error(20217, SIMILAR_CONFIGURATION)
         ruleset = _ruleset(uuid.uuid4().hex, body)
@@ -165,6 +181,9 @@ class FakeCloudflare:
     def _put_entrypoint(self, zone: str, phase: str, body: Any) -> tuple[int, dict[str, Any]]:
         if not isinstance(body, dict) or not isinstance(body.get("rules", []), list):
             return 400, _error(20021, "rules must be a list")
+        refused = _execute_problem(phase, body.get("rules", []))
+        if refused:
+            return 400, _error(20120, refused)
         found = self.entrypoint(zone, phase)
         if found is None:
             ruleset = _ruleset(uuid.uuid4().hex, {"name": body.get("name", "default"), "kind": ENTRYPOINT_KIND,
@@ -175,6 +194,18 @@ class FakeCloudflare:
         found["rules"] = [_rule(r) for r in body.get("rules", [])]
         found["version"] = str(int(found["version"]) + 1)
         return 200, _ok(found)
+
+
+def _execute_problem(phase: str, rules: Any) -> str | None:
+    for rule in rules if isinstance(rules, list) else []:
+        if not isinstance(rule, dict) or rule.get("action") != "execute":
+            continue
+        target = (rule.get("action_parameters") or {}).get("id")
+        if target not in MANAGED_RULESETS:
+            return f"execute: ruleset {target!r} does not exist or is not available to this zone"
+        if MANAGED_RULESETS[target] != phase:
+            return f"execute: ruleset {target} belongs to phase {MANAGED_RULESETS[target]}, not {phase}"
+    return None
 
 
 def _rule(rule: dict[str, Any]) -> dict[str, Any]:

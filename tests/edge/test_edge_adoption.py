@@ -59,8 +59,10 @@ def test_the_adopted_entry_point_is_imported_under_its_own_name(pro: tuple[Previ
 
 def test_per_zone_singletons_are_deleted_before_they_are_replaced(pro: tuple[PreviewResult, list[str]]) -> None:
     result = pro[0]
-    singletons = of(result, "ruleset:Ruleset") + of(result, "zoneSetting:ZoneSetting")
-    assert len(singletons) == 4 + 6 and all(r.delete_before_replace for r in singletons)
+    singletons = (of(result, "ruleset:Ruleset") + of(result, "zoneSetting:ZoneSetting")
+                  + of(result, "botManagement:BotManagement") + of(result, "UrlNormalizationSettings"))
+    # 4 + 1 (WAF managed) rulesets, 6 TLS + 2 protection settings, bot management, URL normalisation
+    assert len(singletons) == 5 + 8 + 2 and all(r.delete_before_replace for r in singletons)
     assert not any(r.delete_before_replace for r in of(result, "dnsRecord:DnsRecord"))  # not singletons
 
 
@@ -197,4 +199,4 @@ def test_with_adoption_the_first_up_takes_over_the_entry_point_in_place(
     assert [r["ref"] for r in entry["rules"]][-1] == "webstack_cache_host_passthrough"
     assert "cache everything (dashboard)" not in json.dumps(entry["rules"])
     phases = [r["phase"] for r in zone.zones[PRO_ZONE].values() if r["kind"] == "zone"]
-    assert sorted(phases) == sorted(set(phases)) and len(phases) == 4  # one entry point per phase
+    assert sorted(phases) == sorted(set(phases)) and len(phases) == 5  # one entry point per phase (+ WAF managed)
