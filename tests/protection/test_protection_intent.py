@@ -91,3 +91,34 @@ def test_vercel_firewall_inputs() -> None:
     cfg, found = validate_vercel_firewall({"plan": "hobby", "ai_bots": "off", "bot_protection": "log"})
     assert cfg is not None and not found
     assert vercel_managed_rulesets(cfg) == {"bot_protection": {"active": True, "action": "log"}}
+
+
+def test_one_firewall_config_carries_the_managed_rulesets_and_the_callers_rules() -> None:
+    """A second FirewallConfig for the project would overwrite the first: custom rules (rate limits) are merged."""
+    import pulumi
+    import pulumiverse_vercel as vercel
+
+    from components.config.protection import VercelFirewallConfig
+    from components.edge_protection import register_vercel_firewall
+    from stackcheck.engine import run_program
+    from stackcheck.wire import unwrap
+    from tests.conftest import REPO
+
+    rate_limit = {"name": "api", "active": True, "action": {"action": "rate_limit", "rate_limit": {
+        "algo": "fixed_window", "window": 60, "limit": 100, "keys": ["ip"], "action": "deny"}},
+        "condition_groups": [{"conditions": [{"type": "path", "op": "pre", "value": "/api/"}]}]}
+
+    def program() -> None:
+        parent = pulumi.ComponentResource("test:index:Site", "site")
+        project = vercel.Project("site-project", name="site", framework="vite",
+                                 opts=pulumi.ResourceOptions(parent=parent))
+        cfg = VercelFirewallConfig.model_validate({"attackChallengeModeUntil": "2026-12-01T00:00:00+01:00"})
+        register_vercel_firewall("site", project.id, None, cfg, parent, rules=[rate_limit])
+
+    result, _ = run_program(REPO, "prod", program=program)
+    [firewall] = [r for r in result.resources if r.type.endswith("firewallConfig:FirewallConfig")]
+    inputs = unwrap(firewall.inputs)
+    assert set(inputs["managedRulesets"]) == {"botProtection", "aiBots"}
+    assert [r["name"] for r in inputs["rules"]["rules"]] == ["api"]
+    [mode] = [r for r in result.resources if r.type.endswith("attackChallengeMode:AttackChallengeMode")]
+    assert mode.inputs["attackModeActiveUntil"] == 1_796_079_600_000  # 2026-11-30T23:00:00Z in ms
