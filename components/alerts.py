@@ -196,7 +196,7 @@ def mechanisms(emails: Sequence[str], webhook_ids: Sequence[pulumi.Input[str]]) 
 
 
 def _secret(value: Any) -> Any:
-    from components.site_intent import secret_input
+    from components.intent import secret_input
 
     return secret_input(value)
 

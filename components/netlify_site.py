@@ -13,15 +13,15 @@ import pulumi
 
 from components.config import StackConfig
 from components.config.hosting import HostingConfig, NetlifyHosting
+from components.intent import StandardArgs, checked, resolve_site_intent, site_args_from_config
 from components.render.netlify import headers_file, netlify_toml
-from components.site_intent import site_args_from_config, site_config, validate
-from components.standard import resolve_standard
+from components.standard import Standard, resolve_standard
 from components.standard.env import public_env, resolve_env
 
 
 class NetlifySiteArgs(TypedDict):
-    """What the site is (domain, Supabase project, build) and how its headers may deviate from the standard; the
-    component renders ``netlify.toml`` and ``_headers`` from it."""
+    """What the site is (domain, build) and what it wants from the web-security standard (``standard``, the same
+    intent CloudflareEdge and NginxSite take); the component renders ``netlify.toml`` and ``_headers`` from it."""
 
     site_name: str
     """The Netlify site's name."""
@@ -31,24 +31,26 @@ class NetlifySiteArgs(TypedDict):
     """apex or www: which hostname serves the site. Default: apex."""
     environment: NotRequired[str]
     """production, staging or development (production gets the strict rules). Default: production."""
-    supabase_url: str
-    """The Supabase project's API URL (VITE_SUPABASE_URL, and the CSP connect-src)."""
+    standard: NotRequired[StandardArgs]
+    """The web-security standard's intent: ``supabase_url`` (the Supabase project's API URL: VITE_SUPABASE_URL and
+    the CSP connect-src; required), header profile, CSP extras, weakenings with their reasons, rate limits, cache
+    classes. Default: the strict standard (production rules when ``environment`` is production)."""
     supabase_anon_key: pulumi.Input[str]
     """The anon or publishable key; a secret, so it is never written to netlify.toml: set it with
     `netlify env:set` (listed in ``manualEnv``)."""
+    supabase_url: NotRequired[str]
+    """Deprecated: give it as ``standard.supabase_url`` (still accepted here). Default: none."""
     headers: NotRequired[dict[str, Any]]
-    """The header choices, keys as ``webstack:headers`` in docs/config.md (profile, extra CSP sources, reasoned
-    weakenings). Default: the strict profile."""
+    """Deprecated: the header choices (keys as ``webstack:headers``) now go in ``standard`` (still accepted
+    here). Default: none."""
     rate_limits: NotRequired[list[dict[str, Any]]]
-    """Rate-limited paths, keys as ``webstack:rateLimits`` (part of the standard's version). Default: /api/* 100/min,
-    /auth/* 20/min."""
+    """Deprecated: give them as ``standard.rate_limits`` (still accepted here). Default: none."""
     env: NotRequired[dict[str, str]]
     """The app's public build environment (NODE_ENV, VITE_* flags). Default: NODE_ENV=production."""
     secret_env: NotRequired[dict[str, pulumi.Input[str]]]
     """Build-side secret variables: only their names are used (listed in ``manualEnv``). Default: none."""
     rum_beacons: NotRequired[list[str]]
-    """Real-user-monitoring beacons the pages load — cloudflare-auto, cloudflare-snippet and/or vercel (Speed
-    Insights): the CSP allows exactly their script and endpoint (docs/monitoring.md). Default: none."""
+    """Deprecated: give them as ``standard.rum_beacons`` (still accepted here). Default: none."""
     build_command: NotRequired[str]
     """Default: npm run build."""
     publish_dir: NotRequired[str]
@@ -74,21 +76,24 @@ class NetlifySite(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: NetlifySiteArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("webstack:index:NetlifySite", name, {}, opts)
-        kind = "NetlifySite"
+        component = f"NetlifySite '{name}'"
         section = {k: v for k, v in args.items() if k in HOSTING_KEYS and v is not None}
-        hosting = validate(NetlifyHosting, section, "", kind, name)
-        cfg = site_config(kind, name, args, HostingConfig.model_construct(provider="netlify", netlify=hosting),
-                          args.get("supabase_anon_key"))
-        files, manual = netlify_files(cfg, hosting)
+        hosting = checked(NetlifyHosting, section, component, renames={"hosting.netlify": ""})
+        cfg, std = resolve_site_intent(component, args, HostingConfig.model_construct(provider="netlify",
+                                                                                       netlify=hosting),
+                                       args.get("supabase_anon_key"))
+        files, manual = netlify_files(cfg, hosting, std)
         self.site_name = pulumi.Output.from_input(hosting.site_name)
         self.files = pulumi.Output.from_input(files)
         self.manual_env = pulumi.Output.from_input(manual)
         self.register_outputs({"siteName": self.site_name, "files": self.files, "manualEnv": self.manual_env})
 
 
-def netlify_files(cfg: StackConfig, hosting: NetlifyHosting) -> tuple[dict[str, str], list[str]]:
-    """The rendered files and the variables to set by hand (Pulumi secrets), for a validated config (pure)."""
-    std = resolve_standard(cfg)
+def netlify_files(cfg: StackConfig, hosting: NetlifyHosting,
+                  std: Standard | None = None) -> tuple[dict[str, str], list[str]]:
+    """The rendered files and the variables to set by hand (Pulumi secrets), for a validated config and its
+    standard (resolved from the config when not given; pure)."""
+    std = std or resolve_standard(cfg)
     env = resolve_env(cfg)
     manual = [v.name for v in env if v.secret]
     files = {

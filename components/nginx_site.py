@@ -37,7 +37,7 @@ import pulumi_command as command
 import pulumi_docker as docker
 
 from components.config import StackConfig
-from components.intent import StandardArgs, standard_args_from_config, standard_from_intent
+from components.intent import IntentError, StandardArgs, camel, standard_args_from_config, standard_from_intent
 from components.render.dockerfile import (
     NGINX_UID,
     TLS_DIR,
@@ -335,11 +335,11 @@ def _build_args(site: str, entries: list[NginxBuildArgArgs]) -> tuple[dict[str, 
     for entry in entries:
         arg, value = entry["name"], entry.get("value")
         if arg in every:
-            raise ValueError(f"NginxSite {site}: build_env: {arg} is given twice")
+            raise _problem(site, "build_env", f"{arg} is given twice")
         if entry.get("secret", False):
             every[arg] = _unknown_secret() if value is None else pulumi.Output.secret(value)
         elif value is None:
-            raise ValueError(f"NginxSite {site}: build_env: {arg} needs a value unless it is secret")
+            raise _problem(site, "build_env", f"{arg} needs a value unless it is secret")
         else:
             every[arg] = value
             if isinstance(value, str):
@@ -393,13 +393,9 @@ class ResolvedSite:
     tmpfs_size_mb: int
 
 
-def _camel(path: str) -> str:
-    """``origin_address`` → ``originAddress``: inputs are named as another language (and the schema) spells them."""
-    return re.sub(r"_([a-z])", lambda m: m.group(1).upper(), path)
-
-
-def _problem(site: str, key: str, error: Exception | str) -> ValueError:
-    return ValueError(f"NginxSite {site}: {_camel(key)}: {error}")
+def _problem(site: str, key: str, error: Exception | str) -> IntentError:
+    """A bad input, named as another language (and the schema) spells it: ``origin_address`` → ``originAddress``."""
+    return IntentError(f"NginxSite {site}", [("/".join(camel(part) for part in key.split("/")), str(error))])
 
 
 def resolve_site(name: str, args: NginxSiteArgs, stack: str) -> ResolvedSite:

@@ -17,11 +17,14 @@ from components.config.base import ConfigError, Hostname, StrictModel
 from components.config.stack import StackConfig, default_rate_limits, secret_value
 from components.config.standard import RateLimit
 from components.config.supabase import SupabaseConfig
-from components.site_intent import (
-    ComponentInputError,
+from components.intent import (
+    IntentError,
+    Problems,
+    RateLimitArgs,
     dump_fields,
     input_path,
     partial_config,
+    rate_limit_args,
     secret_input,
     unknown_secret,
     validate,
@@ -86,9 +89,9 @@ class SupabaseProjectArgs(TypedDict):
     """name -> value (always made a secret). Default: none."""
     database: NotRequired[dict[str, Any]]
     """The tables and their RLS policies (exampleApp, tables, hardenFunctions, …). Default: no database changes."""
-    rate_limits: NotRequired[list[dict[str, Any]]]
-    """The edge's rate limits (``webstack:rateLimits``): per-IP auth limits are capped by the /auth one.
-    Default: /api/* 100/min, /auth/* 20/min."""
+    rate_limits: NotRequired[list[RateLimitArgs]]
+    """The edge's rate limits (``standard.rate_limits`` of CloudflareEdge, ``webstack:rateLimits``): per-IP auth
+    limits are capped by the /auth one. Default: /api/* 100/min, /auth/* 20/min."""
     environment: NotRequired[str]
     """production, staging or development. Default: production."""
     backups: NotRequired[dict[str, Any]]
@@ -106,6 +109,8 @@ class _SiteOfProject(StrictModel):
     rate_limits: list[RateLimit] = Field(default_factory=default_rate_limits, alias="rateLimits")
 
 
+RENAMES = {"supabase": ""}
+"""The component takes the ``webstack:supabase`` keys at top level."""
 OTHER_KEYS = frozenset({"domain", "anon_key", "smtp_password", "canonical_host", "access_token_config",
                         "function_secret_values", "rate_limits", "environment", "db_url"})
 """Inputs that are not ``webstack:supabase`` keys."""
@@ -160,7 +165,7 @@ class SupabaseProject(pulumi.ComponentResource):
             if names:
                 values = args.get("function_secret_values")
                 if values is None:
-                    raise ComponentInputError("SupabaseProject", name, [(
+                    raise IntentError(f"SupabaseProject '{name}'", [(
                         "functionSecretValues", f"required for functionSecrets {names} (name -> value)")])
                 self.settings["secrets"] = EdgeFunctionSecrets(
                     f"{name}-function-secrets", {**common, "names": sorted(names), "values": secret_input(values)},
@@ -193,18 +198,21 @@ class SupabaseProject(pulumi.ComponentResource):
 
 def supabase_config(name: str, args: SupabaseProjectArgs) -> StackConfig:
     """The Args checked by the stack config's own models (errors name the input), as a partial stack config."""
-    kind = "SupabaseProject"
+    component = f"SupabaseProject '{name}'"
     raw = {k: v for k, v in args.items() if k not in OTHER_KEYS}
-    sb = validate(SupabaseConfig, raw, "", kind, name)
+    problems: Problems = []
+    sb = validate(SupabaseConfig, raw, "", problems, RENAMES)
     site = validate(_SiteOfProject, {k: args[k] for k in ("domain", "canonical_host", "rate_limits", "environment")
-                                    if args.get(k) is not None}, "", kind, name)
+                                    if args.get(k) is not None}, "", problems, RENAMES)
+    if sb is None or site is None:
+        raise IntentError(component, problems)
     from components.config.checks import supabase_auth_matches_environment
 
     cfg = partial_config(domain=site.domain, canonical_host=site.canonical_host, environment=site.environment,
                          supabase=sb, rate_limits=site.rate_limits)
-    problems = supabase_auth_matches_environment(cfg)
-    if problems:
-        raise ComponentInputError(kind, name, [(input_path(k), m) for k, m in problems])
+    found = supabase_auth_matches_environment(cfg)
+    if found:
+        raise IntentError(component, [(input_path(k, RENAMES), m) for k, m in found])
     return cfg
 
 
@@ -233,7 +241,7 @@ def supabase_args_from_config(cfg: StackConfig, require_token: bool = True) -> S
         "access_token_config": f"{cfg.project}:{TOKEN_CONFIG_KEY}",
     }
     if "rate_limits" in cfg.model_fields_set:
-        args["rate_limits"] = [r.model_dump(mode="json", by_alias=True, exclude_unset=True) for r in cfg.rate_limits]
+        args["rate_limits"] = rate_limit_args(cfg.rate_limits)
     values = function_secret_values(cfg)
     if values is not None:
         args["function_secret_values"] = values

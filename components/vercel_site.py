@@ -19,10 +19,17 @@ import pulumiverse_vercel as vercel
 from components.alerts import AlertsArgs, alerts_args_from_config, resolve_alerts, vercel_alerts
 from components.config import StackConfig
 from components.config.hosting import HostingConfig, VercelHosting
+from components.config.rum_checks import stack_rum_beacons
 from components.edge_protection import VercelFirewallArgs, register_vercel_firewall, validate_vercel_firewall
+from components.intent import (
+    IntentError,
+    StandardArgs,
+    checked,
+    resolve_site_intent,
+    secret_input,
+    site_args_from_config,
+)
 from components.render.vercel import deployment_files, project_route_rules, vercel_env_entries, vercel_json
-from components.site_intent import ComponentInputError, secret_input, site_args_from_config, site_config, validate
-from components.standard import resolve_standard
 from components.standard.env import ANON_KEY, resolve_env
 
 PROTECTION_ON = "standard_protection_new"
@@ -41,9 +48,10 @@ class VercelGitRepositoryArgs(TypedDict):
 
 
 class VercelSiteArgs(TypedDict):
-    """What the site is (domain, Supabase project, build) and how its headers may deviate from the standard.
-    The component derives the rest: security headers and cache classes (one project route per class, and
-    ``vercel.json``), the app's environment variables, the canonical/redirect domains."""
+    """What the site is (domain, build) and what it wants from the web-security standard (``standard``, the same
+    intent CloudflareEdge and NginxSite take). The component derives the rest: security headers and cache classes
+    (one project route per class, and ``vercel.json``), the app's environment variables, the canonical/redirect
+    domains."""
 
     project_name: str
     """The Vercel project's name."""
@@ -53,25 +61,26 @@ class VercelSiteArgs(TypedDict):
     """apex or www: which hostname serves the site; the other 308-redirects to it. Default: apex."""
     environment: NotRequired[str]
     """production, staging or development (production gets the strict rules). Default: production."""
-    supabase_url: str
-    """The Supabase project's API URL (VITE_SUPABASE_URL, and the CSP connect-src)."""
+    standard: NotRequired[StandardArgs]
+    """The web-security standard's intent: ``supabase_url`` (the Supabase project's API URL: VITE_SUPABASE_URL and
+    the CSP connect-src; required), header profile, CSP extras, weakenings with their reasons, rate limits, cache
+    classes. Default: the strict standard (production rules when ``environment`` is production)."""
     supabase_anon_key: pulumi.Input[str]
     """The anon or publishable key (VITE_SUPABASE_ANON_KEY, a sensitive variable); never a service_role key."""
+    supabase_url: NotRequired[str]
+    """Deprecated: give it as ``standard.supabase_url`` (still accepted here). Default: none."""
     headers: NotRequired[dict[str, Any]]
-    """The header choices, keys as ``webstack:headers`` in docs/config.md: ``profile`` (strict or runbook), extra
-    ``csp`` sources, ``hstsMaxAge``, ``frameAncestors``, …, and ``weakeningReason`` (required on production when a
-    choice weakens the standard). Default: the strict profile."""
+    """Deprecated: the header choices (keys as ``webstack:headers``) now go in ``standard`` (still accepted
+    here). Default: none."""
     rate_limits: NotRequired[list[dict[str, Any]]]
-    """Rate-limited paths, keys as ``webstack:rateLimits`` (part of the standard's version). Default: /api/* 100/min,
-    /auth/* 20/min."""
+    """Deprecated: give them as ``standard.rate_limits`` (still accepted here). Default: none."""
     env: NotRequired[dict[str, str]]
     """The app's public build environment (NODE_ENV, VITE_* flags); VITE_SUPABASE_* come from the inputs above.
     Default: NODE_ENV=production."""
     secret_env: NotRequired[dict[str, pulumi.Input[str]]]
     """Build/server-side secret variables (never VITE_*), registered as sensitive. Default: none."""
     rum_beacons: NotRequired[list[str]]
-    """Real-user-monitoring beacons the pages load — cloudflare-auto, cloudflare-snippet and/or vercel (Speed
-    Insights): the CSP allows exactly their script and endpoint (docs/monitoring.md). Default: none."""
+    """Deprecated: give them as ``standard.rum_beacons`` (still accepted here). Default: none."""
     team_id: NotRequired[str]
     """Default: the provider's team."""
     node_version: NotRequired[str]
@@ -106,6 +115,7 @@ class VercelSiteArgs(TypedDict):
 HOSTING_KEYS = ("project_name", "team_id", "node_version", "install_command", "build_command", "output_directory",
                 "git_repository", "preview_protection", "clean_urls", "trailing_slash", "deployment_dir")
 """The inputs that are ``webstack:hosting.vercel`` keys (validated by the same model)."""
+HOSTING_RENAMES = {"hosting.vercel": ""}
 
 
 def _slug(text: str) -> str:
@@ -128,13 +138,13 @@ class VercelSite(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: VercelSiteArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("webstack:index:VercelSite", name, {}, opts)
-        kind = "VercelSite"
+        component = f"VercelSite '{name}'"
         section = {k: v for k, v in args.items() if k in HOSTING_KEYS and v is not None}
-        hosting = validate(VercelHosting, section, "", kind, name)
-        cfg = site_config(kind, name, args, HostingConfig.model_construct(provider="vercel", vercel=hosting),
-                          args.get("supabase_anon_key"))
-        std = resolve_standard(cfg)
-        if "vercel" in (args.get("rum_beacons") or []):
+        hosting = checked(VercelHosting, section, component, renames=HOSTING_RENAMES)
+        cfg, std = resolve_site_intent(component, args, HostingConfig.model_construct(provider="vercel",
+                                                                                       vercel=hosting),
+                                       args.get("supabase_anon_key"))
+        if "vercel" in stack_rum_beacons(cfg):
             pulumi.log.warn(f"VercelSite {name}: Vercel Speed Insights cannot be declared (pulumiverse_vercel has no "
                             "resource or argument for it): enable it in the project's Speed Insights tab and add "
                             "@vercel/speed-insights to the app (docs/monitoring.md); the CSP already allows its "
@@ -142,12 +152,12 @@ class VercelSite(pulumi.ComponentResource):
         alert_problems: list[tuple[str, str]] = []
         alerts = resolve_alerts(args.get("alerts"), "alerts", alert_problems)
         if alert_problems:
-            raise ComponentInputError(kind, name, alert_problems)
+            raise IntentError(component, alert_problems)
         firewall = None
         if args.get("firewall", {}) is not None:
             firewall, problems = validate_vercel_firewall(args.get("firewall"))
             if problems:
-                raise ComponentInputError(kind, name, problems)
+                raise IntentError(component, problems)
         secret_env = dict(args.get("secret_env") or {})
         child = pulumi.ResourceOptions(parent=self)
         team_id = hosting.team_id

@@ -22,11 +22,15 @@ import pulumi
 
 from components.config import ConfigError, StackConfig
 from components.config.stack import SECURE_PLACEHOLDER
-from components.site_intent import (
-    ComponentInputError,
+from components.intent import (
+    IntentError,
+    RateLimitArgs,
+    checked,
+    dump_fields,
+    input_path,
     plain_or_placeholder,
+    rate_limit_args,
     secret_input,
-    validate,
 )
 from components.standard import resolve_standard
 
@@ -56,9 +60,11 @@ class WebAppArgs(TypedDict):
     canonical_host: NotRequired[str]
     """apex or www: which hostname serves the site; the other redirects to it. Default: apex."""
     headers: NotRequired[dict[str, Any]]
-    """Header profile, extra CSP sources and reasoned weakenings (``webstack:headers``). Default: strict."""
-    rate_limits: NotRequired[list[dict[str, Any]]]
-    """Rate-limited paths (``webstack:rateLimits``). Default: /api/* 100/min, /auth/* 20/min."""
+    """Header profile, extra CSP sources and weakenings with their reasons (``webstack:headers``). Default:
+    strict."""
+    rate_limits: NotRequired[list[RateLimitArgs]]
+    """Rate-limited paths (``webstack:rateLimits``, the same shape as CloudflareEdge's ``standard.rate_limits``).
+    Default: /api/* 100/min, /auth/* 20/min."""
     env: NotRequired[dict[str, str]]
     """The app's public build environment (``webstack:env``). Default: NODE_ENV=production."""
     performance: NotRequired[dict[str, Any]]
@@ -177,7 +183,7 @@ class WebApp(pulumi.ComponentResource):
             project["smtp_password"] = secret_input(args.get("supabase_smtp_password"))
         if cfg.supabase.function_secrets:
             if args.get("supabase_function_secrets") is None:
-                raise ComponentInputError("WebApp", "", [(
+                raise IntentError("WebApp", [(
                     "supabaseFunctionSecrets", "required for supabase.functionSecrets: name -> value (a secret)")])
             project["function_secret_values"] = secret_input(args.get("supabase_function_secrets"))
         return project
@@ -329,8 +335,6 @@ def _secrets_from_inputs(site_args: dict[str, Any], args: WebAppArgs) -> None:
 def web_app_config(name: str, args: WebAppArgs) -> StackConfig:
     """The Args as a stack config, checked by its models and cross-section rules (errors name the input).
     Secrets that are outputs (unknown, or another resource's) are checked where they are known."""
-    from components.site_intent import input_path
-
     raw: dict[str, Any] = {k: v for k, v in args.items() if k in CONFIG_KEYS and v is not None}
     raw.update({"project": pulumi.get_project() or "webstack", "stack": pulumi.get_stack() or "dev",
                 "supabase_anon_key": plain_or_placeholder(args.get("supabase_anon_key")),
@@ -343,21 +347,23 @@ def web_app_config(name: str, args: WebAppArgs) -> StackConfig:
     from components.config.checks import check_rules
     from components.stack_config import RULES
 
-    cfg = validate(StackConfig, raw, "", "WebApp", name, flat=False)
+    component = f"WebApp '{name}'"
+    cfg = checked(StackConfig, raw, component)
     try:
         return check_rules(cfg, RULES)
     except ConfigError as exc:
-        raise ComponentInputError("WebApp", name, [(input_path(k, False), m) for k, m in exc.problems]) from None
+        raise IntentError(component, [(input_path(k), m) for k, m in exc.problems]) from None
 
 
 def web_app_args_from_config(cfg: StackConfig) -> WebAppArgs:
     """The WebApp Args for a stack config: its ``webstack:`` keys as written, secrets as secret inputs."""
-    from components.site_intent import dump_fields
     from components.supabase_project import function_secret_values, require_access_token
 
     require_access_token(cfg)
     fields = dump_fields(cfg)
     args: dict[str, Any] = {k: fields[k] for k in CONFIG_KEYS if k in fields}
+    if "rate_limits" in args:
+        args["rate_limits"] = rate_limit_args(cfg.rate_limits)
     args["domain"] = cfg.domain
     args["hosting"] = fields["hosting"]
     args["cloudflare"] = fields["cloudflare"]

@@ -43,6 +43,22 @@ FORBIDDEN_EXTRA_HEADERS = frozenset({
 })
 
 
+WEAKENING_SETTINGS = (
+    "profile", "csp.scriptSrc", "csp.frameSrc", "csp.workerSrc", "csp.allowInlineStyles",
+    "csp.upgradeInsecureRequests", "csp.reportUri", "csp.reportTo", "hstsMaxAge", "frameAncestors",
+    "crossOriginOpenerPolicy", "crossOriginResourcePolicy",
+)
+"""The settings under ``webstack:headers`` that can weaken the standard (docs/standard.md), as
+``weakeningReasons`` keys them."""
+
+
+def _weakening_setting(key: str) -> str:
+    """A ``weakeningReasons`` key: one of WEAKENING_SETTINGS, spelled as docs/standard.md does (in every language)."""
+    if key not in WEAKENING_SETTINGS:
+        raise ValueError(f"{key!r} is not a setting that weakens the standard; one of: {', '.join(WEAKENING_SETTINGS)}")
+    return key
+
+
 def _src(directive: str) -> object:
     return AfterValidator(config_source(directive))
 
@@ -128,9 +144,20 @@ class HeadersConfig(StrictModel):
         default_factory=dict, alias="extraHeaders", max_length=20,
         description="additional static response headers (names the standard manages are refused)",
     )
-    weakening_reason: SafeText | None = Field(
-        None, alias="weakeningReason", description="required on prod when any setting weakens the standard"
+    weakening_reasons: dict[Annotated[str, AfterValidator(_weakening_setting)], SafeText] = Field(
+        default_factory=dict, alias="weakeningReasons", max_length=len(WEAKENING_SETTINGS),
+        description="why each weakening is wanted, by setting (csp.scriptSrc, crossOriginOpenerPolicy, ...); "
+                    "required on prod for every weakening",
     )
+    weakening_reason: SafeText | None = Field(
+        None, alias="weakeningReason",
+        description="one reason for every weakening without its own in weakeningReasons (the older, shared form)",
+    )
+
+    def reason_for(self, setting: str) -> str | None:
+        """The reason given for the weakening by ``setting`` (``webstack:headers.csp.scriptSrc`` or
+        ``csp.scriptSrc``): its own in ``weakeningReasons``, else the shared ``weakeningReason``."""
+        return self.weakening_reasons.get(setting.removeprefix("webstack:headers.")) or self.weakening_reason
 
     @field_validator("extra_headers")
     @classmethod

@@ -35,11 +35,17 @@ def header_problems(h: HeadersConfig, *, supabase_url: str | None, production: b
         std = build_standard(h, supabase_url, ())
     except StandardConfigError as exc:
         return [(exc.key, str(exc))]
+    weakened = {w.setting.removeprefix("webstack:headers.") for w in std.weakenings}
+    for setting in sorted(set(h.weakening_reasons) - weakened):
+        problems.append((f"webstack:headers.weakeningReasons.{setting}",
+                         "explains a weakening the headers do not make: remove it (or the setting it explains is "
+                         "missing)"))
     if production:
         for w in std.weakenings:
             if not w.reason:
-                problems.append((w.setting, f"weakens the standard on a production stack ({w.effect}); set "
-                                 "webstack:headers.weakeningReason to say why, or remove the setting"))
+                key = w.setting.removeprefix("webstack:headers.")
+                problems.append((w.setting, f"weakens the standard on a production stack ({w.effect}); say why "
+                                 f"in webstack:headers.weakeningReasons.{key}, or remove the setting"))
         if h.profile == "strict" and h.hsts_max_age < ONE_YEAR:
             problems.append(("webstack:headers.hstsMaxAge", "must be at least 31536000 (one year) on production"))
     return problems

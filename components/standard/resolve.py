@@ -126,7 +126,6 @@ def build_standard(h: HeadersConfig, supabase_url: str | None, rate_limits: Sequ
 
     Errors name ``webstack:headers`` keys (:class:`StandardConfigError`); a component maps them to its inputs.
     """
-    reason = h.weakening_reason
     cache_rules = default_cache_rules(health_path, assets_prefix)
     limits = _rate_limits(rate_limits)
     if h.profile == "runbook":
@@ -135,12 +134,13 @@ def build_standard(h: HeadersConfig, supabase_url: str | None, rate_limits: Sequ
                         remove_headers=REMOVE_HEADERS, cache_rules=cache_rules, rate_limits=limits,
                         health_path=cache_rules[0].patterns[0], assets_prefix=assets_prefix,
                         weakenings=(Weakening("webstack:headers.profile", "runbook profile: script-src allows "
-                                              "'unsafe-inline' and connect-src blocks the Supabase API", reason),))
+                                              "'unsafe-inline' and connect-src blocks the Supabase API",
+                                              h.reason_for("profile")),))
 
     weakenings: list[Weakening] = []
 
     def weaken(key: str, effect: str) -> None:
-        weakenings.append(Weakening(key, effect, reason))
+        weakenings.append(Weakening(key, effect, h.reason_for(key)))
 
     try:
         csp = _strict_csp_with_extras(h, supabase_url, weaken)

@@ -25,8 +25,12 @@ config = pulumi.Config()
 domain = config.require("domain")
 www = f"www.{domain}"
 
-# What the site wants from the web-security standard; everything left out keeps its secure default.
-standard: StandardArgs = {"rate_limits": [{"path": "/api/*", "requests_per_period": 100}]}
+# What the site wants from the web-security standard; everything left out keeps its secure default. The same
+# intent goes to the edge and to the host, so both serve the same headers (and the CSP allows the Supabase API).
+standard: StandardArgs = {
+    "supabase_url": config.require("supabaseUrl"),
+    "rate_limits": [{"path": "/api/*", "requests_per_period": 100}],
+}
 
 edge_args: CloudflareEdgeArgs = {
     "zone_id": config.require("zoneId"),
@@ -41,7 +45,7 @@ edge = CloudflareEdge("edge", edge_args)
 site_args: VercelSiteArgs = {
     "project_name": config.get("vercelProject") or "example-web",
     "domain": domain,
-    "supabase_url": config.require("supabaseUrl"),
+    "standard": standard,
     "supabase_anon_key": config.require_secret("supabaseAnonKey"),
 }
 site = VercelSite("web", site_args)

@@ -138,3 +138,30 @@ def test_secrets_can_come_from_the_environment_or_a_file(tmp_path: Path, monkeyp
     code, _, err = run_cli(["preview", "--stack", "prod", "--cwd", str(REPO), "--no-policy",
                             "--secret", "webstack:supabaseAnonKey=env:WEBSTACK_NOT_SET_ANYWHERE"])
     assert code == 2 and "WEBSTACK_NOT_SET_ANYWHERE" in err
+
+
+def test_each_weakening_is_reported_with_its_own_reason() -> None:
+    """webstack:headers.weakeningReasons: the stack output headerWeakenings (shown in the text and JSON reports)
+    carries each weakening's own reason; the shared weakeningReason covers the ones without."""
+    headers = {"csp": {"scriptSrc": ["https://js.stripe.com"]}, "crossOriginOpenerPolicy": "same-origin-allow-popups",
+               "frameAncestors": ["https://partner.example.org"],
+               "weakeningReasons": {"csp.scriptSrc": "Stripe.js is loaded from js.stripe.com",
+                                    "crossOriginOpenerPolicy": "the OAuth popup posts back to the opener"},
+               "weakeningReason": "partner portal embeds the dashboard"}
+    config = ["-c", f"webstack:headers={json.dumps(headers)}"]
+    code, out, err = run_cli(["preview", "--stack", "prod", "--cwd", str(REPO), "--format", "json", "--no-policy",
+                              *config])
+    assert code == 0, err
+    reasons = {w["setting"]: w["reason"] for w in json.loads(out)["outputs"]["headerWeakenings"]}
+    assert reasons == {"webstack:headers.csp.scriptSrc": "Stripe.js is loaded from js.stripe.com",
+                       "webstack:headers.crossOriginOpenerPolicy": "the OAuth popup posts back to the opener",
+                       "webstack:headers.frameAncestors": "partner portal embeds the dashboard"}
+    code, text, err = run_cli(["preview", "--stack", "prod", "--cwd", str(REPO), "--no-policy", *config])
+    assert code == 0, err
+    assert "Stripe.js is loaded from js.stripe.com" in text and "the OAuth popup posts back to the opener" in text
+    # Without a reason for the COOP weakening (and no shared one), production refuses it, naming where to say why.
+    del headers["weakeningReason"], headers["frameAncestors"]
+    del headers["weakeningReasons"]["crossOriginOpenerPolicy"]  # type: ignore[attr-defined]
+    code, _, err = run_cli(["preview", "--stack", "prod", "--cwd", str(REPO), "--no-policy",
+                            "-c", f"webstack:headers={json.dumps(headers)}"])
+    assert code == 2 and "webstack:headers.weakeningReasons.crossOriginOpenerPolicy" in err

@@ -196,7 +196,7 @@ def test_the_component_refuses_origin_pulls_without_tls() -> None:
     cfg = parse_stack_config(_selfhosted(), project="webstack", stack="selfhosted")
     args = nginx_site_args_from_config(cfg, tls=False)
     args["authenticated_origin_pulls"] = True
-    with pytest.raises(ValueError, match="NginxSite web: authenticatedOriginPulls: needs tls"):
+    with pytest.raises(ValueError, match="NginxSite web: 1 invalid input\n  authenticatedOriginPulls: needs tls"):
         resolve_site("web", args, "selfhosted")
 
 

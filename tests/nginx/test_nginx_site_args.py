@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from components.intent import IntentError
 from components.nginx_site import NginxSite, NginxSiteArgs, resolve_site
 from stackcheck.engine import run_program
 from stackcheck.wire import is_secret
@@ -70,9 +71,9 @@ def test_host_network_binds_the_listen_address_and_publishes_nothing() -> None:
     ({"hostnames": ["Example.ORG"]}, "args"),
 ])
 def test_bad_input_is_named_by_its_input_path(extra: dict[str, Any], named: str) -> None:
-    # Args of the component itself: "NginxSite web: <input>: …"; the standard's intent lists each problem as
+    # One error type (IntentError) for the component's own Args and its standard's intent: each problem as
     # "  <input path>: …" under "NginxSite web: N invalid input(s)".
-    with pytest.raises(Exception, match=rf"(^NginxSite web: |\n  ){re.escape(named)}: "):
+    with pytest.raises(IntentError, match=rf"^NginxSite web: \d+ invalid inputs?\n(.*\n)*  {re.escape(named)}: "):
         resolve_site("web", _args(**extra), "prod")
 
 

@@ -123,6 +123,11 @@ def test_python_example_previews_offline_and_passes_the_policy_pack(tmp_path: Pa
     # The components' rendered files, exported as the stack output `files`, are what --out writes.
     assert {"vercel/vercel.json", "cloudflare/edge.json"} <= set(report["artifacts"])
     assert json.loads((tmp_path / "vercel" / "vercel.json").read_text())["headers"]
+    # One StandardArgs feeds the edge and the host: both serve the same CSP, which allows the Supabase API.
+    csp = re.compile(r"default-src [^\"]*")
+    at_edge = set(csp.findall((tmp_path / "cloudflare" / "edge.json").read_text()))
+    at_host = set(csp.findall((tmp_path / "vercel" / "vercel.json").read_text()))
+    assert at_edge == at_host and len(at_host) == 1 and "wss://abcdefghijklmnopqrst.supabase.co" in at_host.pop()
     types = [r["type"] for r in report["resources"]]
     assert types.count("webstack:index:CloudflareEdge") == 1 and types.count("webstack:index:VercelSite") == 1
     assert "cloudflare:index/ruleset:Ruleset" in types and "vercel:index/projectRoute:ProjectRoute" in types
