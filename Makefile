@@ -59,7 +59,7 @@ lint: $(VENV)/.dev
 	PYTHONPATH=policy $(VENV)/bin/lint-imports --no-cache  # layer contracts in pyproject.toml
 
 typecheck: $(VENV)/.dev
-	$(VENV)/bin/mypy components stackcheck tools
+	$(VENV)/bin/mypy components stackcheck tools policy/webstack_policy
 
 test: system-deps $(VENV)/.dev $(VENV)/.installed lint typecheck
 	$(PY) -m pytest -q -p no:cacheprovider -n 2 --durations=10  # 2 workers: the machine has 2 cores

@@ -80,8 +80,8 @@ def cache_control_lifetime(value: Any) -> float | None:
     flags = {d.strip().lower() for d in value.split(",") if "=" not in d}
     if flags & {"no-cache", "no-store"}:
         return 0.0
-    ages = [as_number(directives[k]) for k in ("max-age", "s-maxage") if k in directives]
-    ages = [a for a in ages if a is not None]
+    numbers = [as_number(directives[k]) for k in ("max-age", "s-maxage") if k in directives]
+    ages = [a for a in numbers if a is not None]
     return max(ages) if ages else None
 
 
