@@ -20,6 +20,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -157,15 +158,31 @@ def interrupts_as_keyboard_interrupt() -> Iterator[None]:
         _received.append(signum)
         raise Interrupted(signal.Signals(signum).name)
 
+    # A signal that lands while Python runs a __del__ or a weakref callback raises there, where an exception cannot
+    # propagate: Python would print "Exception ignored in: …" with a traceback and carry on. Such an interrupt is
+    # already remembered; say nothing and deliver the signal again from a helper thread, so the main thread meets it
+    # once it is back in ordinary code (delivered at once, it would be raised inside this hook and lost again).
+    previous_hook = sys.unraisablehook
+
+    def unraisable(info: Any) -> None:
+        if isinstance(info.exc_value, Interrupted) and _received:
+            timer = threading.Timer(0.02, os.kill, args=(os.getpid(), _received[-1]))
+            timer.daemon = True
+            timer.start()
+            return
+        previous_hook(info)
+
     saved: dict[int, Any] = {}
     for sig in (int(signal.SIGINT), int(signal.SIGTERM), int(signal.SIGHUP)):
         try:
             saved[sig] = signal.signal(sig, handler)
         except (ValueError, OSError):  # pragma: no cover - not the main thread / unsupported
             continue
+    sys.unraisablehook = unraisable
     try:
         yield
     finally:
+        sys.unraisablehook = previous_hook
         for sig, previous in saved.items():
             signal.signal(sig, previous)
 
