@@ -33,7 +33,7 @@ from stackcheck.engine import DuplicateUrnError, ProgramError, UsageError, run_p
 from stackcheck.model import Diagnostic, PreviewResult, ResourceRecord
 from stackcheck.outdir import OutDirError, Staging
 from stackcheck.reporters import FORMATS, REPORT_FILES, render, report_files
-from stackcheck.wire import OUTPUT_SIG, SECRET_SIG_KEY, is_secret
+from stackcheck.wire import REDACTED, redact
 
 BUNDLED_PACK = Path(__file__).resolve().parent.parent / "policy"
 """The pack of the checkout stackcheck runs from (`make preview` installs it editable), judged by default when the
@@ -153,22 +153,18 @@ def program_diagnostics(messages: Sequence[tuple[int, str, str]], result: Previe
 
 
 def _public_strings(value: Any) -> set[str]:
-    """Every string the run registered outside a secret (the complement of ``secret_strings``)."""
+    """Every string the run registered outside a secret: the strings left once secrets are redacted."""
     found: set[str] = set()
-
-    def walk(v: Any) -> None:
-        if is_secret(v) or (isinstance(v, dict) and v.get(SECRET_SIG_KEY) == OUTPUT_SIG and v.get("secret")):
-            return
+    pending = [redact(value)]
+    while pending:
+        v = pending.pop()
         if isinstance(v, str):
             found.add(v)
         elif isinstance(v, dict):
-            for x in v.values():
-                walk(x)
+            pending.extend(v.values())
         elif isinstance(v, list):
-            for x in v:
-                walk(x)
-
-    walk(value)
+            pending.extend(v)
+    found.discard(REDACTED)
     return found
 
 
