@@ -8,16 +8,28 @@ headless Chromium driven through the DevTools protocol with
 * network emulation (``Network.emulateNetworkConditions``) with DevTools' "Fast 4G" preset as the judged profile
   (165 ms request latency, 9 Mbps × 0.9 down) and its "Slow 4G" preset (562.5 ms, 1.6 Mbps × 0.9) printed for
   information — DevTools applies the latency once per request, so TTFB under "Slow 4G" is above 0.5 × 600 ms for
-  any server; that line shows the headroom, not a goal.
+  any server; that line shows the headroom, not a goal. DevTools delays requests, not connection setup: the TCP
+  and TLS round trips a real network adds to a first visit are not in these figures (a lower bound for TTFB).
 
 First visit: a fresh browser profile (cold HTTP cache, new connections). Repeat visit: the same profile in a new
 browser process (warm disk cache, new connections — a user coming back later). Metrics, as the web-vitals library
 defines them: LCP (last largest-contentful-paint entry before input), CLS (largest session window of layout
 shifts without recent input), INP (duration of the slowest interaction; one scripted click on the app's button),
-TTFB (navigation responseStart). Each is printed ÷ its threshold — the defaults of ``webstack:performance``
-(components/config/performance.py: LCP 2.5 s, INP 200 ms, CLS 0.1, TTFB 600 ms; INP replaced FID in Core Web
-Vitals in March 2024). Goals: every ratio ≤ 0.5 on the first visit, LCP ≤ 0.25 on the
-repeat visit. Median of RUNS runs.
+TTFB (navigation responseStart, on the emulated network — see below). Each is printed ÷ its threshold — the
+defaults of ``webstack:performance`` (components/config/performance.py: LCP 2.5 s, INP 200 ms, CLS 0.1, TTFB
+600 ms; INP replaced FID in Core Web Vitals in March 2024). Goals: every ratio ≤ 0.5 on the first visit, LCP
+≤ 0.25 on the repeat visit. Median of RUNS runs.
+
+TTFB under emulation. The emulation does reach the navigation request (its DevTools timing shows the headers
+delivered ``latency`` ms after they arrived), but Chromium's ``responseStart`` is the network stack's first byte of
+the headers (``receiveHeadersStart`` in DevTools' timing, since M116 — GoogleChrome/lighthouse#15126), recorded
+*below* DevTools' throttle, which then holds the headers back for the latency until ``receiveHeadersEnd``. So the
+page's own ``responseStart`` is loopback time (9-12 ms here under either profile). The bench reports
+``responseStart + (receiveHeadersEnd - receiveHeadersStart)`` of the navigation's ``Network.responseReceived``:
+the time the page would see its first byte had the latency been on the wire (the hold is ~0.2 ms unthrottled),
+and aborts if that is below the emulated latency — the emulation did not apply and the figures would measure
+loopback. A document answered from the HTTP cache without a network request would be reported as measured (the
+app's index.html is revalidated, so both visits go to the network).
 
 Run: .venv/bin/python bench/vitals.py [--runs N]   (needs nginx, node and chromium; starts and stops everything)
 """
@@ -196,6 +208,31 @@ def spki_hash(cert_path: Path) -> str:
     return base64.b64encode(hashlib.sha256(der).digest()).decode()
 
 
+def emulated_ttfb(response_start: float, document: dict[str, Any] | None, latency: float) -> float:
+    """The navigation's TTFB as the page would see it on the emulated network, checked to contain the latency.
+
+    Chromium's ``responseStart`` is the network stack's first byte of the response headers (``receiveHeadersStart``
+    of the DevTools timing, Chromium >= 116). DevTools' throttle sits above that stack: it holds the headers back for
+    the emulated latency and hands them on at ``receiveHeadersEnd``. So ``responseStart`` measures loopback, and the
+    hold (``receiveHeadersEnd - receiveHeadersStart``; well under a millisecond unthrottled, one packet on loopback)
+    is added to it. A document answered from the HTTP cache without a request on the (emulated) network carries no
+    latency and is returned as measured.
+    """
+    if document is None:
+        raise RuntimeError("no Network.responseReceived for the navigation request: cannot judge its TTFB")
+    timing = document.get("timing")
+    if document.get("fromDiskCache") or document.get("fromPrefetchCache") or not timing:
+        return response_start
+    hold = float(timing["receiveHeadersEnd"]) - float(timing["receiveHeadersStart"])
+    ttfb = response_start + hold
+    if latency > 0 and ttfb < latency:
+        raise RuntimeError(
+            f"network emulation did not reach the navigation request: TTFB {ttfb:.1f} ms < the emulated latency "
+            f"{latency:.1f} ms (responseStart {response_start:.1f} ms, headers held {hold:.1f} ms); "
+            "the figures would measure loopback, not the profile — not reporting them")
+    return ttfb
+
+
 def visit(profile: Path, url: str, spki: str, network: dict[str, float]) -> dict[str, float]:
     with chromium(profile, spki) as cdp:
         for domain in ("Page", "Network", "Runtime"):
@@ -204,7 +241,7 @@ def visit(profile: Path, url: str, spki: str, network: dict[str, float]) -> dict
         cdp.call("Network.emulateNetworkConditions", offline=False, latency=network["latency"],
                  downloadThroughput=network["down"], uploadThroughput=network["up"])
         cdp.call("Page.addScriptToEvaluateOnNewDocument", source=OBSERVERS)
-        cdp.call("Page.navigate", url=url)
+        loader = cdp.call("Page.navigate", url=url)["loaderId"]  # the document request's id
         cdp.wait_event("Page.loadEventFired")
         time.sleep(0.5)  # let the app's module script and the first paints settle before the input
         box = cdp.evaluate("JSON.stringify(document.getElementById('action').getBoundingClientRect())")
@@ -214,11 +251,15 @@ def visit(profile: Path, url: str, spki: str, network: dict[str, float]) -> dict
             cdp.call("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
         time.sleep(0.6)  # event timing entries are delivered after the next paint
         result = json.loads(cdp.evaluate(COLLECT))
+        document = next((e["params"]["response"] for e in cdp.events
+                         if e.get("method") == "Network.responseReceived" and e["params"]["requestId"] == loader), None)
+    result["responseStart"] = result["TTFB"]  # Chromium's own figure, printed for comparison
+    result["TTFB"] = emulated_ttfb(result["TTFB"], document, network["latency"])
     if not result["details"] or result["INP"] is None:
         raise RuntimeError(f"the scripted interaction was not measured: {result}")
     if result["lcpElement"] != "#hero":
         raise RuntimeError(f"the LCP element is {result['lcpElement']}, not the app's content (#hero)")
-    return {k: float(result[k]) for k in THRESHOLDS}
+    return {k: float(result[k]) for k in [*THRESHOLDS, "responseStart"]}
 
 
 def main() -> int:
@@ -263,6 +304,7 @@ def main() -> int:
               f"thresholds LCP {THRESHOLDS['LCP']:.0f} ms, INP {THRESHOLDS['INP']:.0f} ms, CLS {THRESHOLDS['CLS']}, "
               f"TTFB {THRESHOLDS['TTFB']:.0f} ms; LCP element: the app's #hero heading, rendered by its bundle):")
         met = True
+        missed: list[str] = []
         for profile_name, visits in results.items():
             net = PROFILES[profile_name]
             judged = profile_name == JUDGED
@@ -277,8 +319,14 @@ def main() -> int:
                     goal_text = f"(goal <= {goal})" if goal is not None and judged else ""
                     if goal is not None and judged and ratio > goal:
                         met = False
+                        missed.append(f"{kind} visit {metric} {ratio:.3f} > {goal}")
                     print(f"  {kind:6s} visit {metric:4s} {shown}   ÷ threshold {ratio:.3f}   {goal_text}")
-        print(f"vitals goals: {'met' if met else 'NOT met'}")
+                raw = statistics.median(v["responseStart"] for v in visits[kind])
+                print(f"  {kind:6s} visit (navigation responseStart as Chromium reports it, below the emulation: "
+                      f"{raw:.0f} ms)")
+        print("TTFB: the navigation's responseStart plus the time DevTools held its headers back (the emulated "
+              "latency, once per request; connection setup is not delayed by the emulation)")
+        print(f"vitals goals: {'met' if met else 'NOT met: ' + ', '.join(missed)}")
         return 0
     finally:
         shutil.rmtree(base, ignore_errors=True)
