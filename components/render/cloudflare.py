@@ -115,17 +115,40 @@ def path_expression(kind: str, patterns: Iterable[str]) -> str:
 # Rules, one function per phase
 
 
+NOT_MODIFIED_EXCLUDED = "http.response.code ne 304"
+"""The security-header rule's filter: every response except a 304 Not Modified.
+
+RFC 9110 §15.4.5: a 304 carries only what updates the stored response (Cache-Control, Content-Location, Date, ETag,
+Expires, Vary); the browser keeps the headers stored with the 200 (verified in Chromium for the nginx origin,
+tests/nginx/test_nginx_browser_revalidation.py). Response Header Transform Rules otherwise apply to every response
+Cloudflare sends, 304s included (developers.cloudflare.com/rules/transform/response-header-modification/), so a
+proxied zone would put ~1 KB of headers back on each revalidation of ``index.html``.
+
+``http.response.code`` is "the HTTP status code returned to the client, either set by a Cloudflare product or
+returned by the origin server" (developers.cloudflare.com/ruleset-engine/rules-language/fields/reference/
+http.response.code/) and is one of the response fields of Response Header Transform Rules
+(developers.cloudflare.com/rules/transform/response-header-modification/reference/fields-functions/; Cloudflare's
+own example filters such a rule on ``http.response.code eq 403``: developers.cloudflare.com/ai-crawl-control/
+configuration/ai-crawl-control-with-transform-rules/). So the filter also covers the 304s Cloudflare answers from
+its cache (developers.cloudflare.com/cache/concepts/revalidation/, "Smart revalidation towards users": the edge
+answers a browser's If-None-Match/If-Modified-Since itself) as well as the origin's. The rule touches no
+Cache-Control/ETag/Vary/Expires/Date/Content-Location: those come from the origin and the cache rules' browser TTL
+(not this phase), on 304s as on 200s."""
+
+
 def response_header_rules(std: Standard) -> list[dict[str, Any]]:
     """The ``http_response_headers_transform`` rules for ``std``: one rewrite rule setting every header (and
-    removing what Cloudflare allows) on every response, as a mapping header → {operation, value}."""
+    removing what Cloudflare allows) on every response but a 304 Not Modified (:data:`NOT_MODIFIED_EXCLUDED`), as a
+    mapping header → {operation, value}. The removals skip 304s too: no supported origin sends ``X-Powered-By``,
+    and ``Server`` cannot be removed at all."""
     mapping: dict[str, dict[str, str]] = {name: {"operation": "set", "value": value} for name, value in std.headers}
     for name in std.remove_headers:
         if name.lower() not in UNREMOVABLE_HEADERS and name not in mapping:
             mapping[name] = {"operation": "remove"}
     return [{
         "ref": "webstack_security_headers",
-        "description": "webstack standard: security headers on every response",
-        "expression": "true",
+        "description": "webstack standard: security headers on every response but a 304 Not Modified",
+        "expression": NOT_MODIFIED_EXCLUDED,
         "action": "rewrite",
         "action_parameters": {"headers": mapping},
         "enabled": True,

@@ -6,6 +6,12 @@ does not model (a field other than the URI path/method, an unknown function, a s
 host name count as matching: a host-scoped rule is aimed at that host, and whether every public hostname is
 reached is the stack policy's question (``public-hostnames-covered``).
 
+Response fields: ``http.response.content_type.media_type`` is ``text/html`` (the policy asks about HTML pages) and
+``http.response.code`` is 200 — or the status given to :func:`evaluate`. :func:`status_gaps` lists the other
+statuses a rule that applies to a 200 leaves out (``http.response.code eq 200`` leaves out every error response);
+304 Not Modified is never one of them: RFC 9110 §15.4.5 lets a 304 go without the stored response's headers, like the
+nginx model's ``map $status`` 304 arm (:mod:`.nginx_conf`).
+
 Pure: no Pulumi import.
 """
 
@@ -28,8 +34,14 @@ _HOST = _Host()
 # The policy asks about the SPA's HTML responses: a rule conditioned on the response being HTML applies to them.
 _RESPONSE_FIELDS: dict[str, Any] = {
     "http.response.content_type.media_type": "text/html",
-    "http.response.code": 200.0,
 }
+_STATUS_FIELD = "http.response.code"
+NOT_MODIFIED = 304
+# Statuses a rule on http.response.code is worked out for: the common ones of a static site (as the nginx model's),
+# plus the error pages Cloudflare itself generates (403 WAF block, 429 rate limit, 52x origin errors), to which
+# Response Header Transform Rules also apply (developers.cloudflare.com/rules/transform/response-header-modification/).
+STATUSES = (200, 204, 206, 301, 302, 304, 307, 308, 400, 401, 403, 404, 405, 412, 416, 429, 500, 502, 503, 504,
+            520, 521, 522, 523, 524, 525, 526)
 _HOST_FIELDS = {"http.host", "http.request.full_uri", "http.x_forwarded_for"}
 _WORD_OPS = {"eq", "ne", "lt", "le", "gt", "ge", "contains", "matches", "wildcard", "in"}
 _SYMBOL_OPS = {"==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge", "~": "matches"}
@@ -81,8 +93,9 @@ def _tokenize(text: str) -> list[tuple[str, Any]]:
 
 
 class _Parser:
-    def __init__(self, tokens: Sequence[tuple[str, Any]], path: str, host: str | None = None) -> None:
-        self.tokens, self.i, self.path, self.host = tokens, 0, path, host
+    def __init__(self, tokens: Sequence[tuple[str, Any]], path: str, host: str | None = None,
+                 status: int = 200) -> None:
+        self.tokens, self.i, self.path, self.host, self.status = tokens, 0, path, host, float(status)
 
     def peek(self) -> tuple[str, Any] | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -198,6 +211,8 @@ class _Parser:
             if name == "http.request.full_uri":
                 return f"https://{self.host}{self.path}"
             return None
+        if name == _STATUS_FIELD:
+            return self.status
         if name in _RESPONSE_FIELDS:
             return _RESPONSE_FIELDS[name]
         if name in ("http.request.uri.path", "raw.http.request.uri.path", "http.request.uri",
@@ -259,17 +274,36 @@ def tokens(text: str) -> tuple[tuple[str, Any], ...] | None:
         return None
 
 
-def evaluate(expression: str, path: str, host: str | None = None) -> Tri:
-    """Whether ``expression`` matches a GET of ``path`` answered with an HTML page; None when this reader cannot
-    tell. Without ``host`` any condition on the host counts as matching; with it, the host is compared."""
+def evaluate(expression: str, path: str, host: str | None = None, status: int = 200) -> Tri:
+    """Whether ``expression`` matches a GET of ``path`` answered with an HTML page with ``status``; None when this
+    reader cannot tell. Without ``host`` any condition on the host counts as matching; with it, the host is
+    compared."""
     parsed = tokens(expression)
     if parsed is None:
         return None
     try:
-        parser = _Parser(parsed, path, host)
+        parser = _Parser(parsed, path, host, status)
         result = parser.expression()
         if parser.peek() is not None:
             return None
         return result
     except (_UnsupportedError, RecursionError):
         return None
+
+
+def by_status(expression: str, path: str, host: str | None = None) -> dict[int, Tri] | None:
+    """Whether ``expression`` matches ``path`` per status of :data:`STATUSES`; None when it does not read
+    ``http.response.code`` (it then matches every status alike)."""
+    if _STATUS_FIELD not in expression:
+        return None
+    return {status: evaluate(expression, path, host, status) for status in STATUSES}
+
+
+def status_gaps(expression: str, path: str, host: str | None = None) -> tuple[int, ...]:
+    """The statuses other than 200 and 304 on which ``expression`` does not match ``path`` although it matches a 200
+    (e.g. ``http.response.code eq 200``: every error response); empty when it matches them all or does not match a
+    200. A 304 is never a gap (see the module docstring)."""
+    found = by_status(expression, path, host)
+    if found is None or found[200] is not True:
+        return ()
+    return tuple(s for s, hit in found.items() if hit is False and s not in (200, NOT_MODIFIED))

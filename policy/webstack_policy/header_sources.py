@@ -43,7 +43,8 @@ class Header:
     value: Any  # str or UNKNOWN
     always: bool = True  # nginx: sent on error responses too
     computed: str | None = None  # field path of an expression computing the value per request
-    empty_on: tuple[str, ...] = ()  # nginx: statuses whose map $status value is empty, so it is not sent on them
+    empty_on: tuple[str, ...] = ()  # statuses (not 200/304) it is not sent on: nginx map $status value empty, or
+    # a Cloudflare rule whose expression leaves them out (http.response.code eq 200)
 
 
 @dataclass
@@ -78,6 +79,10 @@ class _Rule:
     where: str  # field path naming the rule's condition, for messages
     matches: Callable[[str], bool | None]
     ops: list[_Op]
+    # Cloudflare: path -> the statuses other than 200/304 a rule matching a 200 leaves out, and whether a rule not
+    # matching a 200 matches some other status (its values are then graded like a conditional rule's)
+    gaps: Callable[[str], tuple[str, ...]] | None = None
+    elsewhere: Callable[[str], bool] | None = None
 
 
 _MEMO_LIMIT = 4096
@@ -157,12 +162,13 @@ def _by_path(kind: str, label: str, rules: list[_Rule], paths: Sequence[str],
             hit = rule.matches(path)
             if hit is None and rule.where not in undecided:
                 undecided.append(rule.where)
-            if hit is None:
+            if hit is None or (hit is False and rule.elsewhere is not None and rule.elsewhere(path)):
                 for op in rule.ops:
                     if op.op != "remove":
                         src.conditional[op.name.lower()] = Header(op.name, op.value, True, op.computed)
             if not hit:
                 continue
+            gaps = rule.gaps(path) if rule.gaps is not None else ()
             for op in rule.ops:
                 key = op.name.lower()
                 if op.op == "remove":
@@ -177,7 +183,11 @@ def _by_path(kind: str, label: str, rules: list[_Rule], paths: Sequence[str],
                 elif op.op == "append" and old is not None:
                     continue  # the first value stays the one a browser enforces first
                 src.add(op.name, value, computed=op.computed)
-        key = repr(sorted((k, repr(h.value), h.computed) for k, h in src.headers.items())) + repr(sorted(src.removed))
+                # missing on a status only where no earlier rule setting it applies either
+                missing = gaps if old is None else tuple(g for g in gaps if g in old.empty_on)
+                src.headers[key].empty_on = missing
+        key = repr(sorted((k, repr(h.value), h.computed, h.empty_on) for k, h in src.headers.items())) + repr(
+            sorted(src.removed))
         groups.setdefault(key, src)
         grouped_paths.setdefault(key, []).append(path)
     out = []
@@ -230,7 +240,9 @@ def _cloudflare(props: dict[str, Any], paths: Sequence[str]) -> list[HeaderSourc
         if is_unknown(expression):
             unknown.append(f"rules[{i}].expression")
             continue
-        parsed.append(_Rule(f"rules[{i}].expression", _expression_matcher(expression), _cloudflare_ops(i, headers)))
+        gaps, elsewhere = _status_readers(expression)
+        parsed.append(_Rule(f"rules[{i}].expression", _expression_matcher(expression), _cloudflare_ops(i, headers),
+                            gaps, elsewhere))
     return _by_path("cloudflare-ruleset", label, parsed, paths, unknown)
 
 
@@ -238,6 +250,22 @@ def _expression_matcher(expression: Any) -> Callable[[str], bool | None]:
     if not isinstance(expression, str):
         return lambda _path: None
     return lambda path: cf_expression.evaluate(expression, path)
+
+
+def _status_readers(expression: Any) -> tuple[Callable[[str], tuple[str, ...]] | None, Callable[[str], bool] | None]:
+    """For an expression on ``http.response.code``: the statuses it leaves out (304 excepted) where it matches a
+    200, and whether it matches some status where it does not match a 200. None, None for any other expression."""
+    if not isinstance(expression, str) or "http.response.code" not in expression:
+        return None, None
+
+    def gaps(path: str) -> tuple[str, ...]:
+        return tuple(str(s) for s in cf_expression.status_gaps(expression, path))
+
+    def elsewhere(path: str) -> bool:
+        found = cf_expression.by_status(expression, path) or {}
+        return any(hit is True for status, hit in found.items() if status != 200)
+
+    return gaps, elsewhere
 
 
 def _cloudflare_ops(i: int, headers: dict[str, Any]) -> list[_Op]:

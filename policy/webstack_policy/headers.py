@@ -200,6 +200,12 @@ def _grade_values(src: HeaderSource, headers: dict[str, Header], check: Check, *
         elif src.kind == "nginx" and cfg["requireAlwaysInNginx"] and header.empty_on and not conditional:
             check.fail(f"{label}: {name} is empty on {', '.join(header.empty_on)} responses (its map $status value), "
                        "and nginx sends no header with an empty value: only a 304 may go without it.")
+        elif src.kind == "cloudflare-ruleset" and header.empty_on and not conditional:
+            shown = ", ".join(header.empty_on[:6]) + (f" and {len(header.empty_on) - 6} more"
+                                                      if len(header.empty_on) > 6 else "")
+            check.fail(f"{label}: {name} is not set on {shown} responses (the rule's expression "
+                       "on http.response.code leaves them out), so error responses go without it: only a 304 Not "
+                       "Modified may (exclude it with http.response.code ne 304).")
         text = value.strip()
         if key == "referrer-policy":
             effective = effective_referrer_policy(text)

@@ -148,7 +148,7 @@ def test_exactly_one_ruleset_per_phase(runs: dict[str, PreviewResult], stack: st
 def test_header_mapping_equals_the_standard(runs: dict[str, PreviewResult], stack: str) -> None:
     standard = resolve_standard(example_config(stack)).header_map
     [rule] = rulesets(runs[stack])["http_response_headers_transform"]
-    assert rule["action"] == "rewrite" and rule["expression"] == "true"
+    assert rule["action"] == "rewrite" and rule["expression"] == "http.response.code ne 304"
     headers = rule["actionParameters"]["headers"]
     assert {k: v["value"] for k, v in headers.items() if v["operation"] == "set"} == standard
     assert {k for k, v in headers.items() if v["operation"] == "remove"} == {

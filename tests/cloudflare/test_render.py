@@ -63,7 +63,7 @@ def test_path_expressions() -> None:
 def test_header_rule_sets_exactly_the_standard_and_removes_what_cloudflare_allows(prod) -> None:  # type: ignore[no-untyped-def]
     std = resolve_standard(prod)
     [rule] = render.response_header_rules(std)
-    assert rule["action"] == "rewrite" and rule["expression"] == "true"
+    assert rule["action"] == "rewrite" and rule["expression"] == "http.response.code ne 304"
     headers = rule["action_parameters"]["headers"]
     assert {k: v["value"] for k, v in headers.items() if v["operation"] == "set"} == std.header_map
     removed = {k for k, v in headers.items() if v["operation"] == "remove"}
