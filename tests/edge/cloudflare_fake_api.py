@@ -17,6 +17,13 @@ ruleset [must belong] to the same phase where you want to deploy it". The fake k
 their phase (developers.cloudflare.com/waf/managed-rules/, "Ruleset ID"; all in ``http_request_firewall_managed``)
 and refuses an ``execute`` of an unknown ruleset or into another phase (400; the code is a stand-in).
 
+Fields by phase: response fields (``http.response.*``, ``cf.response.*``) exist only once there is a response —
+the response phases of developers.cloudflare.com/ruleset-engine/reference/phases-list/ (``http_response_headers_
+transform``: the response fields listed at developers.cloudflare.com/rules/transform/response-header-modification/
+reference/fields-functions/, e.g. ``http.response.code``); a request-phase rule whose filter ``expression`` names one
+is refused (400; the code and wording are stand-ins). A rate-limiting rule's ``counting_expression`` may use them
+(developers.cloudflare.com/waf/rate-limiting-rules/parameters/), so only ``expression`` is checked.
+
 Only these calls are implemented; anything else answers 404 with a Cloudflare-shaped error. Every request must
 carry ``Authorization: Bearer <token>`` (the token the test gave the fake), as the API requires.
 Runs on 127.0.0.1, ephemeral port, in a thread of the test process; ``close()`` stops it.
@@ -44,6 +51,9 @@ MANAGED_RULESETS = {
     "77454fe2d30c4220b5701f6fdfb893ba": "http_request_firewall_managed",  # Cloudflare Free Managed Ruleset
 }
 """Managed ruleset id -> the phase it belongs to."""
+RESPONSE_PHASES = frozenset({"http_custom_errors", "http_response_headers_transform", "http_response_compression",
+                             "http_response_firewall_managed", "http_log_custom_fields"})
+_RESPONSE_FIELD = re.compile(r"\b((?:http|cf)\.response\.[a-z0-9_.]+)")
 _ZONE = r"/client/v4/zones/(?P<zone>[0-9a-f]{32})/rulesets"
 
 
@@ -169,7 +179,8 @@ class FakeCloudflare:
     def _create(self, zone: str, body: Any) -> tuple[int, dict[str, Any]]:
         if not isinstance(body, dict) or not all(isinstance(body.get(k), str) for k in ("name", "kind", "phase")):
             return 400, _error(20021, "name, kind and phase are required")
-        refused = _execute_problem(body["phase"], body.get("rules", []))
+        refused = _execute_problem(body["phase"], body.get("rules", [])) or _field_problem(body["phase"],
+                                                                                           body.get("rules", []))
         if refused:
             return 400, _error(20120, refused)
         if body["kind"] == ENTRYPOINT_KIND and self.entrypoint(zone, body["phase"]) is not None:
@@ -181,7 +192,7 @@ class FakeCloudflare:
     def _put_entrypoint(self, zone: str, phase: str, body: Any) -> tuple[int, dict[str, Any]]:
         if not isinstance(body, dict) or not isinstance(body.get("rules", []), list):
             return 400, _error(20021, "rules must be a list")
-        refused = _execute_problem(phase, body.get("rules", []))
+        refused = _execute_problem(phase, body.get("rules", [])) or _field_problem(phase, body.get("rules", []))
         if refused:
             return 400, _error(20120, refused)
         found = self.entrypoint(zone, phase)
@@ -205,6 +216,17 @@ def _execute_problem(phase: str, rules: Any) -> str | None:
             return f"execute: ruleset {target!r} does not exist or is not available to this zone"
         if MANAGED_RULESETS[target] != phase:
             return f"execute: ruleset {target} belongs to phase {MANAGED_RULESETS[target]}, not {phase}"
+    return None
+
+
+def _field_problem(phase: str, rules: Any) -> str | None:
+    if phase in RESPONSE_PHASES:
+        return None
+    for rule in rules if isinstance(rules, list) else []:
+        expression = rule.get("expression") if isinstance(rule, dict) else None
+        found = _RESPONSE_FIELD.search(expression) if isinstance(expression, str) else None
+        if found:
+            return f"filter parsing error: the field {found.group(1)} is not available in phase {phase}"
     return None
 
 

@@ -69,6 +69,22 @@ def test_one_entry_point_per_phase_and_the_documented_refusal(api: FakeCloudflar
     assert call(api, "GET", f"/zones/{zone}/rulesets", token="wrong")[0] == 403
 
 
+def test_response_fields_only_in_response_phases(api: FakeCloudflare) -> None:
+    """``http.response.code`` filters a response-header rule (the renderer's ``ne 304``); a request phase has no
+    response yet (phases list), so the same filter on a cache rule is refused."""
+    headers_rule = {"action": "rewrite", "expression": "http.response.code ne 304",
+                    "action_parameters": {"headers": {"X-Frame-Options": {"operation": "set", "value": "DENY"}}}}
+    status, body = call(api, "PUT", f"/zones/{PRO_ZONE}/rulesets/phases/http_response_headers_transform/entrypoint",
+                        {"rules": [headers_rule]})
+    assert status == 200 and body["result"]["rules"][0]["expression"] == "http.response.code ne 304"
+    cache_rule = {**CACHE_RULE, "expression": "http.response.code ne 304"}
+    status, body = call(api, "PUT", f"/zones/{PRO_ZONE}/rulesets/phases/http_request_cache_settings/entrypoint",
+                        {"rules": [cache_rule]})
+    assert status == 400 and "http.response.code is not available in phase http_request_cache_settings" in (
+        body["errors"][0]["message"])
+    assert api.entrypoint(PRO_ZONE, "http_request_cache_settings") is None
+
+
 # -- the command -------------------------------------------------------------------------------------------------
 
 
