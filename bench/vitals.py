@@ -38,25 +38,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import websocket  # websocket-client
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "nginx")]
 
+from cdp import Cdp  # noqa: E402
+from cdp import chromium as cdp_chromium  # noqa: E402
 from fixture_app import build_fixture_app  # noqa: E402
 from nginx_pki import make_pki  # noqa: E402
 from nginx_server import free_port, running_nginx, world_readable_tmpdir, write_tree  # noqa: E402
@@ -119,81 +116,15 @@ COLLECT = """
 """
 
 
-class Cdp:
-    """A minimal DevTools-protocol client over one page target's WebSocket."""
-
-    def __init__(self, ws_url: str) -> None:
-        self.ws = websocket.create_connection(ws_url, timeout=60, suppress_origin=True)
-        self.next_id = 0
-        self.events: list[dict[str, Any]] = []
-
-    def call(self, method: str, **params: Any) -> dict[str, Any]:
-        self.next_id += 1
-        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
-        while True:
-            msg = json.loads(self.ws.recv())
-            if msg.get("id") == self.next_id:
-                if "error" in msg:
-                    raise RuntimeError(f"{method}: {msg['error']}")
-                return dict(msg.get("result", {}))
-            self.events.append(msg)
-
-    def wait_event(self, method: str, timeout: float = 60) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            for i, msg in enumerate(self.events):
-                if msg.get("method") == method:
-                    return self.events.pop(i)
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"no {method} within {timeout}s")
-            self.ws.settimeout(max(0.1, deadline - time.monotonic()))
-            self.events.append(json.loads(self.ws.recv()))
-
-    def evaluate(self, expression: str) -> Any:
-        return self.call("Runtime.evaluate", expression=expression, returnByValue=True)["result"].get("value")
-
-    def close(self) -> None:
-        self.ws.close()
-
-
 @contextmanager
 def chromium(profile: Path, spki: str) -> Iterator[Cdp]:
-    """Headless Chromium in its own process group, trusting the test CA's leaf, everything but site.test unresolved."""
-    args = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-            # Trust exactly the test leaf's key: Chromium keeps nothing in its HTTP cache for a connection with a
-            # certificate error, which --ignore-certificate-errors would make of every response.
-            "--disable-extensions", f"--ignore-certificate-errors-spki-list={spki}", f"--user-data-dir={profile}",
-            f"--host-resolver-rules=MAP {SITE} 127.0.0.1, MAP * ~NOTFOUND",
-            "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0", "--window-size=412,823",
-            "about:blank"]
-    port_file = profile / "DevToolsActivePort"
-    port_file.unlink(missing_ok=True)  # a previous browser's port (the repeat visit reuses the profile)
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    cdp = None
-    try:
-        deadline = time.monotonic() + 30
-        while not (port_file.exists() and port_file.read_text().strip()):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("chromium did not start its DevTools endpoint")
-            time.sleep(0.05)
-        port = int(port_file.read_text().split()[0])
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as resp:
-            targets = json.load(resp)
-        page = next(t for t in targets if t["type"] == "page")
-        cdp = Cdp(page["webSocketDebuggerUrl"])
+    """Headless Chromium (tests/nginx/cdp.py) trusting the test CA's leaf, everything but site.test unresolved."""
+    # Trust exactly the test leaf's key: Chromium keeps nothing in its HTTP cache for a connection with a
+    # certificate error, which --ignore-certificate-errors would make of every response.
+    extra = [f"--ignore-certificate-errors-spki-list={spki}",
+             f"--host-resolver-rules=MAP {SITE} 127.0.0.1, MAP * ~NOTFOUND", "--window-size=412,823"]
+    with cdp_chromium(CHROMIUM, profile, extra, close_gracefully=True) as cdp:  # the repeat visit reads its cache
         yield cdp
-    finally:
-        if cdp is not None:
-            try:
-                cdp.call("Browser.close")  # flushes the disk cache for the repeat visit
-                proc.wait(timeout=10)
-            except Exception:
-                pass
-            cdp.close()
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
 
 
 def spki_hash(cert_path: Path) -> str:

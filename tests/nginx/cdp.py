@@ -53,6 +53,17 @@ class Cdp:
                 raise TimeoutError("the page did not reach the awaited state")
             self.pump(0.1)
 
+    def wait_event(self, method: str, timeout: float = 60) -> dict[str, Any]:
+        """The first not yet consumed event ``method`` (removed from :attr:`events`), reading until it arrives."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for i, msg in enumerate(self.events):
+                if msg.get("method") == method:
+                    return self.events.pop(i)
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no {method} within {timeout}s")
+            self.pump(0.1)
+
     def evaluate(self, expression: str) -> Any:
         return self.call("Runtime.evaluate", expression=expression, returnByValue=True)["result"].get("value")
 
@@ -64,13 +75,16 @@ class Cdp:
 
 
 @contextmanager
-def chromium(binary: str, profile: Path, extra_args: list[str]) -> Iterator[Cdp]:
-    """Headless Chromium with DevTools on an ephemeral loopback port, killed with its group on every exit path."""
+def chromium(binary: str, profile: Path, extra_args: list[str], *, close_gracefully: bool = False) -> Iterator[Cdp]:
+    """Headless Chromium with DevTools on an ephemeral loopback port, killed with its group on every exit path.
+    ``close_gracefully``: ask the browser to close first (``Browser.close`` flushes the disk cache, which a later
+    browser on the same profile reads)."""
     args = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
             "--disable-extensions", f"--user-data-dir={profile}", "--remote-debugging-address=127.0.0.1",
             "--remote-debugging-port=0", *extra_args, "about:blank"]
     port_file = profile / "DevToolsActivePort"
+    port_file.unlink(missing_ok=True)  # a previous browser's port, when the profile is reused
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     cdp = None
     try:
@@ -87,6 +101,12 @@ def chromium(binary: str, profile: Path, extra_args: list[str]) -> Iterator[Cdp]
         yield cdp
     finally:
         if cdp is not None:
+            if close_gracefully:
+                try:
+                    cdp.call("Browser.close")
+                    proc.wait(timeout=10)
+                except Exception:
+                    pass
             cdp.close()
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
