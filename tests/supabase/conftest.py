@@ -79,6 +79,40 @@ class PgServer:
         return f"host={self.host} port={self.port} user=postgres dbname={dbname}"
 
 
+PG_PREFIX = "webstack-pg-"
+OWNER_FILE = "owner.pid"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def reap_stale_servers(tmp: Path | None = None) -> list[Path]:
+    """Stop and delete the servers of earlier runs whose pytest process is gone. A run killed outright (SIGKILL,
+    an out-of-memory kill) cannot tear its server down — pg_ctl daemonises it — so the next run does it. Returns
+    the directories reaped."""
+    reaped = []
+    for base in sorted(Path(tmp or tempfile.gettempdir()).glob(PG_PREFIX + "*")):
+        try:
+            owner = int((base / OWNER_FILE).read_text())
+        except (OSError, ValueError):
+            continue  # not ours, or still being set up
+        if _alive(owner):
+            continue
+        if (base / "data" / "postmaster.pid").exists():
+            with contextlib.suppress(subprocess.SubprocessError):
+                _as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(base / "data"), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(base, ignore_errors=True)
+        reaped.append(base)
+    return reaped
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
     # Locally a missing server skips; in CI (.ci/run installs it) a skip would hide the real-database tests.
@@ -87,7 +121,9 @@ def pg_server() -> Iterator[PgServer]:
         missing("PostgreSQL 15 (Debian postgresql-15) is not installed: `make system-deps`")
     if os.geteuid() != 0:
         missing("starting PostgreSQL as the postgres user needs root (runuser)")
-    base = Path(tempfile.mkdtemp(prefix="webstack-pg-"))
+    reap_stale_servers()
+    base = Path(tempfile.mkdtemp(prefix=PG_PREFIX))
+    (base / OWNER_FILE).write_text(str(os.getpid()))
     shutil.chown(base, "postgres", "postgres")
     data, sock = base / "data", base / "sock"
     port = _free_port()
