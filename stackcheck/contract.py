@@ -160,17 +160,20 @@ def interrupts_as_keyboard_interrupt() -> Iterator[None]:
 
     # A signal that lands while Python runs a __del__ or a weakref callback raises there, where an exception cannot
     # propagate: Python would print "Exception ignored in: …" with a traceback and carry on. Such an interrupt is
-    # already remembered; say nothing and deliver the signal again from a helper thread, so the main thread meets it
-    # once it is back in ordinary code (delivered at once, it would be raised inside this hook and lost again).
+    # already remembered; say nothing and raise it again 20 ms later through SIGALRM (a kernel timer: no thread
+    # is started from inside a finaliser, which could deadlock on a lock the interrupted code holds), so the main
+    # thread meets it once it is back in ordinary code (raised at once, it would land inside this hook and be lost).
     previous_hook = sys.unraisablehook
 
     def unraisable(info: Any) -> None:
         if isinstance(info.exc_value, Interrupted) and _received:
-            timer = threading.Timer(0.02, os.kill, args=(os.getpid(), _received[-1]))
-            timer.daemon = True
-            timer.start()
+            signal.setitimer(signal.ITIMER_REAL, 0.02)
             return
         previous_hook(info)
+
+    def redeliver(signum: int, frame: Any) -> None:
+        if _received:
+            raise Interrupted(signal.Signals(_received[-1]).name)
 
     saved: dict[int, Any] = {}
     for sig in (int(signal.SIGINT), int(signal.SIGTERM), int(signal.SIGHUP)):
@@ -178,11 +181,14 @@ def interrupts_as_keyboard_interrupt() -> Iterator[None]:
             saved[sig] = signal.signal(sig, handler)
         except (ValueError, OSError):  # pragma: no cover - not the main thread / unsupported
             continue
+    previous_alarm = signal.signal(signal.SIGALRM, redeliver)
     sys.unraisablehook = unraisable
     try:
         yield
     finally:
         sys.unraisablehook = previous_hook
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous_alarm)
         for sig, previous in saved.items():
             signal.signal(sig, previous)
 
