@@ -122,8 +122,15 @@ class PolicyProxy:
         self._stderr: list[str] = []
         self._writer = threading.Thread(target=self._write, name="stackcheck-policy-writer", daemon=True)
         self._reader = threading.Thread(target=self._drain_stderr, name="stackcheck-policy-stderr", daemon=True)
+        # The proxy's stdout is read as it arrives, not only in finish(): its first message (the pack's policies and
+        # their schemas, ~80 KB with 46 policies) outgrows a pipe's 64 KB buffer. Unread, it held the proxy before it
+        # read a single record — no Analyze overlapped the program — and a full stdin pipe then blocked this side's
+        # writer too (an interrupted preview hung on that pair of full pipes).
+        self._lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._stdout = threading.Thread(target=self._drain_stdout, name="stackcheck-policy-stdout", daemon=True)
         self._writer.start()
         self._reader.start()
+        self._stdout.start()
         self.pack_info: dict[str, Any] = {}
 
     def submit(self, record: ResourceRecord) -> None:
@@ -164,9 +171,18 @@ class PolicyProxy:
             self._stderr.append(line.rstrip("\n"))
             del self._stderr[:-40]
 
-    def _read(self) -> dict[str, Any]:
+    def _drain_stdout(self) -> None:
         assert self._proc.stdout is not None
-        line = self._proc.stdout.readline()
+        try:
+            for line in self._proc.stdout:
+                self._lines.put(line)
+        except (OSError, ValueError):  # closed by close() on an early exit
+            pass
+        finally:
+            self._lines.put(None)
+
+    def _read(self) -> dict[str, Any]:
+        line = self._lines.get()
         if not line:
             self._proc.wait()
             tail = "\n".join(self._stderr)

@@ -48,3 +48,23 @@ def test_record_to_json_is_the_records_fields_without_copying() -> None:
     data = record_to_json(record)
     assert data == {k: getattr(record, k) for k in record.__dataclass_fields__}
     assert data["inputs"] is record.inputs
+
+
+def test_the_proxy_analyzes_while_the_program_runs() -> None:
+    """The proxy's first message (the pack's policies, larger than a pipe's buffer) is read as it arrives, so the
+    proxy goes on to read records before finish(): the pack's Analyze overlaps the program. Checked by the proxy
+    having consumed a stream larger than both pipe buffers while finish() was not yet called."""
+    import time
+
+    proxy = PolicyProxy(PACK, project=PROJECT, stack="prod", dry_run=True)
+    try:
+        base = good_stack()
+        for i in range(600):  # ~200 KB of records, more than the 64 KB stdin pipe holds
+            proxy.submit(replace(base[i % len(base)], urn=f"{base[i % len(base)].urn}-{i}", name=f"r{i}"))
+        deadline = time.monotonic() + 60
+        while proxy._queue.qsize() or proxy._lines.qsize() == 0:  # written, and the ready line arrived
+            assert time.monotonic() < deadline, "the proxy stopped reading before finish()"
+            time.sleep(0.05)
+        assert proxy._writer.is_alive()  # still waiting for more records, not blocked on a full pipe
+    finally:
+        proxy.close()
