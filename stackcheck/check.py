@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from stackcheck.analyzer import PolicyConfigError, PolicyPackError, run_policy_pack
-from stackcheck.contract import EXIT_OK, EXIT_USAGE, EXIT_VIOLATIONS, key_value, out_dir, usage_message
+from stackcheck.contract import EXIT_OK, EXIT_USAGE, EXIT_VIOLATIONS, key_value, out_dir, usage_message, write_stdout
 from stackcheck.model import PreviewResult
 from stackcheck.outdir import OutDirError, check_target, write_atomically
 from stackcheck.preview_json import PreviewJsonError, load_preview
@@ -67,6 +67,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (PreviewJsonError, PolicyConfigError, PolicyPackError, OutDirError) as exc:
         print(f"stackcheck check: {str(exc)[:4000]}", file=sys.stderr)
         return EXIT_USAGE
-    sys.stdout.write(render(result, args.format))
+    write_stdout(render(result, args.format))
     blocking = any(v.enforcement == "mandatory" and not v.suppressed for v in violations)
     return EXIT_VIOLATIONS if blocking else EXIT_OK

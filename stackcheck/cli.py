@@ -28,6 +28,7 @@ from stackcheck.contract import (
     out_dir,
     usage_message,
     was_interrupted,
+    write_stdout,
 )
 from stackcheck.engine import DuplicateUrnError, ProgramError, UsageError, run_program
 from stackcheck.model import Diagnostic, PreviewResult, ResourceRecord
@@ -127,7 +128,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
     finally:
         if staging is not None:
             staging.discard()  # a no-op once committed
-    sys.stdout.write(render(result, args.format))
+    write_stdout(render(result, args.format))
     return EXIT_VIOLATIONS if _has_mandatory(result) else EXIT_OK
 
 

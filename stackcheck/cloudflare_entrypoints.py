@@ -33,6 +33,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from stackcheck.contract import write_stdout
+
 EXIT_OK, EXIT_USAGE = 0, 2
 API_URL = "https://api.cloudflare.com/client/v4"
 ENTRYPOINT_KIND = "zone"
@@ -215,9 +217,9 @@ def main(argv: Sequence[str]) -> int:
             return _usage(f"the stack's preview failed: {getattr(exc, 'original', exc)}")
     if args.format == "json":
         doc_out = {phase: {"id": e.id, "name": e.name, "version": e.version} for phase, e in sorted(found.items())}
-        sys.stdout.write(json.dumps(doc_out, indent=2) + "\n")
+        write_stdout(json.dumps(doc_out, indent=2) + "\n")
     elif args.format == "config":
-        sys.stdout.write(render_config(found, None if rulesets is None else [r.phase for r in rulesets], where))
+        write_stdout(render_config(found, None if rulesets is None else [r.phase for r in rulesets], where))
     else:
         if rulesets is None:
             return _usage("--format import needs --stack (the names and parents come from the stack's resources)")
@@ -225,7 +227,7 @@ def main(argv: Sequence[str]) -> int:
         if len(zones) != 1:
             return _usage(f"--format import needs exactly one zone id; found {sorted(zones) or 'none'} "
                           "(pass --zone-id)")
-        sys.stdout.write(render_import(found, rulesets, zones.pop()))
+        write_stdout(render_import(found, rulesets, zones.pop()))
     return EXIT_OK
 
 

@@ -53,6 +53,29 @@ def key_value(text: str) -> tuple[str, str]:
     return key, value
 
 
+def write_stdout(text: str, stream: Any = None) -> None:
+    """Write ``text`` to stdout whole, even when a write is cut short.
+
+    A blocking write of more than a pipe's buffer that a signal or a stop interrupts (Ctrl-Z and ``fg`` on
+    ``stackcheck preview --format json | jq``, a profiler or debugger attaching) returns how much went through.
+    Under ``python -u`` or ``PYTHONUNBUFFERED`` (set in many CI and container images) ``sys.stdout`` writes straight
+    to the file descriptor and drops the rest without a word: a report truncated mid-JSON, or the policy proxy's
+    messages cut (a py-spy run showed its 80 KB first message lose its last 7 KB). Here the bytes are written in a
+    loop until every one went through."""
+    stream = sys.stdout if stream is None else stream
+    binary = getattr(stream, "buffer", None)
+    if binary is None:  # a replaced stdout (StringIO, pytest capture): no file descriptor, no partial writes
+        stream.write(text)
+        stream.flush()
+        return
+    stream.flush()
+    data = memoryview(text.encode(stream.encoding or "utf-8", stream.errors or "strict"))
+    while data:
+        written = binary.write(data)
+        data = data[written or 0:]
+    binary.flush()
+
+
 MAX_JSON_BYTES = 200 * 1024 * 1024
 MAX_JSON_DEPTH = 200
 

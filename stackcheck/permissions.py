@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from stackcheck.contract import write_stdout
 from stackcheck.engine import ProgramError, UsageError, run_program
 from stackcheck.model import PreviewResult, ResourceRecord
 from stackcheck.wire import is_secret, is_unknown, unwrap
@@ -341,5 +342,5 @@ def main(argv: Sequence[str]) -> int:
         print(f"stackcheck: the program failed, no manifest: {exc.original}", file=sys.stderr)
         return EXIT_USAGE
     manifest = build_manifest(args.stack, result.resources)
-    sys.stdout.write(render_json(manifest) if args.format == "json" else render_text(manifest))
+    write_stdout(render_json(manifest) if args.format == "json" else render_text(manifest))
     return EXIT_INCOMPLETE if manifest.unmapped else EXIT_OK

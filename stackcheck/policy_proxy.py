@@ -28,7 +28,7 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
-from stackcheck.contract import PYTHONPATH_ENV, end_process_group, popen_child, python_module_argv
+from stackcheck.contract import PYTHONPATH_ENV, end_process_group, popen_child, python_module_argv, write_stdout
 from stackcheck.model import ResourceRecord, Violation
 
 _RECORD_FIELDS = tuple(f.name for f in fields(ResourceRecord))
@@ -48,8 +48,7 @@ def violation_from_json(data: dict[str, Any]) -> Violation:
 
 
 def _say(message: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(message) + "\n")
-    sys.stdout.flush()
+    write_stdout(json.dumps(message) + "\n")
 
 
 def main(argv: list[str]) -> int:
