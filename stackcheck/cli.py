@@ -141,6 +141,9 @@ def program_diagnostics(messages: Sequence[tuple[int, str, str]], result: Previe
     secret plaintext the run saw (resource inputs/outputs, stack outputs, ``--secret`` values) replaced."""
     from stackcheck.analyzer import scrub, secret_strings
 
+    shown = [(severity, urn, message) for severity, urn, message in messages if severity in SEVERITY_NAMES]
+    if not shown:  # nothing to scrub: the walk over every resource below is for the messages only
+        return []
     secrets = set(secret_values) | secret_strings(result.outputs)
     public = _public_strings(result.outputs)
     for record in result.resources:
@@ -150,7 +153,7 @@ def program_diagnostics(messages: Sequence[tuple[int, str, str]], result: Previe
     # as a plain tag, say) is in the report already: blanking it would only garble messages ("a [secret] stack").
     secrets -= public - set(secret_values)
     return [Diagnostic(SEVERITY_NAMES[severity], scrub(message, secrets), urn or None)
-            for severity, urn, message in messages if severity in SEVERITY_NAMES]
+            for severity, urn, message in shown]
 
 
 def _public_strings(value: Any) -> set[str]:

@@ -566,7 +566,7 @@ def run_program(
                     raise
 
             try:
-                _run_in_stack(loop, main)
+                _run_in_stack(loop, main, stream=on_record is not None)
             except BaseException as exc:  # noqa: BLE001
                 if not failure:
                     failure.append(exc)
@@ -617,12 +617,14 @@ def _sdk_version() -> str:
         return "unknown"
 
 
-def _run_in_stack(loop: asyncio.AbstractEventLoop, program: Callable[[], Any]) -> None:
+def _run_in_stack(loop: asyncio.AbstractEventLoop, program: Callable[[], Any], *, stream: bool = False) -> None:
     """Run the program inside a root Stack, as the language host does: the fast path on a tested SDK, else the SDK's
-    public ``run_in_stack`` (same registrations and outputs, ~40 % slower per resource)."""
+    public ``run_in_stack`` (same registrations and outputs, ~40 % slower per resource). ``stream``: a consumer
+    (the policy pack) takes each registration as it arrives, so registrations should not wait for the program's end
+    (see :func:`_run_in_stack_fast`)."""
     sdk = _sdk_version()
     if fast_run_supported(sdk):
-        _run_in_stack_fast(loop, program)
+        _run_in_stack_fast(loop, program, stream=stream)
         return
     log.info("pulumi SDK %s is outside the tested range %s-%s for the fast run loop; using the public run_in_stack",
              sdk, ".".join(map(str, FAST_RUN_SDK[0])), ".".join(map(str, FAST_RUN_SDK[1])))
@@ -631,7 +633,7 @@ def _run_in_stack(loop: asyncio.AbstractEventLoop, program: Callable[[], Any]) -
     loop.run_until_complete(run_in_stack(program))
 
 
-def _run_in_stack_fast(loop: asyncio.AbstractEventLoop, program: Callable[[], Any]) -> None:
+def _run_in_stack_fast(loop: asyncio.AbstractEventLoop, program: Callable[[], Any], *, stream: bool = False) -> None:
     """What ``pulumi.runtime.run_in_stack`` does, with the synchronous program body run outside the event loop.
 
     Same registrations, same order, same outputs; only scheduling differs: the SDK's resource constructors queue
@@ -639,6 +641,11 @@ def _run_in_stack_fast(loop: asyncio.AbstractEventLoop, program: Callable[[], An
     re-entrantly on every constructor, which costs ~40 % more per resource. ``pulumi.run(async_fn)`` programs
     are awaited exactly as the language host does. Uses SDK internals: only on a version :func:`fast_run_supported`
     accepts.
+
+    With ``stream``, the loop also runs a few steps every :data:`PUMP_EVERY` constructors (:func:`_pump_between`),
+    so resources register while the program is still constructing, as under the engine. Drained only at the end,
+    the first of 1,000 registrations came 0.5 s after the program body ended, all within 0.6 s, and the policy pack
+    judging them finished ~0.6 s after the program; pumped, they arrive from the first constructors on.
     """
     from pulumi.runtime.settings import _load_monitor_feature_support, _shutdown_callbacks
     from pulumi.runtime.stack import Stack, wait_for_rpcs
@@ -646,6 +653,8 @@ def _run_in_stack_fast(loop: asyncio.AbstractEventLoop, program: Callable[[], An
     loop.run_until_complete(_load_monitor_feature_support())
     error: BaseException | None = None
     stack = Stack()
+    if stream:
+        _pump_between(loop)
     try:
         program()
         async_program = stack._take_async_program()
@@ -669,6 +678,36 @@ def _run_in_stack_fast(loop: asyncio.AbstractEventLoop, program: Callable[[], An
     loop.run_until_complete(drain())
     if error is not None:
         raise error
+
+
+PUMP_EVERY = 16
+"""Constructors between two pumps of the event loop when registrations are streamed."""
+PUMP_STEPS = 4
+"""Loop iterations per pump: enough to carry queued registrations through input preparation to the monitor."""
+
+
+def _pump_between(loop: asyncio.AbstractEventLoop) -> None:
+    """Run ``PUMP_STEPS`` iterations of the (idle) loop every ``PUMP_EVERY`` resource constructors.
+
+    The hook is a stack transformation (public SDK API, applied by every constructor before it registers) that
+    returns None: the resource and its options are left exactly as they are. The loop is only stepped while it is
+    not running — between the synchronous program body's statements; a constructor called from inside the loop (an
+    ``apply`` callback, a ``pulumi.run(async_fn)`` program) leaves it alone. Each step runs what is ready at that
+    moment, the same callbacks the final drain would run, in the same order among themselves."""
+    import pulumi
+
+    constructed = 0
+
+    def pump(_args: Any) -> None:
+        nonlocal constructed
+        constructed += 1
+        if constructed % PUMP_EVERY == 0 and not loop.is_running():
+            for _ in range(PUMP_STEPS):
+                loop.call_soon(loop.stop)
+                loop.run_forever()
+        return None
+
+    pulumi.runtime.register_stack_transformation(pump)
 
 
 def _root_cause(exc: BaseException) -> BaseException:

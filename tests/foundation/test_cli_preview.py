@@ -165,3 +165,28 @@ def test_each_weakening_is_reported_with_its_own_reason() -> None:
     code, _, err = run_cli(["preview", "--stack", "prod", "--cwd", str(REPO), "--no-policy",
                             "-c", f"webstack:headers={json.dumps(headers)}"])
     assert code == 2 and "webstack:headers.weakeningReasons.crossOriginOpenerPolicy" in err
+
+
+def test_in_process_callers_keep_their_garbage_collector() -> None:
+    """Only the `python -m stackcheck` entry point (a process that ends with the command) turns the cyclic collector
+    off; `stackcheck.cli.main` called in a long-lived process — these tests — leaves it as it found it."""
+    import gc
+
+    assert gc.isenabled()
+    code, _, err = run_cli(["preview", "--stack", "prod", "--cwd", str(REPO), "--no-policy"])
+    assert code == 0, err
+    assert gc.isenabled()
+
+
+def test_the_entry_point_runs_without_the_collector() -> None:
+    import subprocess
+    import sys
+
+    probe = ("import gc, sys, stackcheck.cli as cli\n"
+             "cli.main = lambda: (print('collector', gc.isenabled(), 'frozen', gc.get_freeze_count() > 0), 0)[1]\n"
+             "import runpy\n"
+             "try:\n    runpy.run_module('stackcheck', run_name='__main__')\n"
+             "except SystemExit as exc:\n    print('frozen at exit', gc.get_freeze_count() > 0, 'code', exc.code)\n")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=60)
+    expected = ["collector", "False", "frozen", "False", "frozen", "at", "exit", "True", "code", "0"]
+    assert done.stdout.split() == expected, done.stderr

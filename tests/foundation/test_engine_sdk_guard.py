@@ -76,3 +76,67 @@ def test_public_fallback_gives_the_same_preview(project: Path, monkeypatch: pyte
     resources, outputs = fast
     assert outputs == {"region": "eu-west-1", "late": "registered"}
     assert {urn.rsplit("::", 1)[1] for urn, *_ in resources} >= {"shop", "shop-bucket", "www", "late"}
+
+
+STREAMED = '''
+import pulumi
+
+import counter
+
+for i in range(120):
+    counter.constructed += 1
+    pulumi.CustomResource("acme:dns:Record", f"r{i}", {"name": f"r{i}", "ttl": 300})
+
+
+def later(name):
+    # A constructor called from inside the running loop (an apply callback): it must not step the loop.
+    pulumi.CustomResource("acme:dns:Record", f"{name}-child", {"name": name})
+    return name
+
+
+pulumi.Output.from_input("applied").apply(later)
+'''
+
+
+def test_streamed_registrations_arrive_while_the_program_constructs(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a consumer of each registration (the policy pack), the loop is stepped between constructors: records
+    arrive long before the program body ends; the preview is the same as without a consumer."""
+    import sys
+    import types
+
+    (tmp_path / "Pulumi.yaml").write_text("name: streamed\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
+    (tmp_path / "__main__.py").write_text(STREAMED)
+    counter = types.ModuleType("counter")
+    counter.constructed = 0  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "counter", counter)
+    seen_at: list[int] = []
+    streamed, _ = engine.run_program(tmp_path, "dev", on_record=lambda r: seen_at.append(counter.constructed))
+    counter.constructed = 0  # type: ignore[attr-defined]
+    plain, _ = engine.run_program(tmp_path, "dev")
+    assert len(seen_at) == 122  # 120 records, the child made in the apply, the default provider
+    print("registrations arrived after constructor", seen_at)
+    assert sum(1 for n in seen_at if n < 120) >= 60, "registrations waited for the program body to end"
+    assert [(r.urn, r.inputs, r.parent) for r in streamed.resources] == \
+        [(r.urn, r.inputs, r.parent) for r in plain.resources]
+
+
+def test_without_a_consumer_the_loop_runs_only_at_the_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No consumer, no stepping: the stack carries no transformation of ours (the program sees its stack as is)."""
+    from pulumi.runtime.stack import Stack
+
+    seen: list[object] = []
+    original_finish = Stack._finish
+
+    def finish(self: Stack) -> None:
+        seen.append(list(self._transformations or []))
+        original_finish(self)
+
+    monkeypatch.setattr(Stack, "_finish", finish)
+    (tmp_path / "Pulumi.yaml").write_text("name: plain\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
+    (tmp_path / "__main__.py").write_text("import pulumi\npulumi.CustomResource('acme:x:Y', 'y', {})\n")
+    engine.run_program(tmp_path, "dev")
+    engine.run_program(tmp_path, "dev", on_record=lambda r: None)
+    assert seen[0] == [] and len(seen[1]) == 1  # type: ignore[arg-type]
