@@ -306,6 +306,11 @@ class PolicyPackSession:
         )
         grpc.channel_ready_future(self._channel).result(timeout=_START_TIMEOUT_S)
         self.stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
+        # AnalyzeStack with a request already serialized (parts built while the program ran): same method, same
+        # bytes on the wire as the stub's, without building and serializing ~1,000 messages after the program.
+        self._analyze_stack_bytes = self._channel.unary_unary(
+            "/pulumirpc.Analyzer/AnalyzeStack", request_serializer=None,
+            response_deserializer=analyzer_pb2.AnalyzeResponse.FromString)
         self._handshake()
         self.info = self.stub.GetAnalyzerInfo(empty_pb2.Empty())
         self.version = _pack_version(self.pack_dir) or self.info.version
@@ -371,15 +376,17 @@ class PolicyPackSession:
             stream.submit(record)
         return stream.finish(records)
 
-    def stream(self, *, config: Mapping[str, Any] | None = None,
-               tags: Mapping[str, str] | None = None) -> AnalysisStream:
+    def stream(self, *, config: Mapping[str, Any] | None = None, tags: Mapping[str, str] | None = None,
+               inline: bool = False) -> AnalysisStream:
         """Configure the pack and return a stream that analyzes each resource as soon as it is submitted.
 
         The engine calls Analyze while the program is still registering resources; stackcheck does the same by
         submitting from the monitor, so policy evaluation overlaps the program run instead of following it.
+        ``inline``: ``submit`` sends the request on the caller's thread (a caller with nothing else to do, such as
+        the policy proxy reading records from a pipe) instead of handing it to a worker thread.
         """
         self._structs, self._providers = {}, {}
-        return AnalysisStream(self, config or {}, tags or {})
+        return AnalysisStream(self, config or {}, tags or {}, inline=inline)
 
     def _provider(self, record: ResourceRecord, by_urn: Mapping[str, ResourceRecord]
                   ) -> analyzer_pb2.AnalyzerProviderResource | None:
@@ -427,6 +434,16 @@ class PolicyPackSession:
         if provider is not None:
             request.provider.CopyFrom(provider)
         return request
+
+    def _stack_part(self, record: ResourceRecord, by_urn: Mapping[str, ResourceRecord]) -> bytes:
+        """The record's entry of an AnalyzeStackRequest, serialized: a one-resource request's bytes (a repeated
+        field's entries concatenate, so joining parts gives the whole request)."""
+        return analyzer_pb2.AnalyzeStackRequest(resources=[self._stack_resource(record, by_urn)]).SerializeToString()
+
+    def _provider_record(self, record: ResourceRecord, by_urn: Mapping[str, ResourceRecord]) -> ResourceRecord | None:
+        if not record.provider:
+            return None
+        return by_urn.get(record.provider.rsplit("::", 1)[0] if record.provider.count("::") > 3 else record.provider)
 
     def _stack_resource(self, record: ResourceRecord, by_urn: Mapping[str, ResourceRecord]
                         ) -> analyzer_pb2.AnalyzerResource:
@@ -500,12 +517,14 @@ class PolicyPackSession:
 
 
 class AnalysisStream:
-    """Remediate + Analyze per submitted resource on a worker thread (a window of calls in flight), then
-    AnalyzeStack on :meth:`finish`. Results are reported in the order of the final resource list."""
+    """Remediate + Analyze per submitted resource on a worker thread (or, ``inline``, on the submitting thread),
+    requests in flight without waiting, then AnalyzeStack on :meth:`finish`. Results are reported in the order of
+    the final resource list."""
 
     _DONE = object()
 
-    def __init__(self, session: PolicyPackSession, config: Mapping[str, Any], tags: Mapping[str, str]) -> None:
+    def __init__(self, session: PolicyPackSession, config: Mapping[str, Any], tags: Mapping[str, str], *,
+                 inline: bool = False) -> None:
         self.session = session
         self.settings = session.reconcile(config)
         self.rules = suppressions(self.settings)
@@ -520,45 +539,65 @@ class AnalysisStream:
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._error: BaseException | None = None
         self._pending: list[tuple[ResourceRecord, set[str], Any]] = []
+        self._stack_parts: dict[str, tuple[ResourceRecord, ResourceRecord | None, bytes]] = {}
+        self._thread: threading.Thread | None = None
+        self._switch_interval = sys.getswitchinterval()
+        if inline:
+            return
         # Each send gives up the GIL inside gRPC; at the default 5 ms switch interval the program's event loop
         # starved this thread to ~50 sends/s. 1 ms lets sends keep pace (bench/policy.py); restored by finish().
-        self._switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(0.001)
         self._thread = threading.Thread(target=self._work, name="stackcheck-analyze", daemon=True)
         self._thread.start()
 
     def submit(self, record: ResourceRecord) -> None:
+        if self._thread is None:
+            if self._error is None:
+                try:
+                    self._send(record)
+                except BaseException as exc:  # noqa: BLE001 - re-raised by finish()
+                    self._error = exc
+            return
         self._queue.put(record)
 
     def _work(self) -> None:
         # Requests are sent as fast as resources arrive and never waited on here: blocking on a reply would make
         # this thread queue for the GIL (held by the program's event loop) once per resource. Replies are read in
-        # order by finish(). Remediation is the exception: it must finish before the resource is analyzed.
-        session = self.session
+        # order by finish().
         try:
             while True:
                 record = self._queue.get()
                 if record is self._DONE:
                     break
-                self.by_urn[record.urn] = record
-                if not record.custom or record.type.startswith("pulumi:providers:"):
-                    continue
-                secrets = secret_strings(record.inputs)
-                self.all_secrets |= secrets
-                if self.remediating:
-                    record, fixes = session._remediate(record, self.by_urn, self.meta)
-                    self.remediated[record.urn] = record
-                    self.violations.extend(fixes)
-                request = session._analyze_request(record, self.by_urn)
-                self._pending.append((record, secrets, session.stub.Analyze.future(request)))
+                self._send(record)
         except BaseException as exc:  # noqa: BLE001 - re-raised by finish()
             self._error = exc
 
+    def _send(self, record: ResourceRecord) -> None:
+        """Remediate (which must finish before the resource is analyzed) and send the Analyze request."""
+        session = self.session
+        self.by_urn[record.urn] = record
+        if not record.custom or record.type.startswith("pulumi:providers:"):
+            return
+        secrets = secret_strings(record.inputs)
+        self.all_secrets |= secrets
+        if self.remediating:
+            record, fixes = session._remediate(record, self.by_urn, self.meta)
+            self.remediated[record.urn] = record
+            self.violations.extend(fixes)
+        request = session._analyze_request(record, self.by_urn)
+        self._pending.append((record, secrets, session.stub.Analyze.future(request)))
+        # Its AnalyzeStack entry too, while the program runs; finish() reuses it if neither the record nor its
+        # provider's record changed since.
+        self._stack_parts[record.urn] = (record, session._provider_record(record, self.by_urn),
+                                         session._stack_part(record, self.by_urn))
+
     def finish(self, records: list[ResourceRecord]) -> tuple[list[Violation], list[ResourceRecord]]:
         """Wait for every Analyze, run AnalyzeStack over ``records`` (the final list), return the results."""
-        self._queue.put(self._DONE)
-        self._thread.join()
-        sys.setswitchinterval(self._switch_interval)
+        if self._thread is not None:
+            self._queue.put(self._DONE)
+            self._thread.join()
+            sys.setswitchinterval(self._switch_interval)
         if self._error is not None:
             raise self._error
         session = self.session
@@ -567,15 +606,20 @@ class AnalysisStream:
             self.violations.extend(session._violation(d, record.urn, self.meta, secrets) for d in response.diagnostics)
         by_urn = {r.urn: r for r in records}
         judged = [self.remediated.get(r.urn, r) for r in records]
-        stack_request = analyzer_pb2.AnalyzeStackRequest(
-            resources=[session._stack_resource(r, by_urn) for r in judged
-                       if r.custom and not r.type.startswith("pulumi:providers:")])
-        response = session.stub.AnalyzeStack(stack_request)
+        response = session._analyze_stack_bytes(b"".join(
+            self._stack_entry(r, by_urn) for r in judged if r.custom and not r.type.startswith("pulumi:providers:")))
         violations = list(self.violations)
         violations += [session._violation(d, None, self.meta, self.all_secrets) for d in response.diagnostics]
         order = {r.urn: i for i, r in enumerate(records)}
         violations.sort(key=lambda v: (order.get(v.urn or "", len(order)), v.policy, v.message))
         return apply_suppressions(violations, self.rules), judged
+
+
+    def _stack_entry(self, record: ResourceRecord, by_urn: Mapping[str, ResourceRecord]) -> bytes:
+        built = self._stack_parts.get(record.urn)
+        if built is not None and built[0] is record and built[1] is self.session._provider_record(record, by_urn):
+            return built[2]
+        return self.session._stack_part(record, by_urn)
 
 
 def _initial_entry(config: analyzer_pb2.PolicyConfig) -> dict[str, Any]:

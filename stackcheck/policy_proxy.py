@@ -66,7 +66,7 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         try:
-            stream = session.stream(config=file_config, tags=json.loads(tags_json))
+            stream = session.stream(config=file_config, tags=json.loads(tags_json), inline=True)
         except PolicyConfigError as exc:
             _say({"error": str(exc)})
             return 2

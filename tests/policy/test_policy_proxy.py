@@ -68,3 +68,31 @@ def test_the_proxy_analyzes_while_the_program_runs() -> None:
         assert proxy._writer.is_alive()  # still waiting for more records, not blocked on a full pipe
     finally:
         proxy.close()
+
+
+def test_the_stack_request_built_while_the_program_ran_is_the_one_built_after(pack: PolicyPackSession) -> None:
+    """AnalyzeStack's entries are serialized as records arrive and joined at finish(); the joined bytes are the
+    request the stub builds from the final list — a record replaced after it was sent, and a record whose provider
+    record changed, are rebuilt, not reused."""
+    from pulumi.runtime.proto import analyzer_pb2
+
+    provider = replace(good_stack()[0], urn="urn:pulumi:dev::webshop::pulumi:providers:docker::p", type=(
+        "pulumi:providers:docker"), name="p", inputs={"host": "unix:///var/run/docker.sock"}, id="p-id", parent=None)
+    records = [provider, *good_stack(), container(name="late"),
+               replace(container(name="on-provider"), provider=f"{provider.urn}::p-id")]
+    stream = pack.stream()
+    for record in records:
+        stream.submit(record)
+    new_provider = replace(provider, inputs={"host": "tcp://127.0.0.1:2375"})
+    late = replace(records[-2], inputs={**records[-2].inputs, "privileged": True})
+    final = [new_provider, *records[1:-2], late, records[-1]]
+    stream.finish(final)  # waits for every Analyze (and builds every part)
+
+    by_urn = {r.urn: r for r in final}
+    judged = [r for r in final if r.custom and not r.type.startswith("pulumi:providers:")]
+    joined = b"".join(stream._stack_entry(r, by_urn) for r in judged)
+    built = analyzer_pb2.AnalyzeStackRequest(resources=[pack._stack_resource(r, by_urn) for r in judged])
+    assert analyzer_pb2.AnalyzeStackRequest.FromString(joined) == built
+    reused = [r.urn for r in judged if stream._stack_entry(r, by_urn) is stream._stack_parts[r.urn][2]]
+    assert late.urn not in reused and records[-1].urn not in reused  # replaced; its provider's record replaced
+    assert len(reused) == len(judged) - 2
