@@ -26,7 +26,7 @@ import queue
 import subprocess
 import sys
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent import futures
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -46,7 +46,7 @@ from stackcheck.policy_config import (
     reconcile,
     suppressions,
 )
-from stackcheck.wire import SECRET_SIG, SECRET_SIG_KEY, unwrap
+from stackcheck.wire import SECRET_SIG, SECRET_SIG_KEY, public_strings, unwrap
 
 __all__ = ["PolicyConfigError", "PolicyPackError", "PolicyPackSession", "run_policy_pack"]
 
@@ -478,15 +478,22 @@ class PolicyPackSession:
         return record, fixes
 
     def _violation(self, d: analyzer_pb2.AnalyzeDiagnostic, urn: str | None, meta: Mapping[str, PackPolicy],
-                   secrets: Iterable[str]) -> Violation:
+                   secrets: Iterable[str], public: Callable[[], set[str]] = set) -> Violation:
+        """``public``: the strings registered outside any secret (computed only when a message holds a secret)."""
         policy = meta.get(d.policyName)
         message = d.message
         if d.description and message.startswith(d.description):
             message = message[len(d.description):].lstrip("\n") or d.description
+        hits = [s for s in secrets if s and s in message]
+        if hits:
+            # A value the stack also registers in the clear (NODE_ENV=production as a secret-by-schema env var value
+            # and as a plain tag, say) is in the report already: blanking it would only garble the message.
+            shown = public()
+            message = scrub(message, [s for s in hits if s not in shown])
         return Violation(
             policy_pack=d.policyPackName, policy=d.policyName,
             enforcement=_LEVEL_NAMES.get(d.enforcementLevel, "advisory"),
-            message=scrub(message, secrets), urn=d.urn or urn, description=d.description,
+            message=message, urn=d.urn or urn, description=d.description,
             severity=_SEVERITY_NAMES.get(d.severity) or (policy.severity if policy else ""),
         )
 
@@ -601,15 +608,23 @@ class AnalysisStream:
         if self._error is not None:
             raise self._error
         session = self.session
+        judged = [self.remediated.get(r.urn, r) for r in records]
+        shown: list[set[str]] = []
+
+        def public() -> set[str]:
+            if not shown:
+                shown.append(set().union(*(public_strings(r.inputs) | public_strings(r.outputs) for r in judged)))
+            return shown[0]
+
         for record, secrets, future in self._pending:
             response = future.result()
-            self.violations.extend(session._violation(d, record.urn, self.meta, secrets) for d in response.diagnostics)
+            self.violations.extend(session._violation(d, record.urn, self.meta, secrets, public)
+                                   for d in response.diagnostics)
         by_urn = {r.urn: r for r in records}
-        judged = [self.remediated.get(r.urn, r) for r in records]
         response = session._analyze_stack_bytes(b"".join(
             self._stack_entry(r, by_urn) for r in judged if r.custom and not r.type.startswith("pulumi:providers:")))
         violations = list(self.violations)
-        violations += [session._violation(d, None, self.meta, self.all_secrets) for d in response.diagnostics]
+        violations += [session._violation(d, None, self.meta, self.all_secrets, public) for d in response.diagnostics]
         order = {r.urn: i for i, r in enumerate(records)}
         violations.sort(key=lambda v: (order.get(v.urn or "", len(order)), v.policy, v.message))
         return apply_suppressions(violations, self.rules), judged

@@ -34,7 +34,7 @@ from stackcheck.engine import DuplicateUrnError, ProgramError, UsageError, run_p
 from stackcheck.model import Diagnostic, PreviewResult, ResourceRecord
 from stackcheck.outdir import OutDirError, Staging
 from stackcheck.reporters import FORMATS, REPORT_FILES, render, report_files
-from stackcheck.wire import REDACTED, redact
+from stackcheck.wire import public_strings
 
 BUNDLED_PACK = Path(__file__).resolve().parent.parent / "policy"
 """The pack of the checkout stackcheck runs from (`make preview` installs it editable), judged by default when the
@@ -145,31 +145,15 @@ def program_diagnostics(messages: Sequence[tuple[int, str, str]], result: Previe
     if not shown:  # nothing to scrub: the walk over every resource below is for the messages only
         return []
     secrets = set(secret_values) | secret_strings(result.outputs)
-    public = _public_strings(result.outputs)
+    public = public_strings(result.outputs)
     for record in result.resources:
         secrets |= secret_strings(record.inputs) | secret_strings(record.outputs)
-        public |= _public_strings(record.inputs) | _public_strings(record.outputs)
+        public |= public_strings(record.inputs) | public_strings(record.outputs)
     # A value the program also registered in the clear (NODE_ENV=production as a secret-by-schema env var value and
     # as a plain tag, say) is in the report already: blanking it would only garble messages ("a [secret] stack").
     secrets -= public - set(secret_values)
     return [Diagnostic(SEVERITY_NAMES[severity], scrub(message, secrets), urn or None)
             for severity, urn, message in shown]
-
-
-def _public_strings(value: Any) -> set[str]:
-    """Every string the run registered outside a secret: the strings left once secrets are redacted."""
-    found: set[str] = set()
-    pending = [redact(value)]
-    while pending:
-        v = pending.pop()
-        if isinstance(v, str):
-            found.add(v)
-        elif isinstance(v, dict):
-            pending.extend(v.values())
-        elif isinstance(v, list):
-            pending.extend(v)
-    found.discard(REDACTED)
-    return found
 
 
 def write_out(staging: Staging, result: PreviewResult, files: dict[str, str]) -> None:

@@ -52,6 +52,22 @@ def redact(value: Any) -> Any:
     return value
 
 
+def public_strings(value: Any) -> set[str]:
+    """Every string of ``value`` outside a secret: the strings left once secrets are redacted."""
+    found: set[str] = set()
+    pending = [redact(value)]
+    while pending:
+        v = pending.pop()
+        if isinstance(v, str):
+            found.add(v)
+        elif isinstance(v, dict):
+            pending.extend(v.values())
+        elif isinstance(v, list):
+            pending.extend(v)
+    found.discard(REDACTED)
+    return found
+
+
 def unwrap(value: Any) -> Any:
     """Strip secret markers (keeping plain values) as the engine does before ``Analyze``."""
     if is_secret(value):

@@ -113,3 +113,16 @@ def test_supabase_url_https(prod_pack: PolicyPackSession, pack: PolicyPackSessio
     judge(pack, local).assert_no_violations("supabase-url-https")
     judge(prod_pack, local).assert_has_violation("supabase-url-https")
     judge(pack, vercel_env("VITE_SUPABASE_URL", UNKNOWN)).assert_unknown("supabase-url-https")
+
+
+def test_scrubbing_blanks_only_values_no_plain_input_carries(prod_pack: PolicyPackSession) -> None:
+    """Messages are scrubbed of secret plaintexts, except those the stack also registers in the clear (they are in
+    the report already; blanking them garbled messages: "NODE_ENV (key) is not '[secret]' on a [secret] stack")."""
+    record = resource(VERCEL_ENV, "node-env", {
+        "projectId": "prj", "key": "NODE_ENV", "value": make_secret("staging"), "targets": ["production"],
+        "comment": make_secret("production"),  # secret here, plain in `targets`
+        "note": make_secret("matches"),  # secret only: stays hidden even where the message says it
+    }, stack="prod")
+    message = next(v.message for v in judge(prod_pack, record).violations if v.policy == "node-env-production")
+    assert "is not 'production' on a production stack" in message
+    assert "matches" not in message and "[secret]" in message
