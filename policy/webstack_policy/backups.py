@@ -89,6 +89,7 @@ PITR_OR_WAIVER = resource_policy(
     ),
     None,
     _pitr_or_waiver,
+    types_config="resourceTypes",  # the rule returns at once for any other type
 )
 
 

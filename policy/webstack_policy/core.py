@@ -375,8 +375,17 @@ def resource_policy(
     types: Sequence[str] | None,
     rule: ResourceRule,
     remediate: Remediation | None = None,
+    *,
+    types_config: str | None = None,
+    judges: Callable[[str, dict[str, Any]], bool] | None = None,
 ) -> ResourceValidationPolicy:
-    """A resource policy for ``types`` (all types when None) whose ``rule`` sees plain props."""
+    """A resource policy for ``types`` (all types when None) whose ``rule`` sees plain props.
+
+    A policy that must be asked about every type may say which resources it cannot judge, for the stackcheck-only
+    speed-ups (speed.py), which then do not call it for them: ``types_config`` names the config key listing the
+    types its rule judges (the rule returns at once for any other), ``judges(type, plain props)`` is False only
+    where the rule would find nothing and leave nothing unknown. The rule itself never relies on either (the
+    published pack calls it for every resource; tests/policy/test_speed.py compares both)."""
     cfg_schema = schema(meta.config, prod=meta.prod)
     wanted = frozenset(types) if types is not None else None
 
@@ -420,10 +429,28 @@ def resource_policy(
     # The types this policy judges (None: every type); read by the stackcheck-only speed-ups (speed.py), which
     # skip calling it for other types — it would return at once for them.
     setattr(policy, RESOURCE_TYPES_ATTR, wanted)
+    if types_config is not None:
+        key = types_config
+
+        def judges_type(resource_type: str, given: Mapping[str, Any] | None) -> bool:
+            return resource_type in config_with_defaults(cfg_schema, given if given is not None else {})[key]
+
+        setattr(policy, JUDGES_TYPE_ATTR, judges_type)
+    if judges is not None:
+        judge_props = judges
+
+        def judges_props(resource_type: str, props: Any) -> bool:
+            return judge_props(resource_type, _plain_once(props))
+
+        setattr(policy, JUDGES_ATTR, judges_props)
     return policy
 
 
 RESOURCE_TYPES_ATTR = "webstack_resource_types"
+JUDGES_TYPE_ATTR = "webstack_judges_type"
+"""(resource type, the policy's configured values as the SDK passes them) -> whether the policy judges that type."""
+JUDGES_ATTR = "webstack_judges"
+"""(resource type, the SDK's props proxy) -> False where the policy's rule would find nothing for this resource."""
 
 
 def stack_policy(meta: Meta, rule: StackRule) -> StackValidationPolicy:

@@ -22,7 +22,7 @@ from pulumi_policy import EnforcementLevel, Severity
 
 from . import cf_expression
 from .core import Check, Meta, StackResource, as_list, as_number, get, is_unknown, resource_policy, stack_policy
-from .header_sources import CLOUDFLARE_RULESET, nginx_config, nginx_files, sources_of
+from .header_sources import CLOUDFLARE_RULESET, may_carry_headers, nginx_config, nginx_files, sources_of
 from .nginx_conf import Block, NginxConfig, locations, match_location, servers
 
 CACHE_PHASE = "http_request_cache_settings"
@@ -256,6 +256,7 @@ CACHE_CONTROL = resource_policy(
     ),
     None,
     _cache_rule,
+    judges=lambda resource_type, props: resource_type == PAGE_RULE or may_carry_headers(resource_type, props),
 )
 
 
@@ -390,6 +391,7 @@ NGINX_HARDENING = resource_policy(
     ),
     None,
     _nginx_hardening,
+    judges=lambda _type, props: bool(nginx_files(props)),
 )
 
 POLICIES = [CACHE_CONTROL, RATE_LIMIT_REQUIRED, NGINX_HARDENING]

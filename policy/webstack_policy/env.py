@@ -85,7 +85,15 @@ def _file_env(props: dict[str, Any]) -> list[EnvVar]:
     return out
 
 
+def may_declare_env(resource_type: str, props: dict[str, Any]) -> bool:
+    """False for a resource :func:`env_vars` finds no variable in: not a type that declares environment, and no
+    file carried in its inputs."""
+    return resource_type in ENV_TYPES or bool(walk_files(props))
+
+
 def env_vars(resource_type: str, props: dict[str, Any]) -> list[EnvVar]:
+    if not may_declare_env(resource_type, props):
+        return []
     out: list[EnvVar] = _file_env(props)
     if resource_type in (VERCEL_ENV, VERCEL_SHARED_ENV):
         where = "valueWo" if props.get("value") is None and props.get("valueWo") is not None else "key"
@@ -201,6 +209,7 @@ NODE_ENV = resource_policy(
     ),
     None,
     _node_env,
+    judges=may_declare_env,  # the rule judges env_vars() only
 )
 
 _LOCAL = re.compile(r"^http://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?(/|\Z)")
@@ -250,6 +259,7 @@ SUPABASE_URL = resource_policy(
     ),
     None,
     _supabase_url,
+    judges=may_declare_env,  # the rule judges env_vars() only
 )
 
 _SECRET_CONFIG: dict[str, dict[str, Any]] = {
@@ -306,6 +316,7 @@ CLIENT_SECRETS = resource_policy(
     ),
     None,
     _client_secrets,
+    judges=may_declare_env,  # the rule judges env_vars() only
 )
 
 

@@ -102,7 +102,7 @@ def sources_of(resource_type: str, props: dict[str, Any],
     by_id = _by_identity.get((id(props), paths))
     if by_id is not None and by_id[0] is props:
         return by_id[1]
-    if resource_type not in (CLOUDFLARE_RULESET, VERCEL_PROJECT_ROUTE) and not walk_files(props):
+    if not may_carry_headers(resource_type, props):
         found: list[HeaderSource] = []
     else:
         try:
@@ -121,6 +121,12 @@ def sources_of(resource_type: str, props: dict[str, Any],
             _by_identity.clear()
         _by_identity[(id(props), paths)] = (props, found)
     return found
+
+
+def may_carry_headers(resource_type: str, props: dict[str, Any]) -> bool:
+    """False for a resource :func:`sources_of` finds no header source in (whatever the paths): neither a ruleset
+    nor a Vercel route, and no file carried in its inputs."""
+    return resource_type in (CLOUDFLARE_RULESET, VERCEL_PROJECT_ROUTE) or bool(walk_files(props))
 
 
 _by_identity: dict[tuple[int, tuple[str, ...]], tuple[Any, list[HeaderSource]]] = {}

@@ -11,7 +11,7 @@ from pulumi_policy import EnforcementLevel, Severity
 
 from .core import UNKNOWN, Check, Meta, StackResource, get, is_unknown, resource_policy, stack_policy
 from .csp import directives, grade_csp
-from .header_sources import CLOUDFLARE_RULESET, Header, HeaderSource, sources_of
+from .header_sources import CLOUDFLARE_RULESET, Header, HeaderSource, may_carry_headers, sources_of
 from .path_match import HTML_PATHS
 
 REQUIRED_HEADERS = [
@@ -371,6 +371,7 @@ CSP_GRADE = resource_policy(
     ),
     None,
     _csp_rule,
+    judges=may_carry_headers,  # the rule grades the CSP of sources_of() only
 )
 
 POLICIES = [SECURITY_HEADERS, CSP_GRADE]

@@ -33,21 +33,92 @@ _LIMIT = 8192
 
 
 class _IdentityCache:
-    def __init__(self) -> None:
+    """Results by the identity of their input (held, so its id is not reused while cached). The last entry is
+    checked first: the policies of one request ask for the same object one after another."""
+
+    def __init__(self, limit: int = _LIMIT) -> None:
         self._entries: dict[int, tuple[Any, Any]] = {}
+        self._last: tuple[Any, Any] = (None, None)
+        self._limit = limit
         self._lock = threading.Lock()
 
     def get_or(self, key_obj: Any, compute: Callable[[], Any]) -> Any:
+        last = self._last
+        if last[0] is key_obj and key_obj is not None:
+            return last[1]
         key = id(key_obj)
         hit = self._entries.get(key)
         if hit is not None and hit[0] is key_obj:
+            self._last = hit
             return hit[1]
         value = compute()
+        entry = (key_obj, value)
         with self._lock:
-            if len(self._entries) >= _LIMIT:
+            if len(self._entries) >= self._limit:
                 self._entries.clear()
-            self._entries[key] = (key_obj, value)
+            self._entries[key] = entry
+        self._last = entry
         return value
+
+
+class _LastOnly:
+    """The result for the last input only (held): a request's options and provider, asked for by each policy."""
+
+    def __init__(self) -> None:
+        self._last: tuple[Any, Any] = (None, None)
+
+    def get_or(self, key_obj: Any, compute: Callable[[], Any]) -> Any:
+        last = self._last
+        if last[0] is key_obj:
+            return last[1]
+        value = compute()
+        self._last = (key_obj, value)
+        return value
+
+
+class _ContentCache:
+    """Results by an equal key (bytes of a serialized message)."""
+
+    def __init__(self, limit: int = _LIMIT) -> None:
+        self._entries: dict[bytes, Any] = {}
+        self._limit = limit
+        self._lock = threading.Lock()
+
+    def get_or(self, key: bytes, compute: Callable[[], Any]) -> Any:
+        hit = self._entries.get(key, _MISSING)
+        if hit is not _MISSING:
+            return hit
+        value = compute()
+        with self._lock:
+            if len(self._entries) >= self._limit:
+                self._entries.clear()
+            self._entries[key] = value
+        return value
+
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_MISSING = object()
+
+
+def _memoise_per_request(servicer: Any) -> None:
+    """The request's resource options and provider resource are built once per request instead of once per policy
+    (by the SDK's own helpers; every policy of the request gets the same objects — they only read them)."""
+    get_options = servicer._get_resource_options
+    get_provider = servicer._get_provider_resource
+    options, providers = _LastOnly(), _LastOnly()
+
+    def options_once(self: Any, request: Any) -> Any:
+        return options.get_or(request, lambda: get_options(self, request))
+
+    def provider_once(self: Any, request: Any) -> Any:
+        return providers.get_or(request, lambda: get_provider(self, request))
+
+    servicer._get_resource_options = options_once
+    servicer._get_provider_resource = provider_once
 
 
 TESTED_SDK_VERSION = "1.21.0"
@@ -96,50 +167,89 @@ class _GrpcWithServer:
         return getattr(self._module, name)
 
 
-def _judges(policy: Any, resource_type: str) -> bool:
+def _judges(policy: Any, resource_type: str, given: Any) -> bool:
     """Whether Analyze must call ``policy`` for a resource of this type: every resource policy but those that
-    declare the types they judge (``core.resource_policy``) and leave this one out — their validate would return at
-    once. Stack policies are skipped by Analyze anyway."""
+    declare the types they judge (``core.resource_policy``: a fixed list, or a config key listing them, read from
+    ``given``, the policy's configured values) and leave this one out — their validate would return at once. Stack
+    policies are skipped by Analyze anyway. A declaration that cannot be read keeps the policy (the SDK's call
+    meets the same error)."""
     from pulumi_policy import ResourceValidationPolicy
 
-    from .core import RESOURCE_TYPES_ATTR
+    from .core import JUDGES_TYPE_ATTR, RESOURCE_TYPES_ATTR
 
     if not isinstance(policy, ResourceValidationPolicy):
         return False
     types = getattr(policy, RESOURCE_TYPES_ATTR, None)
-    return types is None or resource_type in types
+    if types is not None and resource_type not in types:
+        return False
+    by_config = getattr(policy, JUDGES_TYPE_ATTR, None)
+    if by_config is None:
+        return True
+    try:
+        return bool(by_config(resource_type, given))
+    except Exception:  # noqa: BLE001 - e.g. a malformed config value: the policy runs and says so itself
+        return True
 
 
-def _skip_policies_of_other_types(servicer: Any) -> None:
-    """Analyze runs the SDK's own loop over the policies that judge the request's type only (the others would
-    return without a word, after the SDK had converted the inputs, options and provider for them)."""
+def _judges_props(policy: Any, resource_type: str, props: Any) -> bool:
+    """False where the policy declared (``core.resource_policy(judges=…)``) that its rule finds nothing in these
+    inputs; a declaration that fails keeps the policy."""
+    from .core import JUDGES_ATTR
+
+    try:
+        return bool(getattr(policy, JUDGES_ATTR)(resource_type, props))
+    except Exception:  # noqa: BLE001 - the policy runs and meets the same error itself
+        return True
+
+
+def _skip_policies_of_other_types(servicer: Any, decode: Callable[[Any], Any]) -> None:
+    """Analyze runs the SDK's own loop over the policies that judge the request's resource only (the others would
+    return without a word, after the SDK had converted the inputs, options and provider for them): by type, cached
+    per type and configuration, then — for the policies that declared a ``judges`` predicate — by the inputs, which
+    ``decode`` turns into the very proxy the SDK's loop then gets (the decode steps are memoised)."""
     import copy
 
+    from .core import JUDGES_ATTR
+
     analyze = servicer.Analyze
-    subsets: dict[tuple[int, str], tuple[Any, list[Any]]] = {}
+    subsets: dict[tuple[int, int, str], tuple[Any, Any, list[Any], list[Any]]] = {}
     lock = threading.Lock()
 
     def analyze_judging_policies(self: Any, request: Any, context: Any) -> Any:
         policies = getattr(self, _POLICIES_ATTR, None)
+        configs = getattr(self, _CONFIG_ATTR, None)
         if not isinstance(policies, list):
             return analyze(self, request, context)
-        key = (id(policies), request.type)
+        resource_type = request.type
+        key = (id(policies), id(configs), resource_type)
         hit = subsets.get(key)
-        if hit is None or hit[0] is not policies:
-            hit = (policies, [p for p in policies if _judges(p, request.type)])
+        if hit is None or hit[0] is not policies or hit[1] is not configs:
+            judging = [p for p in policies if _judges(p, resource_type, self._get_policy_config(p.name))]
+            hit = (policies, configs, judging, [p for p in judging if getattr(p, JUDGES_ATTR, None) is not None])
             with lock:
                 if len(subsets) >= _LIMIT:
                     subsets.clear()
                 subsets[key] = hit
-        if len(hit[1]) == len(policies):
+        judging = hit[2]
+        if hit[3]:
+            try:
+                props = decode(request)
+            except Exception:  # noqa: BLE001 - the SDK's loop decodes again and reports the error itself
+                props = None
+            if props is not None:
+                declined = {id(p) for p in hit[3] if not _judges_props(p, resource_type, props)}
+                if declined:
+                    judging = [p for p in judging if id(p) not in declined]
+        if len(judging) == len(policies):
             return analyze(self, request, context)
         view = copy.copy(self)  # the servicer as it is, seeing only those policies (self is left untouched)
-        setattr(view, _POLICIES_ATTR, hit[1])
+        setattr(view, _POLICIES_ATTR, judging)
         return analyze(view, request, context)
 
     servicer.Analyze = analyze_judging_policies
 
 
+_CONFIG_ATTR = "_PolicyAnalyzerServicer__policy_pack_config"
 _POLICIES_ATTR = "_PolicyAnalyzerServicer__policies"
 _CAPTURE_POLICY = "stackcheck-stack-resources"
 
@@ -212,10 +322,23 @@ def install() -> bool:
                                                 "grpc", "_PolicyAnalyzerServicer")):
         return False
 
+    from google.protobuf import struct_pb2
+
+    servicer_class = sdk._PolicyAnalyzerServicer
+    struct_type = struct_pb2.Struct.DESCRIPTOR
     to_dict = sdk.json_format.MessageToDict
     deserialize = sdk.deserialize_properties
     proxy = sdk.unknown_checking_proxy
     dicts, decoded, proxies = _IdentityCache(), _IdentityCache(), _IdentityCache()
+    by_content = _ContentCache()
+
+    def struct_to_dict(message: Any) -> Any:
+        """A Struct's dict by content too: AnalyzeStack's copy of a resource's inputs, and every request's copy of
+        its provider's, is equal to one already converted (and decoded, proxied, made plain) — the same dict is
+        returned, so the memoised steps after it are skipped as well."""
+        if message.DESCRIPTOR is not struct_type:
+            return to_dict(message)
+        return by_content.get_or(message.SerializeToString(deterministic=True), lambda: to_dict(message))
 
     class _JsonFormat:
         def __getattr__(self, name: str) -> Any:
@@ -225,7 +348,7 @@ def install() -> bool:
         def MessageToDict(message: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N802 - mirrors protobuf
             if args or kwargs:
                 return to_dict(message, *args, **kwargs)
-            return dicts.get_or(message, lambda: to_dict(message))
+            return dicts.get_or(message, lambda: struct_to_dict(message))
 
     def cached_deserialize(props: Any, proxy_secrets: bool = False) -> Any:
         if proxy_secrets:
@@ -237,8 +360,21 @@ def install() -> bool:
             return proxy(props)
         return proxies.get_or(props, lambda: proxy(props))
 
+    configure_pack = servicer_class.Configure
+
+    def configure_clearing(self: Any, request: Any, context: Any) -> Any:
+        by_content.clear()  # a new run (stackcheck configures the pack once per run): nothing is reused across runs
+        return configure_pack(self, request, context)
+
+    servicer_class.Configure = configure_clearing  # type: ignore[method-assign]
+
+    def decode(request: Any) -> Any:
+        """A request's inputs as the SDK's Analyze loop decodes them (the same, memoised, objects)."""
+        return cached_proxy(cached_deserialize(_JsonFormat.MessageToDict(request.properties)))
+
     servicer = sdk._PolicyAnalyzerServicer
-    _skip_policies_of_other_types(servicer)
+    _skip_policies_of_other_types(servicer, decode)
+    _memoise_per_request(servicer)
     _convert_stack_once(servicer, sdk)
     configure = servicer._configure_runtime_settings
     configured: dict[str, tuple[Any, ...]] = {}

@@ -77,6 +77,7 @@ SSL_ENFORCED = resource_policy(
     ),
     None,
     _ssl,
+    types_config="resourceTypes",  # the rule returns at once for any other type
 )
 
 
@@ -152,6 +153,7 @@ RATE_LIMITS = resource_policy(
     ),
     None,
     _rate_limits,
+    types_config="resourceTypes",  # the rule returns at once for any other type
 )
 
 
@@ -197,6 +199,7 @@ RLS_ENABLED = resource_policy(
     ),
     None,
     _rls,
+    types_config="resourceTypes",  # the rule returns at once for any other type
 )
 
 def _verify_jwt(resource_type: str, props: dict[str, Any], check: Check) -> None:
@@ -232,6 +235,7 @@ VERIFY_JWT = resource_policy(
     ),
     None,
     _verify_jwt,
+    types_config="resourceTypes",  # the rule returns at once for any other type
 )
 
 POLICIES = [SSL_ENFORCED, RATE_LIMITS, RLS_ENABLED, VERIFY_JWT]

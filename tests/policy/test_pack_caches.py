@@ -116,22 +116,35 @@ def test_production_decision_memo_equals_fresh_decision(monkeypatch: pytest.Monk
 
 
 def test_analyze_skips_only_policies_that_would_not_judge_the_type() -> None:
-    """The stackcheck-only speed-up's filter reads the types core.resource_policy records on each policy."""
+    """The stackcheck-only speed-up's filter reads the types core.resource_policy records on each policy: a fixed
+    list, or the config key listing them (read from the policy's configured values, defaults filled in)."""
     from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
     from webstack_policy import all_policies, speed
 
+    container = "docker:index/container:Container"
     policies = all_policies()
+    by_config = []
     for p in policies:
         if isinstance(p, StackValidationPolicy):
-            assert not speed._judges(p, "docker:index/container:Container")
+            assert not speed._judges(p, container, None)
         else:
             types = getattr(p, core.RESOURCE_TYPES_ATTR)
             assert types is None or isinstance(types, frozenset), p.name
-            assert speed._judges(p, "docker:index/container:Container") == (
-                types is None or "docker:index/container:Container" in types)
+            if getattr(p, core.JUDGES_TYPE_ATTR, None) is not None:
+                by_config.append(p)
+                continue
+            assert speed._judges(p, container, None) == (types is None or container in types)
+    assert {p.name for p in by_config} == {"supabase-ssl-enforced", "supabase-auth-rate-limits", "supabase-rls-enabled",
+                                           "supabase-functions-verify-jwt", "supabase-pitr-or-waiver"}
+    for p in by_config:
+        default = p.config_schema.properties["resourceTypes"]["default"]
+        assert default and all(speed._judges(p, t, None) for t in default), p.name
+        assert not speed._judges(p, container, None)
+        assert speed._judges(p, container, {"resourceTypes": [container]})  # configured types replace the default
+        assert not speed._judges(p, default[0], {"resourceTypes": [container]})
+        assert speed._judges(p, container, {"resourceTypes": 7})  # unreadable: the policy runs (and says so)
     foreign = ResourceValidationPolicy("foreign", "a policy not built by core", lambda args, report: None)
-    assert speed._judges(foreign, "any:type:Here")  # no declared types: always called
-
+    assert speed._judges(foreign, "any:type:Here", None)  # no declared types: always called
 
 
 def test_memoised_expression_tokens_equal_fresh_tokenizing_and_are_bounded() -> None:

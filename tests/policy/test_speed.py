@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from fixtures_good import GOOD_HEADERS, container, dns, good_stack, header_ruleset, vercel_route, zone_settings
-from policy_helpers import PACK, PROJECT, SERVICE_ROLE_JWT, judge, resource
+from policy_helpers import PACK, PROJECT, SERVICE_ROLE_JWT, UNKNOWN, judge, resource
 from test_foreign_classes import json_route, nginx_site, ratelimit_ruleset, service
 
 from stackcheck.analyzer import PolicyPackSession
@@ -29,6 +29,7 @@ def _records() -> list[ResourceRecord]:
         resource(env, "leak", {"projectId": "p", "key": "VITE_KEY", "value": SERVICE_ROLE_JWT, "sensitive": False,
                                "targets": ["production"]}),
     ]
+    out += _foreign_records()
     seen: set[str] = set()
     unique = []
     for r in out:
@@ -36,6 +37,47 @@ def _records() -> list[ResourceRecord]:
             seen.add(r.urn)
             unique.append(r)
     return unique
+
+
+FOREIGN_DB = "pulumi-python:dynamic/acme:Database"
+NETLIFY_TOML = """[build.environment]
+NODE_ENV = "development"
+VITE_SERVICE_ROLE_KEY = "placeholder"
+VITE_SUPABASE_URL = "http://project.supabase.co"
+
+[[headers]]
+for = "/*"
+[headers.values]
+Content-Security-Policy = "script-src 'unsafe-inline' 'unsafe-eval'"
+Cache-Control = "public, max-age=86400"
+"""
+
+
+def _foreign_records() -> list[ResourceRecord]:
+    """Resources the every-type policies must judge by content (files carried in any resource's inputs, unknown
+    ones too), Supabase resources that fail, and resources they must decline (speed.py skips them there)."""
+    supabase = "pulumi-python:dynamic/supabase:"
+    return [
+        resource("command:local:Command", "site-files", {"create": "deploy", "assets": [
+            {"path": "site/netlify.toml", "content": NETLIFY_TOML},
+            {"path": "nginx/nginx.conf", "content": "server { listen 80; autoindex on; ssl_protocols TLSv1; }"},
+            {"file": "site/vercel.json", "content": '{"env": {"NEXT_PUBLIC_SUPABASE_URL": "http://x.supabase.co"}}'},
+        ]}),
+        resource("command:local:Command", "unknown-files", {"assets": [
+            {"path": "site/_headers", "content": UNKNOWN}, {"path": "site/nginx.conf", "content": UNKNOWN}]}),
+        resource("random:index/randomString:RandomString", "no-files", {"length": 16, "special": False}),
+        resource(f"{supabase}SslEnforcement", "ssl", {"projectRef": "p", "database": False}),
+        resource(f"{supabase}AuthSettings", "auth", {"projectRef": "p", "config": {"rate_limit_otp": 1000}}),
+        resource(f"{supabase}DatabaseSecurity", "db", {"tables": [{"name": "t", "rls_enabled": False}]}),
+        resource(f"{supabase}EdgeFunction", "fn", {"slug": "hook", "verify_jwt": False}),
+        resource(f"{supabase}DatabaseBackups", "backups", {"pitr": {"enabled": False}}),
+        resource(FOREIGN_DB, "acme-db", {"tables": [{"name": "orders", "rls_enabled": False}], "database": False}),
+    ]
+
+
+# The Supabase policies judge the types their config lists: another team's types, and none of the default ones.
+FOREIGN_TYPES = {"supabase-rls-enabled": {"resourceTypes": [FOREIGN_DB]},
+                 "supabase-ssl-enforced": {"resourceTypes": [FOREIGN_DB, "command:local:Command"]}}
 
 
 def _verdicts(session: PolicyPackSession, records: list[ResourceRecord], **kw: Any) -> list[tuple[str, ...]]:
@@ -53,11 +95,31 @@ def test_identical_verdicts_with_and_without_the_speedups(stack: str, monkeypatc
     try:
         without = _verdicts(plain, records)
         with_speedups = _verdicts(fast, records)
+        # a second run on the same pack (cached conversions must not leak between runs), then other config
+        assert _verdicts(fast, records) == with_speedups
+        foreign_without = _verdicts(plain, records, config=FOREIGN_TYPES)
+        foreign_with = _verdicts(fast, records, config=FOREIGN_TYPES)
     finally:
         plain.close()
         fast.close()
     assert len({v[0] for v in without}) >= 10, without  # the fixtures exercise most policies
     assert with_speedups == without
+    assert foreign_with == foreign_without
+    # the every-type policies judged the files of a foreign resource, and the Supabase ones their configured types
+    by_policy = {(v[0], v[1].rsplit("::", 1)[-1]) for v in without}
+    expected = {("cache-control-standard", "site-files"),
+                ("nginx-server-hardening", "site-files"), ("no-secrets-in-client-env", "site-files"),
+                ("supabase-url-https", "site-files"), ("supabase-ssl-enforced", "ssl"),
+                ("supabase-auth-rate-limits", "auth"), ("supabase-rls-enabled", "db"),
+                ("supabase-functions-verify-jwt", "fn")}
+    if stack == "prod":
+        expected |= {("node-env-production", "site-files"), ("supabase-pitr-or-waiver", "backups"),
+                     ("csp-observatory-grade", "site-files")}
+    assert expected <= by_policy, sorted(expected - by_policy)
+    foreign = {(v[0], v[1].rsplit("::", 1)[-1]) for v in foreign_without}
+    assert {("supabase-rls-enabled", "acme-db"), ("supabase-ssl-enforced", "acme-db"),
+            ("supabase-ssl-enforced", "site-files")} <= foreign
+    assert ("supabase-rls-enabled", "db") not in foreign
 
 
 def _install(env: dict[str, str], tested: str | None = None) -> subprocess.CompletedProcess[str]:
