@@ -324,6 +324,10 @@ def _policy_pack_dir(args: argparse.Namespace, project_dir: Path) -> Path | None
     for default in (project_dir / "policy", BUNDLED_PACK):
         if (default / "PulumiPolicy.yaml").exists():
             return default
+    # A plain (non-editable) install has no bundled pack: say so rather than report a clean preview that judged
+    # nothing.
+    print(f"stackcheck: no policy pack: none given (--policy-pack DIR) and no {project_dir / 'policy'}; previewing "
+          "without policies (--no-policy says this on purpose)", file=sys.stderr)
     return None
 
 

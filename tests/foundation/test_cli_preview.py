@@ -190,3 +190,18 @@ def test_the_entry_point_runs_without_the_collector() -> None:
     done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=60)
     expected = ["collector", "False", "frozen", "False", "frozen", "at", "exit", "True", "code", "0"]
     assert done.stdout.split() == expected, done.stderr
+
+
+def test_without_any_pack_the_preview_says_it_judged_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plain install has no bundled pack: with none given and none in the project, stderr says so (exit 0)."""
+    from stackcheck import cli
+
+    monkeypatch.setattr(cli, "BUNDLED_PACK", tmp_path / "absent")
+    (tmp_path / "Pulumi.yaml").write_text("name: nopack\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
+    (tmp_path / "__main__.py").write_text("import pulumi\npulumi.CustomResource('acme:x:Y', 'y', {})\n")
+    code, out, err = run_cli(["preview", "--stack", "dev", "--cwd", str(tmp_path)])
+    assert code == 0 and "acme:x:Y" in out
+    assert "no policy pack" in err and "--policy-pack" in err
+    code, _, err = run_cli(["preview", "--stack", "dev", "--cwd", str(tmp_path), "--no-policy"])
+    assert code == 0 and "no policy pack" not in err
