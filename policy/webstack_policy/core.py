@@ -453,20 +453,35 @@ JUDGES_ATTR = "webstack_judges"
 """(resource type, the SDK's props proxy) -> False where the policy's rule would find nothing for this resource."""
 
 
+def stack_resources(resources: Sequence[Any]) -> list[StackResource]:
+    """The SDK's stack resources as :class:`StackResource` (plain props), a fresh list each call. Memoised for the
+    last list of the very same resource objects: with ``speed.install()`` every stack policy of an AnalyzeStack
+    judges the same objects, so they are converted once (rules treat them as read-only)."""
+    last = _LAST_STACK[0]
+    if last is not None and len(last[0]) == len(resources) and all(map(operator.is_, last[0], resources)):
+        return list(last[1])
+    out = [
+        StackResource(
+            type=r.resource_type,
+            urn=r.urn,
+            name=r.name,
+            props=_plain_once(r.props),
+            parent=r.parent.urn if r.parent is not None else None,
+        )
+        for r in resources
+    ]
+    _LAST_STACK[0] = (list(resources), out)
+    return list(out)
+
+
+_LAST_STACK: list[tuple[list[Any], list[StackResource]] | None] = [None]
+
+
 def stack_policy(meta: Meta, rule: StackRule) -> StackValidationPolicy:
     cfg_schema = schema(meta.config, prod=meta.prod)
 
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-        resources = [
-            StackResource(
-                type=r.resource_type,
-                urn=r.urn,
-                name=r.name,
-                props=_plain_once(r.props),
-                parent=r.parent.urn if r.parent is not None else None,
-            )
-            for r in args.resources
-        ]
+        resources = stack_resources(args.resources)
         check = Check(report_violation, config_with_defaults(cfg_schema, args.get_config()), args.stack_tags,
                       prod_aware=meta.prod)
         rule(resources, check)

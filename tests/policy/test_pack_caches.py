@@ -159,3 +159,29 @@ def test_memoised_expression_tokens_equal_fresh_tokenizing_and_are_bounded() -> 
     assert cf_expression.tokens.cache_info().maxsize == 1024
     assert cf_expression.evaluate('http.request.uri.path eq "/"', "/") is True
     assert cf_expression.evaluate("@@ unsupported", "/") is None
+
+
+def test_stack_resources_are_converted_once_per_set_of_resource_objects() -> None:
+    """Every stack policy of one AnalyzeStack (with the speed-ups, the very same SDK resource objects) gets the same
+    StackResources in a fresh list; other objects are converted afresh, with the same result as a fresh conversion."""
+    from pulumi_policy import PolicyResource, PolicyResourceOptions
+    from pulumi_policy.policy import PolicyCustomTimeouts
+
+    def sdk_resources() -> list[Any]:
+        opts = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], None)
+        out = [PolicyResource(r.type, as_policy_sees(r.inputs), r.urn, r.name, opts, None, None, [], {})
+               for r in [*_records(), *good_stack()]]
+        out[1].parent = out[0]
+        return out
+
+    first = sdk_resources()
+    a, b = core.stack_resources(first), core.stack_resources(list(first))
+    assert a == b and a is not b and all(x is y for x, y in zip(a, b, strict=True))  # shared objects, fresh list
+    a.pop()
+    assert len(core.stack_resources(first)) == len(first)  # a rule changing its list changes no other's
+    again = sdk_resources()  # equal content, other objects: converted again
+    fresh = core.stack_resources(again)
+    assert fresh == b and not any(x is y for x, y in zip(fresh, b, strict=True))
+    assert fresh[1].parent == first[0].urn and fresh[0].parent is None
+    assert [r.props for r in fresh] == [core.plain(r.props) for r in again]
+    assert core.stack_resources(again[:-1]) == fresh[:-1]  # a shorter list is not the last one
