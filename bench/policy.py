@@ -124,10 +124,36 @@ def _cli_run(project: Path, *flags: str, speedups: bool = True) -> tuple[float, 
     return wall, _children_cpu() - cpu
 
 
+def _cpu_idle(window: float) -> float:
+    """The fraction of all cores' time spent idle over ``window`` seconds (/proc/stat; 1.0 where it is absent)."""
+    def sample() -> tuple[int, int]:
+        fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        return fields[3] + fields[4], sum(fields)  # idle + iowait, total
+
+    try:
+        idle0, total0 = sample()
+        time.sleep(window)
+        idle1, total1 = sample()
+    except (OSError, ValueError, IndexError):
+        return 1.0
+    return (idle1 - idle0) / max(1, total1 - total0)
+
+
+def _settle(threshold: float = 0.9, timeout: float = 90.0) -> float:
+    """Wait (at most ``timeout``) until the machine is idle: the goal is on an otherwise idle 2-core machine, and in
+    `make bench` this follows bench/nginx.py's load test. Returns the idle fraction measured last."""
+    deadline = time.monotonic() + timeout
+    idle = _cpu_idle(2.0)
+    while idle < threshold and time.monotonic() < deadline:
+        idle = _cpu_idle(2.0)
+    return idle
+
+
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     counted = _adopt_orphans()
+    idle = _settle()
     variants = {"plain": ("--no-policy",), "checked": ("--policy-pack", str(REPO / "policy")),
                 "unpatched": ("--policy-pack", str(REPO / "policy"))}
     walls: dict[str, list[float]] = {k: [] for k in variants}
@@ -166,8 +192,10 @@ def main() -> None:
         session.close()
     custom = sum(1 for r in result.resources if r.custom and not r.type.startswith("pulumi:providers:"))
     shares = [(p_run - p_base) / p_base for p_run, p_base in zip(walls["checked"], walls["plain"], strict=True)]
+    busy = "" if idle >= 0.9 else " — NOT idle after 90 s: wall figures are high"
     print(f"bench/policy.py — {custom} resources, median of {runs} interleaved runs of `stackcheck preview` "
-          f"(load average {load_before:.1f} before, {load_after:.1f} after, {os.cpu_count()} cores)")
+          f"(load average {load_before:.1f} before, {load_after:.1f} after, {os.cpu_count()} cores; CPU "
+          f"{idle:.0%} idle when the runs began{busy})")
     print(f"  preview without the pack (--no-policy): {p:.2f} s wall, {pc:.2f} s CPU")
     print(f"  preview with the pack:                  {c:.2f} s wall, {cc:.2f} s CPU ({len(violations)} violations)")
     print(f"  … the published pack (no SDK patch):    {u:.2f} s wall, {uc:.2f} s CPU")
