@@ -60,7 +60,7 @@ def _file_env(props: dict[str, Any]) -> list[EnvVar]:
     out: list[EnvVar] = []
     for path, content in walk_files(props):
         base = path.lower().rsplit("/", 1)[-1]
-        if not isinstance(content, str) or base not in ("netlify.toml", "vercel.json"):
+        if not isinstance(content, str) or base not in _ENV_FILES:
             continue
         try:
             data = tomllib.loads(content) if base == "netlify.toml" else json.loads(content)
@@ -87,8 +87,13 @@ def _file_env(props: dict[str, Any]) -> list[EnvVar]:
 
 def may_declare_env(resource_type: str, props: dict[str, Any]) -> bool:
     """False for a resource :func:`env_vars` finds no variable in: not a type that declares environment, and no
-    file carried in its inputs."""
-    return resource_type in ENV_TYPES or bool(walk_files(props))
+    ``netlify.toml`` or ``vercel.json`` carried in its inputs (the files :func:`_file_env` reads)."""
+    if resource_type in ENV_TYPES:
+        return True
+    return any(path.lower().rsplit("/", 1)[-1] in _ENV_FILES for path, _content in walk_files(props))
+
+
+_ENV_FILES = ("netlify.toml", "vercel.json")
 
 
 def env_vars(resource_type: str, props: dict[str, Any]) -> list[EnvVar]:

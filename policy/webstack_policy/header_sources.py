@@ -125,8 +125,17 @@ def sources_of(resource_type: str, props: dict[str, Any],
 
 def may_carry_headers(resource_type: str, props: dict[str, Any]) -> bool:
     """False for a resource :func:`sources_of` finds no header source in (whatever the paths): neither a ruleset
-    nor a Vercel route, and no file carried in its inputs."""
-    return resource_type in (CLOUDFLARE_RULESET, VERCEL_PROJECT_ROUTE) or bool(walk_files(props))
+    nor a Vercel route, and no file carried in its inputs that :func:`_files` reads (an nginx config, ``_headers``,
+    ``netlify.toml``, ``vercel.json``) — a DNS record's ``{name, content}`` walks like a file, but is none of them."""
+    if resource_type in (CLOUDFLARE_RULESET, VERCEL_PROJECT_ROUTE):
+        return True
+    return any(_header_file(path) for path, _content in walk_files(props))
+
+
+def _header_file(path: str) -> bool:
+    """Whether :func:`_files` reads a file at this path (every file it reads passes; :func:`nginx_files` too)."""
+    lower = path.lower()
+    return lower.endswith(".conf") or "nginx" in lower or lower.rsplit("/", 1)[-1] in _HOST_FILES
 
 
 _by_identity: dict[tuple[int, tuple[str, ...]], tuple[Any, list[HeaderSource]]] = {}

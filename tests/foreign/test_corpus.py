@@ -73,10 +73,13 @@ def test_every_case_runs_to_a_verdict(record_property: Callable[[str, object], N
     for path in (REPO / "policy", REPO / "tests" / "policy"):
         if str(path) not in sys.path:
             sys.path.append(str(path))
-    from pack_specs import as_policy_sees, expressions, same_as_generic, tokens_as_fresh
+    from pack_specs import as_policy_sees, expressions, same_as_generic, tokens_as_fresh, wrongly_declined
 
     records = [r for o in corpus_run.outcomes for r in o.records]
     assert all(same_as_generic(as_policy_sees(r.inputs)) for r in records)
+    # ... and the policies that decline resources for the speed-ups' filter find nothing in any they decline
+    declined = {r.urn: wrongly_declined(r.type, r.inputs) for r in records if r.custom}
+    assert {urn: wrong for urn, wrong in declined.items() if wrong} == {}
     corpus_expressions = [e for r in records for e in expressions(r.inputs)]
     assert len(corpus_expressions) >= 20 and all(tokens_as_fresh(e) for e in corpus_expressions)
 

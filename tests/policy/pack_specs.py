@@ -64,3 +64,32 @@ def tokens_as_fresh(expression: str) -> bool:
     except cf_expression._UnsupportedError:
         fresh = None
     return cf_expression.tokens(expression) == fresh and cf_expression.tokens(expression) == fresh
+
+
+def wrongly_declined(resource_type: str, inputs: dict[str, Any]) -> list[str]:
+    """The policies that declare they cannot judge this resource (``core.resource_policy``: ``types_config`` read
+    with the default config, or a ``judges`` predicate — the stackcheck-only speed-ups then skip them) but whose
+    rule, run anyway, reports something or leaves something unknown, on a production stack or not. Must be []."""
+    from pulumi_policy import PolicyResourceOptions
+    from pulumi_policy.policy import PolicyCustomTimeouts, ResourceValidationArgs
+    from pulumi_policy.proxy import UnknownValueError
+    from webstack_policy import all_policies, core
+
+    props = as_policy_sees(inputs)
+    opts = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], None)
+    wrong: list[str] = []
+    for policy in all_policies():
+        by_type = getattr(policy, core.JUDGES_TYPE_ATTR, None)
+        by_props = getattr(policy, core.JUDGES_ATTR, None)
+        if (by_type is None or by_type(resource_type, None)) and (by_props is None or by_props(resource_type, props)):
+            continue
+        for tags in ({}, {"environment": "production"}):
+            found: list[str] = []
+            args = ResourceValidationArgs(resource_type, props, "urn:pulumi:x::p::t::r", "r", opts, None, None, tags)
+            try:
+                policy.validate(args, lambda message, urn=None: found.append(message))  # noqa: B023 - called now
+            except UnknownValueError:
+                found.append("unknown")
+            if found:
+                wrong.append(f"{policy.name} ({'production' if tags else 'not production'}): {found[0][:80]}")
+    return wrong

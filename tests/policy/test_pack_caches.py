@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from fixtures_good import good_stack
-from pack_specs import as_policy_sees, expressions, same_as_generic, tokens_as_fresh
+from pack_specs import as_policy_sees, expressions, same_as_generic, tokens_as_fresh, wrongly_declined
 from policy_helpers import REPO
 from pulumi_policy import PolicyConfigSchema
 from pulumi_policy.proxy import UNKNOWN_NUMBER_VALUE, UNKNOWN_STRING_VALUE, unknown_checking_proxy
@@ -185,3 +185,21 @@ def test_stack_resources_are_converted_once_per_set_of_resource_objects() -> Non
     assert fresh[1].parent == first[0].urn and fresh[0].parent is None
     assert [r.props for r in fresh] == [core.plain(r.props) for r in again]
     assert core.stack_resources(again[:-1]) == fresh[:-1]  # a shorter list is not the last one
+
+
+def test_policies_decline_only_resources_their_rule_finds_nothing_in() -> None:
+    """The declarations the stackcheck-only filter reads (types from config, judges predicates) hold on every
+    fixture resource: a declined resource gets no finding and no unknown from the rule (production or not);
+    tests/foreign/test_corpus.py checks the same on every corpus resource."""
+    from test_speed import _foreign_records
+
+    records = [*_records(), *good_stack(), *_foreign_records()]
+    declined = 0
+    for r in records:
+        assert wrongly_declined(r.type, r.inputs) == [], r.urn
+        declined += r.type.startswith("cloudflare:index/dnsRecord")
+    assert declined  # DNS records ({name, content} walks like a file) are declined by the content policies
+    from webstack_policy import core
+    from webstack_policy.header_sources import may_carry_headers
+    dns = next(r for r in records if r.type == "cloudflare:index/dnsRecord:DnsRecord")
+    assert not may_carry_headers(dns.type, core.plain(as_policy_sees(dns.inputs)))
