@@ -261,6 +261,12 @@ def _security_header_maps(std: Standard) -> str:
     return _header_file("Security header values (by status)", why, security_header_maps(std), link)
 
 
+VARIABLES_HASH_BUCKET_SIZE = 128
+"""nginx.conf's ``variables_hash_bucket_size``: the map variables are named after the headers,
+``$webstack_header_`` + up to 64 characters (the longest name the config accepts), and nginx's default 64-byte
+bucket cannot hold such a name — it refuses to start ("could not build variables_hash")."""
+
+
 def _server_software() -> str:
     return _header_file(
         "Server software disclosure",
@@ -714,6 +720,7 @@ def _main(std: Standard, spec: NginxSiteSpec) -> str:
         f"    include {inc('mime.types')};",
         "    default_type application/octet-stream;",
         "    charset utf-8;",
+        f"    variables_hash_bucket_size {VARIABLES_HASH_BUCKET_SIZE};  # header map variables have long names",
         f"    include {inc('temp-paths.conf')};",
         f"    include {inc('logging/json-access-log.conf')};",
         f"    include {inc('security/server-software.conf')};",
