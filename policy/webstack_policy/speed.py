@@ -15,8 +15,8 @@ policies that judge the request's resource (the others would return at once, aft
 arguments) — ``core.resource_policy`` records on each policy the types it judges (a fixed list, or the config key
 listing them: the Supabase policies) and, for the policies that must see every type, a ``judges`` predicate on the
 inputs (the early exits of ``header_sources.sources_of`` and ``env.env_vars``: a resource of no header or
-environment type carrying no file they read) — and AnalyzeStack converts the stack's resources once for all stack policies
-instead of once per policy (on 1,000 resources and 8 stack policies that was most of the time spent after the
+environment type carrying no file they read) — and AnalyzeStack converts the stack's resources once for all stack
+policies instead of once per policy (on 1,000 resources and 8 stack policies that was most of the time spent after the
 program ended).
 
 Per request instead of per policy: the resource options and the provider resource (the SDK's own helpers, their

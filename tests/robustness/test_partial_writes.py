@@ -52,7 +52,7 @@ def _queued(fd: int) -> int:
     return int.from_bytes(buf, sys.byteorder)
 
 
-def _wait(predicate, what: str, seconds: float = 60.0) -> None:  # noqa: ANN001
+def _wait(predicate, what: str, seconds: float = 60.0) -> None:
     deadline = time.monotonic() + seconds
     while not predicate():
         if time.monotonic() > deadline:
