@@ -111,12 +111,13 @@ def test_streamed_registrations_arrive_while_the_program_constructs(tmp_path: Pa
     counter = types.ModuleType("counter")
     counter.constructed = 0  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "counter", counter)
+    monkeypatch.setattr(engine, "PUMP_EVERY", 16)  # the mechanism, on a small program (the default is coarser)
+    monkeypatch.setattr(engine, "PUMP_STEPS", 4)
     seen_at: list[int] = []
     streamed, _ = engine.run_program(tmp_path, "dev", on_record=lambda r: seen_at.append(counter.constructed))
     counter.constructed = 0  # type: ignore[attr-defined]
     plain, _ = engine.run_program(tmp_path, "dev")
     assert len(seen_at) == 122  # 120 records, the child made in the apply, the default provider
-    print("registrations arrived after constructor", seen_at)
     assert sum(1 for n in seen_at if n < 120) >= 60, "registrations waited for the program body to end"
     assert [(r.urn, r.inputs, r.parent) for r in streamed.resources] == \
         [(r.urn, r.inputs, r.parent) for r in plain.resources]
