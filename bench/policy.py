@@ -199,10 +199,11 @@ def main() -> None:
     print(f"  preview without the pack (--no-policy): {p:.2f} s wall, {pc:.2f} s CPU")
     print(f"  preview with the pack:                  {c:.2f} s wall, {cc:.2f} s CPU ({len(violations)} violations)")
     print(f"  … the published pack (no SDK patch):    {u:.2f} s wall, {uc:.2f} s CPU")
-    rows = (("share policies add (stackcheck)", (c - p) / p), ("share, published pack, unpatched", (u - p) / p))
-    for label, value in rows:
-        verdict = "ok" if value <= GOAL else "MISSED"
-        print(f"  {label + ':':38} {value:6.1%}  (goal <= {GOAL:.0%})  {verdict}")
+    share = (c - p) / p
+    print(f"  {'share policies add (stackcheck):':38} {share:6.1%}  (goal <= {GOAL:.0%})  "
+          f"{'ok' if share <= GOAL else 'MISSED'}")
+    # The goal is stackcheck's run (SDK speed-ups applied only there); pulumi-policy as published, for comparison.
+    print(f"  {'… the published pack, unpatched:':38} {(u - p) / p:6.1%}  (for comparison: no goal)")
     print(f"  … per run pair (stackcheck):            {', '.join(f'{x:.1%}' for x in shares)}")
     if counted:
         print(f"  CPU the pack adds (all processes):      {(cc - pc) / pc:6.1%} stackcheck, {(uc - pc) / pc:6.1%} "
