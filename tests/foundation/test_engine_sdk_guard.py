@@ -141,3 +141,35 @@ def test_without_a_consumer_the_loop_runs_only_at_the_end(tmp_path: Path, monkey
     engine.run_program(tmp_path, "dev")
     engine.run_program(tmp_path, "dev", on_record=lambda r: None)
     assert seen[0] == [] and len(seen[1]) == 1  # type: ignore[arg-type]
+
+
+
+def test_an_interrupt_ends_the_run_without_waiting_for_registrations(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """An interrupt that lands mid-constructor (or in a callback the loop was running) can leave a registration
+    that never completes; waiting for outstanding registrations then hangs (a SIGTERMed preview did, in
+    tests/robustness/test_processes.py). The run ends with the interrupt at once; an ordinary program error still
+    waits for them, as the SDK does."""
+    import pulumi.runtime.stack as sdk_stack
+
+    drained: list[bool] = []
+    original = sdk_stack.wait_for_rpcs
+
+    async def recording_wait_for_rpcs(*args: object, **kwargs: object) -> None:
+        drained.append(True)
+        await original(*args, **kwargs)
+
+    monkeypatch.setattr(sdk_stack, "wait_for_rpcs", recording_wait_for_rpcs)
+    (tmp_path / "Pulumi.yaml").write_text("name: interrupted\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
+    for raised in ("KeyboardInterrupt", "ValueError"):
+        drained.clear()
+        (tmp_path / "__main__.py").write_text(
+            "import pulumi\n"
+            "for i in range(60):\n"
+            f"    if i == 40:\n        raise {raised}('stop')\n"
+            "    pulumi.CustomResource('acme:dns:Record', f'r{i}', {'name': f'r{i}'})\n")
+        with pytest.raises(engine.ProgramError) as caught:
+            engine.run_program(tmp_path, "dev", on_record=lambda r: None)
+        assert type(caught.value.original).__name__ == raised
+        assert drained == ([] if raised == "KeyboardInterrupt" else [True])
