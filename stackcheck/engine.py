@@ -576,10 +576,10 @@ def run_program(
         pulumi_config.set_all_config({}, [])
         with warnings.catch_warnings():
             if failure and not isinstance(failure[0], Exception):
-                # Interrupted: the registrations still queued are abandoned on purpose (see _run_in_stack_fast).
-                # Cancel them so they end quietly; Python would otherwise print a warning for each one.
+                # Interrupted: the registrations still queued are abandoned on purpose (see _run_in_stack_fast); the
+                # loop is not run again. Python would print a warning for each one as it is freed.
                 warnings.filterwarnings("ignore", message="coroutine .* was never awaited", category=RuntimeWarning)
-                _cancel_pending(loop)
+                loop.set_exception_handler(_quiet_about_abandoned_tasks)
             loop.close()
         # Leave a usable (fresh) loop behind, as a new thread's main loop would be: code run after us in the same
         # process (tests using `pulumi.runtime.set_mocks`) calls asyncio.get_event_loop().
@@ -595,20 +595,11 @@ def run_program(
     return result, engine
 
 
-def _cancel_pending(loop: asyncio.AbstractEventLoop) -> None:
-    """Cancel the loop's unfinished tasks and give them (at most 2 s) to end; any still pending are dropped silently
-    ("Task was destroyed but it is pending!" is what an abandoned run is expected to leave)."""
-
-    def quiet(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-        if "destroyed but it is pending" not in str(context.get("message", "")):
-            loop.default_exception_handler(context)
-
-    loop.set_exception_handler(quiet)
-    tasks = [t for t in asyncio.all_tasks(loop) if not t.done()]
-    for task in tasks:
-        task.cancel()
-    if tasks:
-        loop.run_until_complete(asyncio.wait(tasks, timeout=2.0))
+def _quiet_about_abandoned_tasks(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """The exception handler of an interrupted run's loop: "Task was destroyed but it is pending!" is what the
+    abandoned registrations are expected to say; anything else is reported as usual."""
+    if "destroyed but it is pending" not in str(context.get("message", "")):
+        loop.default_exception_handler(context)
 
 
 FAST_RUN_SDK = ((3, 272), (3, 273))
