@@ -245,6 +245,11 @@ def scrub(message: str, secrets: Iterable[str]) -> str:
     return message
 
 
+def _provider_urn(reference: str) -> str:
+    """The provider's URN in a provider reference (``urn::id``; a bare URN as it is)."""
+    return reference.rsplit("::", 1)[0] if reference.count("::") > 3 else reference
+
+
 def _type_of_urn(urn: str) -> str:
     parts = urn.split("::")
     return parts[2].split("$")[-1] if len(parts) >= 4 else ""
@@ -392,7 +397,7 @@ class PolicyPackSession:
                   ) -> analyzer_pb2.AnalyzerProviderResource | None:
         if not record.provider:
             return None
-        urn = record.provider.rsplit("::", 1)[0] if record.provider.count("::") > 3 else record.provider
+        urn = _provider_urn(record.provider)
         provider = by_urn.get(urn)
         # Every resource carries its provider: one message per provider record, copied into each request.
         key = (urn, id(provider))
@@ -440,10 +445,9 @@ class PolicyPackSession:
         field's entries concatenate, so joining parts gives the whole request)."""
         return analyzer_pb2.AnalyzeStackRequest(resources=[self._stack_resource(record, by_urn)]).SerializeToString()
 
-    def _provider_record(self, record: ResourceRecord, by_urn: Mapping[str, ResourceRecord]) -> ResourceRecord | None:
-        if not record.provider:
-            return None
-        return by_urn.get(record.provider.rsplit("::", 1)[0] if record.provider.count("::") > 3 else record.provider)
+    @staticmethod
+    def _provider_record(record: ResourceRecord, by_urn: Mapping[str, ResourceRecord]) -> ResourceRecord | None:
+        return by_urn.get(_provider_urn(record.provider)) if record.provider else None
 
     def _stack_resource(self, record: ResourceRecord, by_urn: Mapping[str, ResourceRecord]
                         ) -> analyzer_pb2.AnalyzerResource:
@@ -628,7 +632,6 @@ class AnalysisStream:
         order = {r.urn: i for i, r in enumerate(records)}
         violations.sort(key=lambda v: (order.get(v.urn or "", len(order)), v.policy, v.message))
         return apply_suppressions(violations, self.rules), judged
-
 
     def _stack_entry(self, record: ResourceRecord, by_urn: Mapping[str, ResourceRecord]) -> bytes:
         built = self._stack_parts.get(record.urn)

@@ -53,7 +53,7 @@ def key_value(text: str) -> tuple[str, str]:
     return key, value
 
 
-def write_stdout(text: str, stream: Any = None) -> None:
+def write_stdout(text: str) -> None:
     """Write ``text`` to stdout whole, even when a write is cut short.
 
     A blocking write of more than a pipe's buffer that a signal or a stop interrupts (Ctrl-Z and ``fg`` on
@@ -62,7 +62,7 @@ def write_stdout(text: str, stream: Any = None) -> None:
     to the file descriptor and drops the rest without a word: a report truncated mid-JSON, or the policy proxy's
     messages cut (a py-spy run showed its 80 KB first message lose its last 7 KB). Here the bytes are written in a
     loop until every one went through."""
-    stream = sys.stdout if stream is None else stream
+    stream = sys.stdout
     binary = getattr(stream, "buffer", None)
     if binary is None:  # a replaced stdout (StringIO, pytest capture): no file descriptor, no partial writes
         stream.write(text)

@@ -110,7 +110,6 @@ class _ContentCache:
             self._entries[key] = value
         return value
 
-
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
