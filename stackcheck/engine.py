@@ -522,7 +522,7 @@ def run_program(
 ) -> tuple[PreviewResult, RecordingEngine]:
     """Run the project's program (or ``program``) for ``stack`` and return what it registered."""
     from pulumi.runtime import config as pulumi_config
-    from pulumi.runtime import mocks, settings
+    from pulumi.runtime import settings
 
     project = load_project(project_dir.resolve())
     config, secret_keys = load_stack_config(project, stack, overrides, secret_overrides)
@@ -540,20 +540,24 @@ def run_program(
     gc.disable()
     try:
         with _program_environment(project, config, secret_keys):
-            feature_info = monitor.GetDeploymentInfo(empty_pb2.Empty())
-            settings.configure(mocks.MockSettings(
-                monitor=monitor,
-                monitor_features=set(feature_info.supportedFeatures),
-                engine=engine,
+            # A whole new settings bag, as the language host starts with. Its constructor also gives the run its
+            # own per-deployment state (the SDK keeps it in context variables): the set of outstanding Outputs, the
+            # RPC manager, package references. `mocks.MockSettings` resets only the RPC manager: an Output made
+            # outside any run earlier in the process (e.g. `supabase_args_from_config` in a test) stayed in the
+            # set, pending on a loop that no longer runs, and this run's drain waited for it forever.
+            run_settings = settings.Settings(
                 project=project.name,
                 stack=stack,
+                monitor=monitor,
+                engine=engine,
+                parallel=0,
                 dry_run=dry_run,
+                legacy_apply_enabled=False,
                 organization=organization,
                 root_directory=str(project.root),
-                callbacks=None,
-                parallel=0,
-                legacy_apply_enabled=False,
-            ))
+            )
+            run_settings.monitor_features = set(monitor.GetDeploymentInfo(empty_pb2.Empty()).supportedFeatures)
+            settings.configure(run_settings)
             pulumi_config.set_all_config(dict(config), sorted(secret_keys))
 
             def main() -> None:

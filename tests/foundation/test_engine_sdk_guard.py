@@ -182,3 +182,43 @@ def test_an_interrupt_ends_the_run_without_waiting_for_registrations(tmp_path: P
                 gc.collect()
         assert type(caught.value.original).__name__ == raised
         assert drained == ([] if raised == "KeyboardInterrupt" else [True])
+
+
+STRAY_OUTPUTS = '''
+import asyncio, sys
+from pathlib import Path
+
+import pulumi
+
+from stackcheck import engine
+
+if sys.argv[2] == "public":
+    engine._sdk_version = lambda: "9.0.0"  # the SDK's public run_in_stack path
+# Outputs made outside any run, as a test or a tool does when it calls a config helper that wraps values in
+# Output.secret: one waits on a future nobody resolves, one has already failed.
+loop = asyncio.get_event_loop()
+never = loop.create_future()
+pulumi.Output.from_input(never)
+failed = loop.create_future()
+failed.set_exception(RuntimeError("a stray Output failed"))
+pulumi.Output.from_input(failed)
+loop.run_until_complete(asyncio.sleep(0))
+result, _ = engine.run_program(Path(sys.argv[1]), "dev")
+print(sorted(r.urn.rsplit("::", 1)[1] for r in result.resources))
+'''
+
+
+@pytest.mark.parametrize("path", ["fast", "public"])
+def test_outputs_made_before_a_run_are_not_waited_for(project: Path, path: str) -> None:
+    """Each run starts with the SDK's per-deployment state of its own, as a new language host does. Outputs made
+    earlier in the process (tests in the same pytest worker made some, calling `supabase_args_from_config`) are
+    not this run's: waiting for a pending one hung the drain forever (a CI run timed out after 90 minutes), and a
+    failed one would be raised as this program's error. In a child process: a regression fails here in 60 s
+    instead of hanging a test worker."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", STRAY_OUTPUTS, str(project), path], capture_output=True, text=True,
+                          timeout=60, cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "'shop-bucket'" in done.stdout and "'late'" in done.stdout, done.stdout
