@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-pytest_plugins = ["tests.ci_no_skips", "tests.term_teardown"]
+pytest_plugins = ["tests.ci_no_skips", "tests.term_teardown", "tests.run_budget"]
 
 
 @pytest.fixture(scope="session")

@@ -53,7 +53,7 @@ from stackcheck.wire import UNKNOWN, is_secret
 from tests.conftest import REPO
 from tests.standard.observatory import grade
 
-pytestmark = [pytest.mark.real_server, pytest.mark.xdist_group("docker-engine")]
+pytestmark = pytest.mark.real_server
 
 ANON_KEY = "sb_publishable_dockerEngineFixture0123456"
 HOSTS = ["example.org", "www.example.org"]

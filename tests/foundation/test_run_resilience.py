@@ -1,0 +1,105 @@
+"""The test run itself ends, whatever a test does: real pytest-xdist sessions, in child processes.
+
+A CI run once stalled for its whole 90 minutes after pytest-timeout ended a hung test's worker: xdist's loadgroup
+scheduler handed the replacement worker nothing (pytest-dev/pytest-xdist#1323, #1327) and no test was running for
+pytest-timeout to end. These sessions use the project's own pytest options (pyproject.toml) and plugins.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+
+def _project_ini(tmp_path: Path, **overrides: str) -> None:
+    """pytest.ini carrying pyproject.toml's own addopts and timeout settings, for a session in ``tmp_path``."""
+    options = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    settings = {key: str(options[key]) for key in ("addopts", "timeout", "timeout_method")} | overrides
+    lines = ["[pytest]"] + [f"{key} = {value}" for key, value in settings.items()]
+    (tmp_path / "pytest.ini").write_text("\n".join(lines) + "\n")
+
+
+def _pytest(tmp_path: Path, *args: str, env: dict[str, str] | None = None,
+            limit: float = 120) -> tuple[subprocess.CompletedProcess[str], float]:
+    """Run a pytest session with 2 xdist workers in ``tmp_path``; past ``limit`` its whole process group is
+    killed (workers included) and the test fails with what the session printed."""
+    started = time.monotonic()
+    argv = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "2", *args]
+    proc = subprocess.Popen(argv, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})})
+    try:
+        out, err = proc.communicate(timeout=limit)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        pytest.fail(f"the session did not end within {limit:.0f} s:\n{out[-3000:]}\n{err[-2000:]}")
+    return subprocess.CompletedProcess(argv, proc.returncode, out, err), time.monotonic() - started
+
+
+def _processes_mentioning(marker: str) -> list[str]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if marker in cmdline and entry.name.isdigit() and int(entry.name) != os.getpid():
+            found.append(f"{entry.name}: {cmdline[:200]}")
+    return found
+
+
+def test_a_crashed_worker_does_not_stall_the_run(tmp_path: Path) -> None:
+    """A worker that dies mid-test (as pytest-timeout's thread method ends one: os._exit) is replaced; every other
+    test still runs, and the run ends."""
+    _project_ini(tmp_path, timeout="20")
+    marker = tmp_path / "crashed-once"
+    (tmp_path / "test_crash.py").write_text(
+        "import os, time\nimport pytest\n\n"
+        "@pytest.mark.parametrize('i', range(12))\ndef test_before(i):\n    time.sleep(0.05)\n\n"
+        f"def test_dies():\n    if not os.path.exists({str(marker)!r}):\n"
+        f"        open({str(marker)!r}, 'w').close()\n        os._exit(1)\n\n"
+        "@pytest.mark.parametrize('i', range(24))\ndef test_after(i):\n    time.sleep(0.05)\n")
+    done, took = _pytest(tmp_path)
+    tail = done.stdout[-3000:]
+    assert done.returncode == 1, tail
+    assert "crashed while running 'test_crash.py::test_dies'" in done.stdout, tail
+    assert re.search(r"\b1 failed, 36 passed\b", done.stdout), tail  # not one test lost with the crashed worker
+    assert took < 60, f"the run took {took:.0f} s"
+
+
+def test_a_run_over_its_budget_shows_where_it_hangs_and_stops(tmp_path: Path) -> None:
+    """Over WEBSTACK_TEST_BUDGET the run prints the stacks of the controller and of each worker (the hung test's
+    frame among them), then stops with its servers' teardown; no pytest process is left behind."""
+    _project_ini(tmp_path, timeout="0")  # nothing ends the test itself: only the budget can
+    (tmp_path / "conftest.py").write_text('pytest_plugins = ["tests.term_teardown", "tests.run_budget"]\n')
+    (tmp_path / "test_hang.py").write_text(
+        "import time\n\ndef test_waits_for_ever():\n    time.sleep(600)\n\ndef test_quick():\n    pass\n")
+    done, took = _pytest(tmp_path, env={"WEBSTACK_TEST_BUDGET": "6"}, limit=200)
+    out = done.stdout + done.stderr
+    assert done.returncode != 0, out[-3000:]
+    assert "over its budget" in out and "WEBSTACK_TEST_BUDGET" in out, out[-3000:]
+    assert "--- controller" in out and "--- child process" in out, out[-3000:]
+    assert re.search(r'File ".*test_hang\.py", line 4 in test_waits_for_ever', out), out[-4000:]
+    assert took < 150, f"the run took {took:.0f} s"
+    leftovers = _processes_mentioning(str(tmp_path))
+    assert leftovers == [], leftovers
+
+
+@pytest.mark.parametrize("value", ["soon", "-5"])
+def test_a_bad_budget_is_a_usage_error_naming_the_variable(tmp_path: Path, value: str) -> None:
+    _project_ini(tmp_path)
+    (tmp_path / "conftest.py").write_text('pytest_plugins = ["tests.run_budget"]\n')
+    (tmp_path / "test_ok.py").write_text("def test_ok():\n    pass\n")
+    done, _ = _pytest(tmp_path, env={"WEBSTACK_TEST_BUDGET": value})
+    assert done.returncode == 4, done.stdout[-2000:] + done.stderr[-2000:]
+    assert f"WEBSTACK_TEST_BUDGET='{value}'" in done.stderr + done.stdout

@@ -1,0 +1,134 @@
+"""A whole test run has a time budget; over it, the run prints where every pytest process is and stops.
+
+pytest-timeout ends a test that hangs (300 s, pyproject.toml). It cannot see a hang outside any test: an xdist
+scheduler that hands no more work out after a crashed worker was replaced, a worker that does not exit. One such
+stall ran a CI job into its 90-minute limit with no word of where it stood. Over ``WEBSTACK_TEST_BUDGET`` seconds
+(default 1500; ``make test`` takes ~3 minutes on 2 cores), the controller
+
+- says so on stderr, with the budget's variable name;
+- prints the Python stack of every thread of itself and of every xdist worker: each worker registered a
+  ``faulthandler`` dump on SIGUSR1 into a file of its own (fd-level capture owns a worker's stderr during a test),
+  which the controller copies out;
+- stops the run with SIGTERM, which ``tests/term_teardown.py`` turns into an interrupt that tears the servers down;
+  if the run is still there two minutes later, it exits at once (status 3).
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import os
+import signal
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import IO
+
+import pytest
+
+BUDGET_ENV = "WEBSTACK_TEST_BUDGET"
+DEFAULT_BUDGET = 1500.0
+STACKS_ENV = "WEBSTACK_TEST_STACKS_DIR"  # set by the controller, inherited by its xdist workers
+DUMP_WAIT = 3.0
+STOP_GRACE = 120.0
+
+_stack_file: IO[str] | None = None  # a worker's SIGUSR1 dump target, kept open for the process's life
+_timer: threading.Timer | None = None
+_dir_key = pytest.StashKey[Path]()
+
+
+def budget() -> float:
+    raw = os.environ.get(BUDGET_ENV, "")
+    try:
+        value = float(raw) if raw else DEFAULT_BUDGET
+    except ValueError:
+        raise pytest.UsageError(f"{BUDGET_ENV}={raw!r}: give the test run's budget in seconds (e.g. 1500)") from None
+    if value <= 0:
+        raise pytest.UsageError(f"{BUDGET_ENV}={raw!r}: the budget must be a positive number of seconds")
+    return value
+
+
+def _children(pid: int) -> list[int]:
+    """Direct child processes of ``pid`` (the xdist workers of the controller), from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # pid (comm) state ppid ...: comm may hold spaces and parentheses; the fields after the last ')' do not.
+        fields = stat.rsplit(")", 1)[-1].split()
+        if len(fields) > 1 and fields[1] == str(pid):
+            found.append(int(entry.name))
+    return sorted(found)
+
+
+def _write(text: str) -> None:
+    os.write(2, text.encode(errors="replace"))
+
+
+def _over_budget(config: pytest.Config, seconds: float, stacks_dir: Path) -> None:
+    capman = config.pluginmanager.getplugin("capturemanager")
+    if capman is not None:
+        capman.suspend_global_capture(in_=True)
+    _write(f"\n{'!' * 30} test run over its budget {'!' * 30}\n"
+           f"The run has taken more than {seconds:.0f} s ({BUDGET_ENV}); a test that hangs is ended by pytest-timeout, "
+           f"so something hangs outside any one test (the xdist scheduler, a worker that does not exit). The stacks "
+           f"of every pytest process follow; then the run is stopped.\n")
+    workers = _children(os.getpid())
+    for pid in workers:
+        try:
+            os.kill(pid, signal.SIGUSR1)
+        except OSError:
+            pass
+    _write(f"--- controller (pid {os.getpid()}) ---\n")
+    faulthandler.dump_traceback(file=2, all_threads=True)
+    time.sleep(DUMP_WAIT)
+    for pid in workers:
+        path = stacks_dir / f"{pid}.txt"
+        try:
+            text = path.read_text(errors="replace")
+        except OSError:
+            text = "(no stack: not a pytest worker, or it did not answer)\n"
+        _write(f"--- child process {pid} ---\n{text}")
+    killer = threading.Timer(STOP_GRACE, os._exit, args=(3,))
+    killer.daemon = True
+    killer.start()
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    global _stack_file, _timer
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if hasattr(config, "workerinput"):  # an xdist worker: answer SIGUSR1 with its stacks, into its own file
+        stacks_dir = os.environ.get(STACKS_ENV)
+        if stacks_dir and Path(stacks_dir).is_dir():
+            _stack_file = open(Path(stacks_dir) / f"{os.getpid()}.txt", "w")
+            faulthandler.register(signal.SIGUSR1, file=_stack_file, all_threads=True)
+        return
+    seconds = budget()
+    stacks_dir = Path(tempfile.mkdtemp(prefix="webstack-test-stacks-"))
+    os.environ[STACKS_ENV] = str(stacks_dir)
+    config.stash[_dir_key] = stacks_dir
+    _timer = threading.Timer(seconds, _over_budget, args=(config, seconds, stacks_dir))
+    _timer.daemon = True
+    _timer.start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    global _timer
+    if _timer is not None:
+        _timer.cancel()
+        _timer = None
+    stacks_dir = config.stash.get(_dir_key, None)
+    if stacks_dir is not None:
+        for path in stacks_dir.glob("*.txt"):
+            path.unlink(missing_ok=True)
+        try:
+            stacks_dir.rmdir()
+        except OSError:
+            pass
