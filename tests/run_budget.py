@@ -69,7 +69,7 @@ def _write(text: str) -> None:
     os.write(2, text.encode(errors="replace"))
 
 
-def _over_budget(config: pytest.Config, seconds: float, stacks_dir: Path) -> None:
+def _over_budget(config: pytest.Config, seconds: float, stacks_dir: Path | None) -> None:
     capman = config.pluginmanager.getplugin("capturemanager")
     if capman is not None:
         capman.suspend_global_capture(in_=True)
@@ -77,7 +77,7 @@ def _over_budget(config: pytest.Config, seconds: float, stacks_dir: Path) -> Non
            f"The run has taken more than {seconds:.0f} s ({BUDGET_ENV}); a test that hangs is ended by pytest-timeout, "
            f"so something hangs outside any one test (the xdist scheduler, a worker that does not exit). The stacks "
            f"of every pytest process follow; then the run is stopped.\n")
-    workers = _children(os.getpid())
+    workers = _children(os.getpid()) if stacks_dir is not None else []
     for pid in workers:
         try:
             os.kill(pid, signal.SIGUSR1)
@@ -87,6 +87,7 @@ def _over_budget(config: pytest.Config, seconds: float, stacks_dir: Path) -> Non
     faulthandler.dump_traceback(file=2, all_threads=True)
     time.sleep(DUMP_WAIT)
     for pid in workers:
+        assert stacks_dir is not None
         path = stacks_dir / f"{pid}.txt"
         try:
             text = path.read_text(errors="replace")
@@ -111,6 +112,13 @@ def pytest_configure(config: pytest.Config) -> None:
             faulthandler.register(signal.SIGUSR1, file=_stack_file, all_threads=True)
         return
     seconds = budget()
+    if not getattr(config.option, "numprocesses", None):
+        # No xdist workers: pytest-timeout's own stack dump covers a single process, but a hang outside a test can
+        # still happen (a session fixture's teardown): the budget holds, with the controller's stacks only.
+        _timer = threading.Timer(seconds, _over_budget, args=(config, seconds, None))
+        _timer.daemon = True
+        _timer.start()
+        return
     stacks_dir = Path(tempfile.mkdtemp(prefix="webstack-test-stacks-"))
     os.environ[STACKS_ENV] = str(stacks_dir)
     config.stash[_dir_key] = stacks_dir

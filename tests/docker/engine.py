@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests import guardian
+
 DOCKERD = shutil.which("dockerd") or "/usr/sbin/dockerd"
 # The CLI from Debian's docker.io matches its daemon's API; another CLI on PATH would negotiate down anyway.
 DOCKER = "/usr/bin/docker" if Path("/usr/bin/docker").exists() else (shutil.which("docker") or "docker")
@@ -158,6 +160,9 @@ def running_engine(prefix: str = "webstack-dockerd-") -> Iterator[Engine]:
         with log.open("wb") as log_file:
             process = subprocess.Popen(argv, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                        start_new_session=True)
+        # Should this process die before the `finally` below: dockerd stops its containers and containerd on
+        # SIGTERM; then the guardian clears its directory (what still runs from it, mounts, files).
+        watches = [guardian.watch_directory(root), guardian.watch_group(process.pid, grace=20)]
         deadline = time.monotonic() + START_TIMEOUT
         while not (sock.exists() and _ping(sock)):
             if process.poll() is not None:
@@ -170,4 +175,6 @@ def running_engine(prefix: str = "webstack-dockerd-") -> Iterator[Engine]:
     finally:
         if process is not None:
             _stop(process, root)
+            for watch in watches:
+                guardian.release(watch)
         shutil.rmtree(root, ignore_errors=True)

@@ -7,6 +7,7 @@ pytest-timeout to end. These sessions use the project's own pytest options (pypr
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -103,3 +104,96 @@ def test_a_bad_budget_is_a_usage_error_naming_the_variable(tmp_path: Path, value
     done, _ = _pytest(tmp_path, env={"WEBSTACK_TEST_BUDGET": value})
     assert done.returncode == 4, done.stdout[-2000:] + done.stderr[-2000:]
     assert f"WEBSTACK_TEST_BUDGET='{value}'" in done.stderr + done.stdout
+
+
+DYING_WORKER = '''
+import json, os, shutil, sys
+from pathlib import Path
+
+from nginx_server import free_port, running_nginx
+from cdp import chromium
+
+
+def test_dies_without_teardown(pg_server, engine):
+    site = Path(os.environ["DYING_SITE"])
+    port = free_port()
+    conf = site / "nginx.conf"
+    conf.write_text("pid nginx.pid;\\nevents {}\\nhttp {\\n  access_log off;\\n"
+                    f"  server {{ listen 127.0.0.1:{port}; return 204; }}\\n}}\\n")
+    profile = Path(os.environ["DYING_PROFILE"])
+    with running_nginx(conf, site, [port]), chromium(shutil.which("chromium") or "/usr/bin/chromium", profile, []):
+        markers = {"nginx": str(site), "chromium": str(profile), "dockerd": str(engine.root),
+                   "postgres": str(Path(pg_server_dir()) / "data")}
+        Path(os.environ["DYING_RECORD"]).write_text(json.dumps(markers))
+        os._exit(1)  # what pytest-timeout's thread method does to a hung worker: no teardown runs
+
+
+def pg_server_dir():
+    owned = [p.parent for p in Path("/tmp").glob("webstack-pg-*/owner.pid") if p.read_text() == str(os.getpid())]
+    assert len(owned) == 1, owned
+    return owned[0]
+'''
+
+
+@pytest.mark.real_server
+def test_a_worker_that_dies_without_teardown_leaves_no_server(tmp_path: Path) -> None:
+    """The real servers the suite starts — PostgreSQL (pg_ctl daemonises it), dockerd, nginx, Chromium — stop when
+    the test process that started them dies without running any teardown (tests/guardian.py), and dockerd's and
+    PostgreSQL's directories are deleted."""
+    if os.geteuid() != 0:
+        pytest.skip("PostgreSQL and dockerd are started as root here")
+    (tmp_path / "conftest.py").write_text(
+        "import sys\n"
+        f"sys.path[:0] = [{str(REPO / 'tests' / 'docker')!r}, {str(REPO / 'tests' / 'nginx')!r}]\n"
+        'pytest_plugins = ["tests.supabase.conftest", "tests.docker.conftest"]\n')
+    (tmp_path / "test_dying.py").write_text(DYING_WORKER)
+    record = tmp_path / "servers.json"
+    profile = tmp_path / "profile"
+    profile.mkdir()
+    (tmp_path / "site").mkdir()
+    env = {**os.environ, "PYTHONPATH": str(REPO), "DYING_RECORD": str(record), "DYING_PROFILE": str(profile),
+           "DYING_SITE": str(tmp_path / "site")}
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+                           "test_dying.py"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 1 and record.exists(), done.stdout[-3000:] + done.stderr[-3000:]
+    markers = json.loads(record.read_text())
+    directories = [Path(markers["dockerd"]), Path(markers["postgres"]).parent]
+
+    def left_behind() -> dict[str, list[str]]:
+        found = {name: _processes_mentioning(marker) for name, marker in markers.items()}
+        found["directories"] = [str(path) for path in directories if path.exists()]
+        return {name: items for name, items in found.items() if items}
+
+    deadline = time.monotonic() + 45
+    while (left := left_behind()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert left == {}
+
+
+def test_the_guardian_carries_out_only_what_was_not_withdrawn(tmp_path: Path) -> None:
+    """End of input = the test process is gone: requests still standing are carried out, last first; withdrawn
+    ones are not (a clean run withdraws everything, so its guardian just exits)."""
+    import io
+
+    from tests import guardian
+
+    kept = subprocess.Popen(["sleep", "120"], start_new_session=True)
+    withdrawn = subprocess.Popen(["sleep", "120"], start_new_session=True)
+    scratch = tmp_path / "scratch"
+    (scratch / "inner").mkdir(parents=True)
+    order = tmp_path / "order"
+    try:
+        requests = [{"op": "add", "id": 1, "directory": str(scratch)},
+                    {"op": "add", "id": 2, "group": kept.pid, "grace": 1},
+                    {"op": "add", "id": 3, "group": withdrawn.pid, "grace": 5},
+                    {"op": "add", "id": 4, "command": ["sh", "-c", f"test -d {scratch} && echo ran-first > {order}"]},
+                    {"op": "del", "id": 3}]
+        guardian.guard(io.StringIO("".join(json.dumps(r) + "\n" for r in requests) + "not json\n"))
+        assert kept.wait(timeout=10) == -15  # SIGTERM
+        assert withdrawn.poll() is None
+        assert order.read_text() == "ran-first\n" and not scratch.exists()
+    finally:
+        for proc in (kept, withdrawn):
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()

@@ -15,6 +15,8 @@ from typing import Any
 
 import websocket  # websocket-client (requirements-dev.txt)
 
+from tests import guardian
+
 
 class Cdp:
     """One page target's WebSocket: commands in order, every event kept for the test to read."""
@@ -86,6 +88,7 @@ def chromium(binary: str, profile: Path, extra_args: list[str], *, close_gracefu
     port_file = profile / "DevToolsActivePort"
     port_file.unlink(missing_ok=True)  # a previous browser's port, when the profile is reused
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    watch = guardian.watch_group(proc.pid, grace=2)
     cdp = None
     try:
         deadline = time.monotonic() + 30
@@ -111,3 +114,4 @@ def chromium(binary: str, profile: Path, extra_args: list[str], *, close_gracefu
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
+        guardian.release(watch)

@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests import guardian
+
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
@@ -78,8 +80,10 @@ def running_nginx(conf: Path, prefix: Path, ports: list[int]) -> Iterator[NginxP
     checked = nginx_test(conf, prefix, error_log)
     if checked.returncode != 0:
         raise RuntimeError(f"nginx -t failed:\n{checked.stderr}")
+    # Its own process group, which the guardian ends should this process die before the `finally` below.
     proc = subprocess.Popen([NGINX, "-p", f"{prefix}/", "-c", str(conf), "-e", str(error_log), "-g", "daemon off;"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    watch = guardian.watch_group(proc.pid)
     try:
         _wait_for_ports(ports, proc, time.monotonic() + 15)
         yield NginxProcess(conf, prefix, error_log, proc)
@@ -90,3 +94,4 @@ def running_nginx(conf: Path, prefix: Path, ports: list[int]) -> Iterator[NginxP
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+        guardian.release(watch)

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import guardian
+
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 
 # What a Supabase project's database looks like to the app, minus the services: the API roles, the auth schema
@@ -131,6 +133,11 @@ def pg_server() -> Iterator[PgServer]:
                  "--no-sync", "--locale=C")
     _as_postgres("mkdir", str(sock))
     opts = f"-c fsync=off -c listen_addresses=127.0.0.1 -p {port} -k {sock} -c max_connections=50"
+    # pg_ctl daemonises the server: should this process die before the `finally` below, the guardian stops it and
+    # deletes its directory (reap_stale_servers is the fallback for a guardian that was killed too).
+    watches = [guardian.watch_directory(base),
+               guardian.watch_command(["runuser", "-u", "postgres", "--", str(PG_BIN / "pg_ctl"), "-D", str(data),
+                                       "-m", "immediate", "-w", "stop"])]
     _as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(base / "log"), "-w", "-t", "60",
                  "start")
     try:
@@ -144,6 +151,8 @@ def pg_server() -> Iterator[PgServer]:
         with contextlib.suppress(subprocess.SubprocessError):
             _as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
         shutil.rmtree(base, ignore_errors=True)
+        for watch in watches:
+            guardian.release(watch)
 
 
 @pytest.fixture

@@ -1,0 +1,156 @@
+"""Servers a test process starts are stopped even when that process dies without running its teardown.
+
+pytest-timeout ends a hung test's xdist worker with ``os._exit``; an out-of-memory kill or SIGKILL gives no warning
+either. No ``finally`` runs then, and the worker's servers live on: a dockerd of a worker killed this way was found
+running twenty minutes after its run had ended. Each test process that starts a server therefore starts one
+guardian first: a small process in a session of its own that holds the read end of a pipe only the test process
+can write. The test process tells it which process groups to kill or which commands to run should it die; a
+fixture that stops its server itself withdraws the request. When the pipe reaches end-of-file — the test process
+is gone, however it went — the guardian carries out what is still requested (last registered first, as teardowns
+run) and exits. A clean run withdraws everything, so its guardian just exits with it.
+
+Run as a script, this file is the guardian.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from typing import IO, Any
+
+GRACE = 10.0
+"""Seconds a process group gets between SIGTERM and SIGKILL (dockerd stops its containers and containerd)."""
+
+_lock = threading.Lock()
+_state: dict[str, Any] = {"pid": None, "pipe": None, "proc": None}
+_ids = itertools.count(1)
+
+
+def _pipe() -> IO[str]:
+    """This process's guardian, started on first use (a forked child starts its own)."""
+    if _state["pid"] != os.getpid() or _state["pipe"] is None:
+        proc = subprocess.Popen([sys.executable, os.path.abspath(__file__)], stdin=subprocess.PIPE,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
+                                start_new_session=True)
+        assert proc.stdin is not None
+        _state.update(pid=os.getpid(), pipe=proc.stdin, proc=proc)
+    pipe: IO[str] = _state["pipe"]
+    return pipe
+
+
+def _send(message: dict[str, Any]) -> None:
+    with _lock:
+        pipe = _pipe()
+        pipe.write(json.dumps(message) + "\n")
+        pipe.flush()
+
+
+def watch_group(pgid: int, grace: float = GRACE) -> int:
+    """Should this process die, SIGTERM process group ``pgid`` (SIGKILL after ``grace`` s). Returns a token."""
+    token = next(_ids)
+    _send({"op": "add", "id": token, "group": pgid, "grace": grace})
+    return token
+
+
+def watch_command(argv: list[str]) -> int:
+    """Should this process die, run ``argv`` (60 s at most). Returns a token."""
+    token = next(_ids)
+    _send({"op": "add", "id": token, "command": list(argv)})
+    return token
+
+
+def watch_directory(path: str | os.PathLike[str]) -> int:
+    """Should this process die, clear a server's scratch directory: kill what still names it on its command line
+    (containerd and its shims outlive a dockerd killed outright), lazily unmount what is mounted under it, delete it.
+    Register it before the server's own request: requests are carried out last registered first."""
+    token = next(_ids)
+    _send({"op": "add", "id": token, "directory": os.fspath(path)})
+    return token
+
+
+def release(token: int) -> None:
+    """Withdraw a request: the fixture stopped its server itself."""
+    _send({"op": "del", "id": token})
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _end_group(pgid: int, grace: float) -> None:
+    try:
+        os.killpg(pgid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        return
+    deadline = time.monotonic() + grace
+    while _group_alive(pgid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if _group_alive(pgid):
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _clear_directory(path: str) -> None:
+    marker = path.encode()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                if marker in cmdline.read():
+                    os.kill(int(entry), signal.SIGKILL)
+        except OSError:
+            continue
+    try:
+        with open("/proc/self/mountinfo") as mountinfo:
+            points = [line.split()[4] for line in mountinfo if len(line.split()) > 4]
+    except OSError:
+        points = []
+    for point in sorted((p for p in points if p.startswith(path + "/")), key=len, reverse=True):
+        subprocess.run(["umount", "-l", point], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=30, check=False)
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def guard(lines: IO[str]) -> None:
+    """Collect requests until end-of-file, then carry out what is left, last registered first."""
+    pending: dict[int, dict[str, Any]] = {}
+    for line in lines:
+        try:
+            message = json.loads(line)
+        except ValueError:
+            continue
+        if message.get("op") == "add":
+            pending[int(message["id"])] = message
+        elif message.get("op") == "del":
+            pending.pop(int(message["id"]), None)
+    for message in reversed(list(pending.values())):
+        if "group" in message:
+            _end_group(int(message["group"]), float(message.get("grace", GRACE)))
+        elif "directory" in message:
+            _clear_directory(str(message["directory"]))
+        elif "command" in message:
+            try:
+                subprocess.run(message["command"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, timeout=60, check=False)
+            except (OSError, subprocess.SubprocessError):
+                pass
+
+
+if __name__ == "__main__":
+    guard(sys.stdin)
