@@ -19,6 +19,7 @@ from typing import Any
 
 from components.config.dsn import check_dsn, scrub_dsn
 from components.supabase.lints import Finding, list_policies, run_lints
+from stackcheck.contract import write_stdout  # whole even when a stop signal cuts a write short
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 DSN_ENV = "WEBSTACK_AUDIT_DSN"
@@ -118,9 +119,9 @@ def _run(argv: list[str]) -> int:
     if args.format == "json":
         doc = {"findings": [f.as_dict() for f in findings], "policies": policies,
                "summary": {lvl: sum(f.level == lvl for f in findings) for lvl in ("ERROR", "WARN", "INFO")}}
-        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        write_stdout(json.dumps(doc, indent=2) + "\n")
     else:
-        sys.stdout.write(render_text(findings, policies))
+        write_stdout(render_text(findings, policies))
     return EXIT_ERRORS if any(f.level == "ERROR" for f in findings) else EXIT_OK
 
 

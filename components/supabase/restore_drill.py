@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from components.config.dsn import check_dsn, scrub_dsn
+from stackcheck.contract import write_stdout  # whole even when a stop signal cuts a write short
 
 EXIT_EQUAL, EXIT_DIFFERENT, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 DSN_ENV = "WEBSTACK_DRILL_DSN"
@@ -351,9 +352,9 @@ def _run(argv: list[str]) -> int:
         return EXIT_DIFFERENT
     if args.format == "json":
         doc = {"equal": not diffs, "schemas": schemas, "differences": [d.as_dict() for d in diffs]}
-        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        write_stdout(json.dumps(doc, indent=2) + "\n")
     else:
-        sys.stdout.write(render_text(schemas, diffs))
+        write_stdout(render_text(schemas, diffs))
     return EXIT_DIFFERENT if diffs else EXIT_EQUAL
 
 

@@ -13,18 +13,14 @@ nothing).
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
-import signal
-import subprocess
 import sys
-import termios
-import time
 from pathlib import Path
 
 import pytest
 from harness import REPO
+
+from tests.stopped_writer import run_stopped_writer
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
 
@@ -42,56 +38,15 @@ else:
 """
 
 
-def _state(pid: int) -> str:
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-
-
-def _queued(fd: int) -> int:
-    buf = bytearray(4)
-    fcntl.ioctl(fd, termios.FIONREAD, buf)
-    return int.from_bytes(buf, sys.byteorder)
-
-
-def _wait(predicate, what: str, seconds: float = 60.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
-
-
-def _stop_and_continue_when_blocked(proc: subprocess.Popen[bytes]) -> None:
-    """SIGSTOP the writer once it sleeps on a full pipe, then SIGCONT it once stopped."""
-    assert proc.stdout is not None
-    fd = proc.stdout.fileno()
-    _wait(lambda: _queued(fd) >= 65536 and _state(proc.pid) == "S", "the writer to block on the full pipe")
-    os.kill(proc.pid, signal.SIGSTOP)
-    _wait(lambda: _state(proc.pid) == "T", "the writer to stop")
-    os.kill(proc.pid, signal.SIGCONT)
-
-
-def _run_writer(argv: list[str], *, cwd: Path = REPO) -> tuple[bytes, int]:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    try:
-        _stop_and_continue_when_blocked(proc)
-        out, _ = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    return out, proc.returncode
-
-
 def test_the_referee_cuts_a_plain_unbuffered_write() -> None:
-    out, code = _run_writer([sys.executable, "-c", WRITER, "plain"])
+    out, code = run_stopped_writer([sys.executable, "-c", WRITER, "plain"])
     assert code == 0
     assert len(out) < len(("é" * (PAYLOAD_CHARS // 2)).encode()) + PAYLOAD_CHARS // 2 + 1, \
         "a stopped and continued unbuffered write was not cut short: this referee proves nothing here"
 
 
 def test_write_stdout_delivers_every_byte() -> None:
-    out, code = _run_writer([sys.executable, "-c", WRITER, "whole"])
+    out, code = run_stopped_writer([sys.executable, "-c", WRITER, "whole"])
     assert code == 0
     assert out.decode("utf-8") == "é" * (PAYLOAD_CHARS // 2) + "x" * (PAYLOAD_CHARS // 2) + "\n"
 
@@ -105,8 +60,29 @@ def test_preview_report_survives_stop_and_continue(tmp_path: Path) -> None:
         "import pulumi\n"
         "for i in range(300):\n"
         "    pulumi.CustomResource('test:index:Thing', f'thing-{i}', {'description': 'x' * 400, 'n': i})\n")
-    out, code = _run_writer([sys.executable, "-m", "stackcheck", "preview", "--stack", "dev", "--cwd",
+    out, code = run_stopped_writer([sys.executable, "-m", "stackcheck", "preview", "--stack", "dev", "--cwd",
                              str(tmp_path), "--no-policy", "--format", "json"])
     assert code == 0
     report = json.loads(out)
     assert sum(1 for r in report["resources"] if r["type"] == "test:index:Thing") == 300
+
+
+def test_shipped_commands_print_reports_only_through_write_stdout() -> None:
+    """Every command the distribution installs (stackcheck, webstack-audit-db, webstack-restore-drill) and the pack
+    write stdout through stackcheck.contract.write_stdout: no plain sys.stdout.write, no print() to stdout.
+    (print(..., file=sys.stderr) is fine: one short line, written whole.)"""
+    import ast
+
+    offenders = []
+    for root in ("components", "stackcheck", "policy/webstack_policy"):
+        for path in sorted((REPO / root).rglob("*.py")):
+            tree = ast.parse(path.read_text(), filename=str(path))
+            for node in ast.walk(tree):
+                if not isinstance(node, ast.Call):
+                    continue
+                func = ast.unparse(node.func)
+                to_stdout = (func == "print" and not any(k.arg == "file" for k in node.keywords)) or \
+                    func in ("sys.stdout.write", "sys.stdout.writelines")
+                if to_stdout and not (path.name == "contract.py" and path.parent.name == "stackcheck"):
+                    offenders.append(f"{path.relative_to(REPO)}:{node.lineno}: {func}(...)")
+    assert offenders == []

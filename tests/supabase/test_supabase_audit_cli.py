@@ -60,3 +60,21 @@ def test_dsn_is_required(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("WEBSTACK_AUDIT_DSN", raising=False)
     code, _, err = run([])
     assert code == 2 and "--dsn" in err
+
+
+def test_a_large_report_survives_a_stop_mid_write(supabase_db: str) -> None:
+    """The real command, its stdout a real pipe: 400 tables without RLS make a JSON report of well over a pipe's
+    64 KB; the process is stopped and continued while blocked writing it (Ctrl-Z and fg, a profiler attaching)
+    under PYTHONUNBUFFERED, which cuts a plain sys.stdout.write short (tests/robustness/test_partial_writes.py)."""
+    import sys
+
+    from tests.stopped_writer import run_stopped_writer
+
+    with psycopg.connect(supabase_db, autocommit=True) as conn:
+        conn.execute("".join(f"create table public.open_{i} (id int primary key, note text);" for i in range(400)))
+    out, code = run_stopped_writer([sys.executable, "-m", "components.supabase.audit", "--dsn", supabase_db,
+                                    "--format", "json"])
+    assert code == 1 and len(out) > 65536
+    doc = json.loads(out)
+    open_tables = {(f["schema"], f["object"]) for f in doc["findings"] if f["name"] == "rls_disabled_in_public"}
+    assert {("public", f"open_{i}") for i in range(400)} <= open_tables
