@@ -3,7 +3,7 @@ PostgreSQL database.
 
 Prints every finding with its level and remediation, then the runbook's ``pg_policies`` listing.
 Exit codes: 0 no ERROR finding; 1 at least one ERROR; 2 usage or connection problem; 3 internal error (one line;
---debug prints the traceback); 130 interrupted.
+--debug prints the traceback); 130 interrupted (Ctrl-C, SIGTERM, SIGHUP).
 The DSN (which holds a password) is never printed; pass it with ``--dsn`` or the ``WEBSTACK_AUDIT_DSN`` variable.
 """
 
@@ -19,7 +19,7 @@ from typing import Any
 
 from components.config.dsn import check_dsn, scrub_dsn
 from components.supabase.lints import Finding, list_policies, run_lints
-from stackcheck.contract import write_stdout  # whole even when a stop signal cuts a write short
+from stackcheck.contract import interrupts_as_keyboard_interrupt, write_stdout
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 DSN_ENV = "WEBSTACK_AUDIT_DSN"
@@ -77,7 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Every outcome is an exit code (see the module doc), never a traceback unless --debug."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
-        return _run(args_list)
+        with interrupts_as_keyboard_interrupt():  # SIGTERM and SIGHUP end it like Ctrl-C: exit 130
+            return _run(args_list)
     except KeyboardInterrupt:
         print("webstack-audit-db: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

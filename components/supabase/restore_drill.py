@@ -12,7 +12,8 @@ dump and restore.
 
 The source is read live when comparing: a schema change deployed during the drill shows as a difference (re-run).
 Exit codes: 0 catalogs equal; 1 differences (or the restore failed); 2 usage or connection problem; 3 internal
-error (one line; --debug prints the traceback); 130 interrupted.
+error (one line; --debug prints the traceback); 130 interrupted (Ctrl-C, SIGTERM, SIGHUP: the scratch database is still
+dropped).
 No DSN (both hold passwords) is ever printed; the password reaches pg_dump/pg_restore through ``PGPASSWORD``,
 never the command line.
 """
@@ -25,6 +26,7 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -36,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from components.config.dsn import check_dsn, scrub_dsn
-from stackcheck.contract import write_stdout  # whole even when a stop signal cuts a write short
+from stackcheck.contract import interrupts_as_keyboard_interrupt, write_stdout
 
 EXIT_EQUAL, EXIT_DIFFERENT, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 DSN_ENV = "WEBSTACK_DRILL_DSN"
@@ -244,13 +246,26 @@ def scratch_database(source_dsn: str, scratch_dsn: str | None, schemas: Sequence
     from psycopg.conninfo import make_conninfo
 
     name = "webstack_drill_" + secrets.token_hex(6)
-    with _connect(source_dsn, "--dsn") as conn:
-        conn.execute(sql.SQL("create database {} template template0").format(sql.Identifier(name)))
     try:
+        # An interrupt (Ctrl-C, SIGTERM from a cancelled CI job) waits for these statements to finish: cut short,
+        # the client would stop waiting while the server still creates the database, after the drop looked for it.
+        with _signals_held(), _connect(source_dsn, "--dsn") as conn:
+            conn.execute(sql.SQL("create database {} template template0").format(sql.Identifier(name)))
         yield make_conninfo(source_dsn, dbname=name)
     finally:
-        with _connect(source_dsn, "--dsn") as conn:
+        with _signals_held(), _connect(source_dsn, "--dsn") as conn:
             conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT, SIGTERM and SIGHUP wait until the block has ended (then they interrupt as usual)."""
+    held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def drill(dsn: str, schemas: Sequence[str], scratch_dsn: str | None = None,
@@ -302,7 +317,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Every outcome is an exit code (see the module doc), never a traceback unless --debug."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
-        return _run(args_list)
+        with interrupts_as_keyboard_interrupt():  # SIGTERM and SIGHUP too: the scratch database is dropped
+            return _run(args_list)
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -78,3 +78,37 @@ def test_a_large_report_survives_a_stop_mid_write(supabase_db: str) -> None:
     doc = json.loads(out)
     open_tables = {(f["schema"], f["object"]) for f in doc["findings"] if f["name"] == "rls_disabled_in_public"}
     assert {("public", f"open_{i}") for i in range(400)} <= open_tables
+
+
+def test_sigterm_while_connecting_exits_130() -> None:
+    """SIGTERM (a cancelled CI job) ends the real command as Ctrl-C does: exit 130 and one line, not death by
+    signal. Here it waits on a server that accepted the connection and never answers."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import REPO
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        proc = subprocess.Popen([sys.executable, "-m", "components.supabase.audit", "--dsn",
+                                 f"host=127.0.0.1 port={port} user=postgres password=s3cret-pw dbname=postgres"],
+                                cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env={**os.environ, "PYTHONPATH": str(REPO)})
+        try:
+            conn, _ = silent.accept()  # the command is connecting now
+            time.sleep(0.3)
+            proc.send_signal(signal.SIGTERM)
+            out, err = proc.communicate(timeout=30)
+            conn.close()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    assert proc.returncode == 130, (proc.returncode, err)
+    assert err.strip() == "webstack-audit-db: interrupted" and out == ""

@@ -148,3 +148,44 @@ def test_usage_and_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     assert code == 2 and "--scratch-dsn" in err and "%40" in err and "s3cret-pw" not in out + err
     code, _, err = run(["--dsn", "host=x", "--pg-bin", "/nonexistent"])
     assert code == 2 and "pg_dump" in err
+
+
+def test_sigterm_mid_drill_exits_130_and_drops_the_scratch_database(supabase_db: str) -> None:
+    """A cancelled CI job sends SIGTERM: the real command, stopped while its scratch database exists on the
+    source's server, still drops it, ends its pg_dump/pg_restore, and exits 130 (it used to die on the spot and
+    leave `webstack_drill_<random>` behind on the user's server)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import REPO
+
+    with psycopg.connect(supabase_db, autocommit=True) as conn:  # enough catalog for the drill to take a while
+        conn.execute("".join(f"create table public.t{i} (id int primary key, v text); "
+                             f"alter table public.t{i} enable row level security;" for i in range(600)))
+
+    def drill_databases() -> list[str]:
+        with psycopg.connect(supabase_db, autocommit=True) as conn:
+            return [r[0] for r in conn.execute("select datname from pg_database where datname like 'webstack_drill_%'")]
+
+    assert drill_databases() == []
+    proc = subprocess.Popen([sys.executable, "-m", "components.supabase.restore_drill", *_args(supabase_db)],
+                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        deadline = time.monotonic() + 60
+        while not drill_databases():
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the drill never created its scratch database"
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, (proc.returncode, err[-2000:])
+    assert "interrupted" in err and "Traceback" not in err and out == ""
+    assert drill_databases() == []
