@@ -46,16 +46,32 @@ def _pipe() -> IO[str]:
 
 
 def _send(message: dict[str, Any]) -> None:
+    """Best effort: a guardian that is gone (killed by the OOM killer, say) must not fail the fixture using it."""
     with _lock:
-        pipe = _pipe()
-        pipe.write(json.dumps(message) + "\n")
-        pipe.flush()
+        try:
+            pipe = _pipe()
+            pipe.write(json.dumps(message) + "\n")
+            pipe.flush()
+        except OSError as exc:
+            _state["pipe"] = None
+            print(f"tests/guardian.py: cannot reach the guardian ({exc}); servers may outlive a crash",
+                  file=sys.stderr)
+
+
+def _start_time(pid: int) -> str | None:
+    """Field 22 of /proc/PID/stat (start time in clock ticks since boot): with the pid, it names one process."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
 
 
 def watch_group(pgid: int, grace: float = GRACE) -> int:
-    """Should this process die, SIGTERM process group ``pgid`` (SIGKILL after ``grace`` s). Returns a token."""
+    """Should this process die, SIGTERM process group ``pgid`` (SIGKILL after ``grace`` s); ``pgid`` is the pid of
+    the group's leader, just started. Returns a token."""
     token = next(_ids)
-    _send({"op": "add", "id": token, "group": pgid, "grace": grace})
+    _send({"op": "add", "id": token, "group": pgid, "grace": grace, "leader_start": _start_time(pgid)})
     return token
 
 
@@ -90,7 +106,13 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
-def _end_group(pgid: int, grace: float) -> None:
+def _end_group(pgid: int, grace: float, leader_start: str | None) -> None:
+    # A request left standing after its group ended (a teardown that raised before withdrawing it) must not hit a
+    # new group that reuses the number: while any process of the original group lives, its leader's pid cannot be
+    # reused; a live process with that pid and another start time means the original group is gone.
+    now = _start_time(pgid)
+    if leader_start is not None and now is not None and now != leader_start:
+        return
     try:
         os.killpg(pgid, signal.SIGTERM)
     except (ProcessLookupError, PermissionError):
@@ -141,7 +163,7 @@ def guard(lines: IO[str]) -> None:
             pending.pop(int(message["id"]), None)
     for message in reversed(list(pending.values())):
         if "group" in message:
-            _end_group(int(message["group"]), float(message.get("grace", GRACE)))
+            _end_group(int(message["group"]), float(message.get("grace", GRACE)), message.get("leader_start"))
         elif "directory" in message:
             _clear_directory(str(message["directory"]))
         elif "command" in message:

@@ -34,6 +34,8 @@ STOP_GRACE = 120.0
 
 _stack_file: IO[str] | None = None  # a worker's SIGUSR1 dump target, kept open for the process's life
 _timer: threading.Timer | None = None
+_stderr = 2  # the controller's real stderr, duplicated while capture is suspended (pytest_configure)
+_finished = threading.Event()  # the run ended normally: an expiry racing it does nothing
 _dir_key = pytest.StashKey[Path]()
 
 
@@ -66,25 +68,31 @@ def _children(pid: int) -> list[int]:
 
 
 def _write(text: str) -> None:
-    os.write(2, text.encode(errors="replace"))
+    data = text.encode(errors="replace")
+    try:
+        while data:
+            data = data[os.write(_stderr, data):]
+    except OSError:  # the run ended meanwhile and closed it
+        pass
 
 
-def _over_budget(config: pytest.Config, seconds: float, stacks_dir: Path | None) -> None:
-    capman = config.pluginmanager.getplugin("capturemanager")
-    if capman is not None:
-        capman.suspend_global_capture(in_=True)
+def _over_budget(seconds: float, stacks_dir: Path | None) -> None:
+    if _finished.is_set():
+        return
     _write(f"\n{'!' * 30} test run over its budget {'!' * 30}\n"
            f"The run has taken more than {seconds:.0f} s ({BUDGET_ENV}); a test that hangs is ended by pytest-timeout, "
            f"so something hangs outside any one test (the xdist scheduler, a worker that does not exit). The stacks "
            f"of every pytest process follow; then the run is stopped.\n")
-    workers = _children(os.getpid()) if stacks_dir is not None else []
+    # Only workers that registered their dump (its file exists): SIGUSR1's default action would kill anything else.
+    workers = [pid for pid in _children(os.getpid())
+               if stacks_dir is not None and (stacks_dir / f"{pid}.txt").exists()]
     for pid in workers:
         try:
             os.kill(pid, signal.SIGUSR1)
         except OSError:
             pass
     _write(f"--- controller (pid {os.getpid()}) ---\n")
-    faulthandler.dump_traceback(file=2, all_threads=True)
+    faulthandler.dump_traceback(file=_stderr, all_threads=True)
     time.sleep(DUMP_WAIT)
     for pid in workers:
         assert stacks_dir is not None
@@ -92,8 +100,10 @@ def _over_budget(config: pytest.Config, seconds: float, stacks_dir: Path | None)
         try:
             text = path.read_text(errors="replace")
         except OSError:
-            text = "(no stack: not a pytest worker, or it did not answer)\n"
+            text = "(no stack: it did not answer)\n"
         _write(f"--- child process {pid} ---\n{text}")
+    if _finished.is_set():
+        return
     killer = threading.Timer(STOP_GRACE, os._exit, args=(3,))
     killer.daemon = True
     killer.start()
@@ -102,7 +112,7 @@ def _over_budget(config: pytest.Config, seconds: float, stacks_dir: Path | None)
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
-    global _stack_file, _timer
+    global _stack_file, _timer, _stderr
     if threading.current_thread() is not threading.main_thread():
         return
     if hasattr(config, "workerinput"):  # an xdist worker: answer SIGUSR1 with its stacks, into its own file
@@ -112,26 +122,30 @@ def pytest_configure(config: pytest.Config) -> None:
             faulthandler.register(signal.SIGUSR1, file=_stack_file, all_threads=True)
         return
     seconds = budget()
-    if not getattr(config.option, "numprocesses", None):
-        # No xdist workers: pytest-timeout's own stack dump covers a single process, but a hang outside a test can
-        # still happen (a session fixture's teardown): the budget holds, with the controller's stacks only.
-        _timer = threading.Timer(seconds, _over_budget, args=(config, seconds, None))
-        _timer.daemon = True
-        _timer.start()
-        return
-    stacks_dir = Path(tempfile.mkdtemp(prefix="webstack-test-stacks-"))
-    os.environ[STACKS_ENV] = str(stacks_dir)
-    config.stash[_dir_key] = stacks_dir
-    _timer = threading.Timer(seconds, _over_budget, args=(config, seconds, stacks_dir))
+    _finished.clear()
+    _stderr = os.dup(2)  # capture is suspended during pytest_configure: this is the terminal's (or CI log's) stderr
+    stacks_dir = None
+    if getattr(config.option, "numprocesses", None):
+        stacks_dir = Path(tempfile.mkdtemp(prefix="webstack-test-stacks-"))
+        os.environ[STACKS_ENV] = str(stacks_dir)
+        config.stash[_dir_key] = stacks_dir
+    # Without xdist workers pytest-timeout's own dump covers a hung test, but a hang outside one can still happen
+    # (a session fixture's teardown): the budget holds, with the controller's stacks only.
+    _timer = threading.Timer(seconds, _over_budget, args=(seconds, stacks_dir))
     _timer.daemon = True
     _timer.start()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    global _timer
+    global _timer, _stderr
+    _finished.set()
     if _timer is not None:
         _timer.cancel()
         _timer = None
+    if _stderr != 2:
+        os.close(_stderr)
+        _stderr = 2
+    os.environ.pop(STACKS_ENV, None)
     stacks_dir = config.stash.get(_dir_key, None)
     if stacks_dir is not None:
         for path in stacks_dir.glob("*.txt"):

@@ -216,11 +216,11 @@ def restore(archive: Path, scratch_dsn: str, pg_bin: str | None = None) -> None:
 _SCHEMA_ENTRY = re.compile(r"\d+; \d+ \d+ SCHEMA - (\S+) \S+\Z")
 
 
-def _connect(dsn: str, what: str) -> Any:
+def _connect(dsn: str, what: str, *, timeout: int = 15) -> Any:
     import psycopg
 
     try:
-        return psycopg.connect(dsn, connect_timeout=15, autocommit=True)
+        return psycopg.connect(dsn, connect_timeout=timeout, autocommit=True)
     except psycopg.Error as exc:
         raise UsageError(f"{what}: {scrub_dsn(str(exc).strip(), dsn)}") from None
 
@@ -247,20 +247,49 @@ def scratch_database(source_dsn: str, scratch_dsn: str | None, schemas: Sequence
 
     name = "webstack_drill_" + secrets.token_hex(6)
     try:
-        # An interrupt (Ctrl-C, SIGTERM from a cancelled CI job) waits for these statements to finish: cut short,
-        # the client would stop waiting while the server still creates the database, after the drop looked for it.
-        with _signals_held(), _connect(source_dsn, "--dsn") as conn:
-            conn.execute(sql.SQL("create database {} template template0").format(sql.Identifier(name)))
+        with _connect(source_dsn, "--dsn") as conn:
+            # An interrupt (Ctrl-C, SIGTERM from a cancelled CI job) waits for the statement to finish: cut short,
+            # the client would stop waiting while the server still creates the database, after the drop below
+            # looked for it. Only the statement is held: the connection before it leaves nothing to undo.
+            with _signals_held():
+                conn.execute(sql.SQL("create database {} template template0").format(sql.Identifier(name)))
         yield make_conninfo(source_dsn, dbname=name)
     finally:
-        with _signals_held(), _connect(source_dsn, "--dsn") as conn:
-            conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+        _drop_scratch(source_dsn, name)
+
+
+def _drop_scratch(source_dsn: str, name: str) -> None:
+    """Drop the scratch database, whatever interrupts: signals are held while it runs (its short connection too),
+    a signal that lands before the hold or an error is met by one more attempt, and if the database still cannot
+    be dropped the user is told its name. An interrupt that arrived meanwhile is raised afterwards."""
+    from psycopg import sql
+
+    interrupt: BaseException | None = None
+    problem = ""
+    for _attempt in range(3):
+        try:
+            with _signals_held(), _connect(source_dsn, "--dsn", timeout=5) as conn:
+                conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+            problem = ""
+            break
+        except KeyboardInterrupt as exc:  # landed before the hold began
+            interrupt = interrupt or exc
+            problem = "interrupted"
+        except Exception as exc:  # noqa: BLE001 - reported below, with the database's name
+            problem = scrub_dsn(str(exc).strip(), source_dsn)[:300] or type(exc).__name__
+    if problem:
+        print(f"{PROG}: warning: could not drop the scratch database {name} on the source's server ({problem}): "
+              f"drop it by hand: DROP DATABASE {name} WITH (FORCE);", file=sys.stderr)
+    if interrupt is not None:
+        raise interrupt
 
 
 @contextmanager
 def _signals_held() -> Iterator[None]:
-    """SIGINT, SIGTERM and SIGHUP wait until the block has ended (then they interrupt as usual)."""
-    held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+    """SIGINT, SIGTERM and SIGHUP (and SIGALRM, by which stackcheck.contract re-delivers an interrupt that landed in
+    a finaliser) wait until the block has ended, then interrupt as usual. The mask is the calling thread's: it holds
+    for the CLI, whose only thread receives the signals; a threaded caller of :func:`drill` gets no such guarantee."""
+    held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGALRM}
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
     try:
         yield

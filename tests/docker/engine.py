@@ -156,13 +156,14 @@ def running_engine(prefix: str = "webstack-dockerd-") -> Iterator[Engine]:
             "--pidfile", str(root / "docker.pid"), "--bridge=none", "--iptables=false", "--ip6tables=false",
             "--ip-masq=false", "--userland-proxy=false", "--log-level=warn"]
     process: subprocess.Popen[bytes] | None = None
+    watches: list[int] = []
     try:
         with log.open("wb") as log_file:
             process = subprocess.Popen(argv, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                        start_new_session=True)
         # Should this process die before the `finally` below: dockerd stops its containers and containerd on
         # SIGTERM; then the guardian clears its directory (what still runs from it, mounts, files).
-        watches = [guardian.watch_directory(root), guardian.watch_group(process.pid, grace=20)]
+        watches += [guardian.watch_directory(root), guardian.watch_group(process.pid, grace=20)]
         deadline = time.monotonic() + START_TIMEOUT
         while not (sock.exists() and _ping(sock)):
             if process.poll() is not None:
@@ -173,8 +174,10 @@ def running_engine(prefix: str = "webstack-dockerd-") -> Iterator[Engine]:
             time.sleep(0.1)
         yield Engine(root=root, socket=sock, process=process, log=log)
     finally:
-        if process is not None:
-            _stop(process, root)
+        try:
+            if process is not None:
+                _stop(process, root)
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
             for watch in watches:
                 guardian.release(watch)
-        shutil.rmtree(root, ignore_errors=True)

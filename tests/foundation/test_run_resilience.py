@@ -32,8 +32,9 @@ def _project_ini(tmp_path: Path, **overrides: str) -> None:
 
 def _pytest(tmp_path: Path, *args: str, env: dict[str, str] | None = None,
             limit: float = 120) -> tuple[subprocess.CompletedProcess[str], float]:
-    """Run a pytest session with 2 xdist workers in ``tmp_path``; past ``limit`` its whole process group is
-    killed (workers included) and the test fails with what the session printed."""
+    """Run a pytest session with 2 xdist workers in ``tmp_path``, in a session of its own; past ``limit`` its whole
+    process group is killed (workers included) and the test fails with what the session printed. Also fails if
+    any process of that session (a worker) outlives it by more than 10 s."""
     started = time.monotonic()
     argv = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "2", *args]
     proc = subprocess.Popen(argv, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -44,7 +45,30 @@ def _pytest(tmp_path: Path, *args: str, env: dict[str, str] | None = None,
         os.killpg(proc.pid, signal.SIGKILL)
         out, err = proc.communicate()
         pytest.fail(f"the session did not end within {limit:.0f} s:\n{out[-3000:]}\n{err[-2000:]}")
-    return subprocess.CompletedProcess(argv, proc.returncode, out, err), time.monotonic() - started
+    took = time.monotonic() - started
+    deadline = time.monotonic() + 10
+    while (left := _session_members(proc.pid)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if left:
+        os.killpg(proc.pid, signal.SIGKILL)
+        pytest.fail(f"processes of the pytest session outlived it: {left}")
+    return subprocess.CompletedProcess(argv, proc.returncode, out, err), took
+
+
+def _session_members(sid: int) -> list[str]:
+    """Live processes of session ``sid`` (field 6 of /proc/PID/stat), with their command lines."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, IndexError):
+            continue
+        if len(fields) > 3 and fields[3] == str(sid) and fields[0] != "Z":
+            found.append(f"{entry.name}: {cmdline[:160]}")
+    return found
 
 
 def _processes_mentioning(marker: str) -> list[str]:
@@ -85,15 +109,13 @@ def test_a_run_over_its_budget_shows_where_it_hangs_and_stops(tmp_path: Path) ->
     (tmp_path / "conftest.py").write_text('pytest_plugins = ["tests.term_teardown", "tests.run_budget"]\n')
     (tmp_path / "test_hang.py").write_text(
         "import time\n\ndef test_waits_for_ever():\n    time.sleep(600)\n\ndef test_quick():\n    pass\n")
-    done, took = _pytest(tmp_path, env={"WEBSTACK_TEST_BUDGET": "6"}, limit=200)
+    done, took = _pytest(tmp_path, env={"WEBSTACK_TEST_BUDGET": "12"}, limit=200)
     out = done.stdout + done.stderr
     assert done.returncode != 0, out[-3000:]
     assert "over its budget" in out and "WEBSTACK_TEST_BUDGET" in out, out[-3000:]
     assert "--- controller" in out and "--- child process" in out, out[-3000:]
     assert re.search(r'File ".*test_hang\.py", line 4 in test_waits_for_ever', out), out[-4000:]
-    assert took < 150, f"the run took {took:.0f} s"
-    leftovers = _processes_mentioning(str(tmp_path))
-    assert leftovers == [], leftovers
+    assert took < 150, f"the run took {took:.0f} s"  # and _pytest checked that no worker outlived it
 
 
 @pytest.mark.parametrize("value", ["soon", "-5"])
@@ -167,33 +189,42 @@ def test_a_worker_that_dies_without_teardown_leaves_no_server(tmp_path: Path) ->
     deadline = time.monotonic() + 45
     while (left := left_behind()) and time.monotonic() < deadline:
         time.sleep(0.2)
+    if left:  # a regression: do not leave the real servers running after the failure
+        from tests import guardian
+
+        for directory in [*markers.values(), *map(str, directories)]:
+            guardian._clear_directory(directory)
     assert left == {}
 
 
 def test_the_guardian_carries_out_only_what_was_not_withdrawn(tmp_path: Path) -> None:
     """End of input = the test process is gone: requests still standing are carried out, last first; withdrawn
-    ones are not (a clean run withdraws everything, so its guardian just exits)."""
+    ones are not (a clean run withdraws everything, so its guardian just exits); a group whose number now belongs
+    to another process (its leader started at another time) is left alone."""
     import io
 
     from tests import guardian
 
     kept = subprocess.Popen(["sleep", "120"], start_new_session=True)
     withdrawn = subprocess.Popen(["sleep", "120"], start_new_session=True)
+    reused = subprocess.Popen(["sleep", "120"], start_new_session=True)
     scratch = tmp_path / "scratch"
     (scratch / "inner").mkdir(parents=True)
     order = tmp_path / "order"
     try:
         requests = [{"op": "add", "id": 1, "directory": str(scratch)},
-                    {"op": "add", "id": 2, "group": kept.pid, "grace": 1},
+                    {"op": "add", "id": 2, "group": kept.pid, "grace": 1,
+                     "leader_start": guardian._start_time(kept.pid)},
                     {"op": "add", "id": 3, "group": withdrawn.pid, "grace": 5},
+                    {"op": "add", "id": 5, "group": reused.pid, "grace": 1, "leader_start": "1"},
                     {"op": "add", "id": 4, "command": ["sh", "-c", f"test -d {scratch} && echo ran-first > {order}"]},
                     {"op": "del", "id": 3}]
         guardian.guard(io.StringIO("".join(json.dumps(r) + "\n" for r in requests) + "not json\n"))
         assert kept.wait(timeout=10) == -15  # SIGTERM
-        assert withdrawn.poll() is None
+        assert withdrawn.poll() is None and reused.poll() is None
         assert order.read_text() == "ran-first\n" and not scratch.exists()
     finally:
-        for proc in (kept, withdrawn):
+        for proc in (kept, withdrawn, reused):
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()

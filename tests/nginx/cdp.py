@@ -103,15 +103,17 @@ def chromium(binary: str, profile: Path, extra_args: list[str], *, close_gracefu
         cdp = Cdp(page["webSocketDebuggerUrl"])
         yield cdp
     finally:
-        if cdp is not None:
-            if close_gracefully:
-                try:
-                    cdp.call("Browser.close")
-                    proc.wait(timeout=10)
-                except Exception:
-                    pass
-            cdp.close()
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-        guardian.release(watch)
+        try:
+            if cdp is not None:
+                if close_gracefully:
+                    try:
+                        cdp.call("Browser.close")
+                        proc.wait(timeout=10)
+                    except Exception:
+                        pass
+                cdp.close()
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+        finally:
+            guardian.release(watch)

@@ -6,6 +6,7 @@ ports; with no `user` directive its workers run as `nobody`, so the work dir is 
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import socket
@@ -88,10 +89,12 @@ def running_nginx(conf: Path, prefix: Path, ports: list[int]) -> Iterator[NginxP
         _wait_for_ports(ports, proc, time.monotonic() + 15)
         yield NginxProcess(conf, prefix, error_log, proc)
     finally:
-        proc.send_signal(signal.SIGQUIT)
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        guardian.release(watch)
+            proc.send_signal(signal.SIGQUIT)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)  # the master and its workers
+                proc.wait(timeout=10)
+        finally:
+            guardian.release(watch)

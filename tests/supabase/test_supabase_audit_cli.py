@@ -95,6 +95,7 @@ def test_sigterm_while_connecting_exits_130() -> None:
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen()
+        silent.settimeout(30)
         port = silent.getsockname()[1]
         proc = subprocess.Popen([sys.executable, "-m", "components.supabase.audit", "--dsn",
                                  f"host=127.0.0.1 port={port} user=postgres password=s3cret-pw dbname=postgres"],
@@ -102,10 +103,10 @@ def test_sigterm_while_connecting_exits_130() -> None:
                                 env={**os.environ, "PYTHONPATH": str(REPO)})
         try:
             conn, _ = silent.accept()  # the command is connecting now
-            time.sleep(0.3)
-            proc.send_signal(signal.SIGTERM)
-            out, err = proc.communicate(timeout=30)
-            conn.close()
+            with conn:
+                time.sleep(0.3)
+                proc.send_signal(signal.SIGTERM)
+                out, err = proc.communicate(timeout=30)
         finally:
             if proc.poll() is None:
                 proc.kill()

@@ -189,3 +189,13 @@ def test_sigterm_mid_drill_exits_130_and_drops_the_scratch_database(supabase_db:
     assert proc.returncode == 130, (proc.returncode, err[-2000:])
     assert "interrupted" in err and "Traceback" not in err and out == ""
     assert drill_databases() == []
+
+
+def test_a_scratch_database_that_cannot_be_dropped_is_named(capsys: pytest.CaptureFixture[str]) -> None:
+    """The server went away before the drop (a restart, max_connections): the run goes on to its outcome and the
+    user is told which database to drop by hand, without the DSN's password."""
+    rd._drop_scratch("host=127.0.0.1 port=1 user=postgres password=s3cret-pw dbname=postgres connect_timeout=2",
+                     "webstack_drill_0123456789ab")
+    err = capsys.readouterr().err
+    assert "could not drop the scratch database webstack_drill_0123456789ab" in err
+    assert "DROP DATABASE webstack_drill_0123456789ab WITH (FORCE);" in err and "s3cret-pw" not in err
