@@ -30,8 +30,12 @@ def free_port() -> int:
 
 
 def world_readable_tmpdir(prefix: str) -> Path:
+    """A new directory under /tmp that nginx's workers (``nobody``) can read. Callers remove it when done; should
+    this process die first, its guardian removes it (the request is never withdrawn: at a normal exit the
+    directory is already gone and there is nothing left to do)."""
     path = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
     path.chmod(0o755)
+    guardian.watch_directory(path)
     return path
 
 
