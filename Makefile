@@ -67,8 +67,11 @@ lint: $(VENV)/.dev
 typecheck: $(VENV)/.dev
 	$(VENV)/bin/mypy components stackcheck tools policy/webstack_policy
 
+# 2 workers: the machine has 2 cores. tests/run_budget.py stops a run over WEBSTACK_TEST_BUDGET (1500 s) with every
+# process's stacks; `timeout` is the last resort should the interpreter itself be wedged (--foreground: Ctrl-C still
+# reaches pytest; SIGTERM first, which tears the servers down, SIGKILL a minute later).
 test: system-deps $(VENV)/.dev $(VENV)/.installed lint typecheck bytecode
-	$(PY) -m pytest -q -p no:cacheprovider -n 2 --durations=10  # 2 workers: the machine has 2 cores
+	timeout --foreground -k 60 2400 $(PY) -m pytest -q -p no:cacheprovider -n 2 --durations=10
 
 test-fast: $(VENV)/.dev
 	$(PY) -m pytest -q -m "not real_server and not slow"
