@@ -9,6 +9,7 @@ an engine-shaped URN (full parent type chain, no root-Stack prefix), its parent,
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import gc
 import hashlib
 import json
@@ -520,7 +521,39 @@ def run_program(
     organization: str = "organization",
     on_record: Callable[[ResourceRecord], None] | None = None,
 ) -> tuple[PreviewResult, RecordingEngine]:
-    """Run the project's program (or ``program``) for ``stack`` and return what it registered."""
+    """Run the project's program (or ``program``) for ``stack`` and return what it registered.
+
+    The run happens in a copy of the caller's context. The Pulumi SDK keeps its per-deployment state (settings,
+    the root stack, config) in context variables, so the run neither sees nor changes the caller's: a test module
+    that called ``pulumi.runtime.set_mocks`` keeps its mocks and root stack (before, the run failed there with
+    "Only one root Pulumi Stack may be active at once", and reset the caller's settings afterwards). The caller's
+    event loop is put back afterwards."""
+    return contextvars.copy_context().run(
+        _run_program, project_dir, stack, dry_run=dry_run, overrides=overrides, secret_overrides=secret_overrides,
+        program=program, organization=organization, on_record=on_record)
+
+
+def _current_event_loop() -> asyncio.AbstractEventLoop | None:
+    """The thread's event loop as ``asyncio.get_event_loop`` would give it (made if none was set), else None."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        return None
+
+
+def _run_program(
+    project_dir: Path,
+    stack: str,
+    *,
+    dry_run: bool,
+    overrides: Mapping[str, str] | None,
+    secret_overrides: Mapping[str, str] | None,
+    program: Callable[[], Any] | None,
+    organization: str,
+    on_record: Callable[[ResourceRecord], None] | None,
+) -> tuple[PreviewResult, RecordingEngine]:
     from pulumi.runtime import config as pulumi_config
     from pulumi.runtime import settings
 
@@ -529,6 +562,7 @@ def run_program(
     monitor = RecordingMonitor(project.name, stack, dry_run, on_record=on_record)
     engine = RecordingEngine()
 
+    callers_loop = _current_event_loop()
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     failure: list[BaseException] = []
@@ -540,6 +574,8 @@ def run_program(
     gc.disable()
     try:
         with _program_environment(project, config, secret_keys):
+            # No root stack of the caller's (set_mocks makes one) in this context: the program's Stack is the root.
+            settings.reset_options()
             # A whole new settings bag, as the language host starts with. Its constructor also gives the run its
             # own per-deployment state (the SDK keeps it in context variables): the set of outstanding Outputs, the
             # RPC manager, package references. `mocks.MockSettings` resets only the RPC manager: an Output made
@@ -576,6 +612,8 @@ def run_program(
                 if not failure:
                     failure.append(exc)
     finally:
+        # The context is discarded with the run; resetting it still matters on an SDK that would keep some of this
+        # state outside context variables.
         settings.reset_options()
         pulumi_config.set_all_config({}, [])
         with warnings.catch_warnings():
@@ -585,9 +623,10 @@ def run_program(
                 warnings.filterwarnings("ignore", message="coroutine .* was never awaited", category=RuntimeWarning)
                 loop.set_exception_handler(_quiet_about_abandoned_tasks)
             loop.close()
-        # Leave a usable (fresh) loop behind, as a new thread's main loop would be: code run after us in the same
-        # process (tests using `pulumi.runtime.set_mocks`) calls asyncio.get_event_loop().
-        asyncio.set_event_loop(asyncio.new_event_loop())
+        # Put the caller's loop back (its pending tasks, e.g. the Outputs of its own set_mocks tests, belong to it),
+        # or leave a usable fresh one: code run after us in the same process calls asyncio.get_event_loop().
+        usable = callers_loop is not None and not callers_loop.is_closed()
+        asyncio.set_event_loop(callers_loop if usable else asyncio.new_event_loop())
         if gc_was_enabled:
             gc.enable()
     if monitor.duplicates:

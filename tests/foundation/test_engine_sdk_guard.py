@@ -222,3 +222,58 @@ def test_outputs_made_before_a_run_are_not_waited_for(project: Path, path: str) 
                           timeout=60, cwd=Path(__file__).resolve().parents[2])
     assert done.returncode == 0, done.stderr[-2000:]
     assert "'shop-bucket'" in done.stdout and "'late'" in done.stdout, done.stdout
+
+
+BESIDE_SET_MOCKS = '''
+import asyncio, sys
+from pathlib import Path
+
+import pulumi
+from pulumi.runtime import config as pulumi_config
+
+from stackcheck import engine
+
+
+class Mocks(pulumi.runtime.Mocks):
+    def new_resource(self, args):
+        return [args.name + "-id", args.inputs]
+
+    def call(self, args):
+        return {}
+
+
+# A test module in Pulumi's documented unit-test style: mocks and config set once, at import.
+pulumi.runtime.set_mocks(Mocks(), project="users", stack="test", preview=False)
+pulumi_config.set_all_config({"users:region": "eu-north-1"}, [])
+loop = asyncio.get_event_loop()
+
+
+@pulumi.runtime.test
+def users_test(name):
+    bucket = pulumi.CustomResource("acme:storage:Bucket", name, {"acl": "private"})
+    return pulumi.Output.all(bucket.id, pulumi.Config("users").require("region")).apply(print)
+
+
+users_test("before")
+result, _ = engine.run_program(Path(sys.argv[1]), "dev")
+print(sorted(r.urn.rsplit("::", 1)[1] for r in result.resources))
+print("same loop:", asyncio.get_event_loop() is loop)
+users_test("after")
+'''
+
+
+def test_a_run_beside_set_mocks_leaves_the_callers_pulumi_state_alone(project: Path) -> None:
+    """In a process whose tests use `pulumi.runtime.set_mocks` (module-level mocks and config), a run neither
+    fails on their root stack ("Only one root Pulumi Stack may be active at once", before) nor resets their
+    mocks, config or event loop: each run has a context of its own. In a child process: set_mocks at import would
+    leak into this worker."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", BESIDE_SET_MOCKS, str(project)], capture_output=True, text=True,
+                          timeout=60, cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    assert lines[0] == "['before-id', 'eu-north-1']", lines
+    assert "'shop-bucket'" in lines[1] and "'late'" in lines[1], lines
+    assert lines[2:] == ["same loop: True", "['after-id', 'eu-north-1']"], lines
