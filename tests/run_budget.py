@@ -26,6 +26,8 @@ from typing import IO
 
 import pytest
 
+from tests import procfs
+
 BUDGET_ENV = "WEBSTACK_TEST_BUDGET"
 DEFAULT_BUDGET = 1500.0
 STACKS_ENV = "WEBSTACK_TEST_STACKS_DIR"  # set by the controller, inherited by its xdist workers
@@ -50,23 +52,6 @@ def budget() -> float:
     return value
 
 
-def _children(pid: int) -> list[int]:
-    """Direct child processes of ``pid`` (the xdist workers of the controller), from /proc."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # pid (comm) state ppid ...: comm may hold spaces and parentheses; the fields after the last ')' do not.
-        fields = stat.rsplit(")", 1)[-1].split()
-        if len(fields) > 1 and fields[1] == str(pid):
-            found.append(int(entry.name))
-    return sorted(found)
-
-
 def _write(text: str) -> None:
     data = text.encode(errors="replace")
     try:
@@ -84,7 +69,7 @@ def _over_budget(seconds: float, stacks_dir: Path | None) -> None:
            f"so something hangs outside any one test (the xdist scheduler, a worker that does not exit). The stacks "
            f"of every pytest process follow; then the run is stopped.\n")
     # Only workers that registered their dump (its file exists): SIGUSR1's default action would kill anything else.
-    workers = [pid for pid in _children(os.getpid())
+    workers = [pid for pid in procfs.children(os.getpid())
                if stacks_dir is not None and (stacks_dir / f"{pid}.txt").exists()]
     for pid in workers:
         try:

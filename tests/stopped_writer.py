@@ -19,11 +19,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from tests import procfs
+
 REPO = Path(__file__).resolve().parent.parent
-
-
-def _state(pid: int) -> str:
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
 
 
 def _queued(fd: int) -> int:
@@ -44,9 +42,9 @@ def _stop_and_continue_when_blocked(proc: subprocess.Popen[bytes]) -> None:
     """SIGSTOP the writer once it sleeps on a full pipe, then SIGCONT it once stopped."""
     assert proc.stdout is not None
     fd = proc.stdout.fileno()
-    _wait(lambda: _queued(fd) >= 65536 and _state(proc.pid) == "S", "the writer to block on the full pipe")
+    _wait(lambda: _queued(fd) >= 65536 and procfs.state(proc.pid) == "S", "the writer to block on the full pipe")
     os.kill(proc.pid, signal.SIGSTOP)
-    _wait(lambda: _state(proc.pid) == "T", "the writer to stop")
+    _wait(lambda: procfs.state(proc.pid) == "T", "the writer to stop")
     os.kill(proc.pid, signal.SIGCONT)
 
 

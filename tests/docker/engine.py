@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests import guardian
+from tests import guardian, procfs
 
 DOCKERD = shutil.which("dockerd") or "/usr/sbin/dockerd"
 # The CLI from Debian's docker.io matches its daemon's API; another CLI on PATH would negotiate down anyway.
@@ -97,21 +97,6 @@ def _ping(sock: Path) -> bool:
         conn.close()
 
 
-def _pids_naming(marker: str) -> list[int]:
-    """Processes whose command line mentions ``marker`` (our temp dir): containerd and shims started for us."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if marker.encode() in cmdline:
-            found.append(int(entry.name))
-    return found
-
-
 def _unmount_under(root: Path) -> None:
     try:
         lines = Path("/proc/self/mountinfo").read_text().splitlines()
@@ -134,7 +119,7 @@ def _stop(process: subprocess.Popen[bytes], root: Path) -> None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
     for sig in (signal.SIGTERM, signal.SIGKILL):
-        leftovers = _pids_naming(str(root))
+        leftovers = [p.pid for p in procfs.naming(str(root))]
         for pid in leftovers:
             try:
                 os.kill(pid, sig)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import procfs
 from tests.conftest import REPO
 
 
@@ -47,40 +48,12 @@ def _pytest(tmp_path: Path, *args: str, env: dict[str, str] | None = None,
         pytest.fail(f"the session did not end within {limit:.0f} s:\n{out[-3000:]}\n{err[-2000:]}")
     took = time.monotonic() - started
     deadline = time.monotonic() + 10
-    while (left := _session_members(proc.pid)) and time.monotonic() < deadline:
+    while (left := [p.describe() for p in procfs.in_session(proc.pid)]) and time.monotonic() < deadline:
         time.sleep(0.1)
     if left:
         os.killpg(proc.pid, signal.SIGKILL)
         pytest.fail(f"processes of the pytest session outlived it: {left}")
     return subprocess.CompletedProcess(argv, proc.returncode, out, err), took
-
-
-def _session_members(sid: int) -> list[str]:
-    """Live processes of session ``sid`` (field 6 of /proc/PID/stat), with their command lines."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except (OSError, IndexError):
-            continue
-        if len(fields) > 3 and fields[3] == str(sid) and fields[0] != "Z":
-            found.append(f"{entry.name}: {cmdline[:160]}")
-    return found
-
-
-def _processes_mentioning(marker: str) -> list[str]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if marker in cmdline and entry.name.isdigit() and int(entry.name) != os.getpid():
-            found.append(f"{entry.name}: {cmdline[:200]}")
-    return found
 
 
 def test_a_crashed_worker_does_not_stall_the_run(tmp_path: Path) -> None:
@@ -182,7 +155,7 @@ def test_a_worker_that_dies_without_teardown_leaves_no_server(tmp_path: Path) ->
     directories = [Path(markers["dockerd"]), Path(markers["postgres"]).parent]
 
     def left_behind() -> dict[str, list[str]]:
-        found = {name: _processes_mentioning(marker) for name, marker in markers.items()}
+        found = {name: [p.describe() for p in procfs.naming(marker)] for name, marker in markers.items()}
         found["directories"] = [str(path) for path in directories if path.exists()]
         return {name: items for name, items in found.items() if items}
 

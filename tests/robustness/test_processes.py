@@ -22,6 +22,8 @@ import pytest
 from harness import REPO
 from tally import TALLY
 
+from tests import procfs
+
 pytestmark = pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs Linux /proc")
 
 MARKER_VAR = "STACKCHECK_ROBUSTNESS_MARKER"
@@ -29,16 +31,7 @@ MARKER_VAR = "STACKCHECK_ROBUSTNESS_MARKER"
 
 def marked_processes(marker: str) -> list[int]:
     needle = f"{MARKER_VAR}={marker}".encode()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            if needle in (entry / "environ").read_bytes():
-                found.append(int(entry.name))
-        except OSError:
-            continue
-    return found
+    return [p.pid for p in procfs.processes() if needle in p.environ()]
 
 
 def _settle(marker: str, seconds: float = 5.0) -> list[int]:
