@@ -127,7 +127,20 @@ def _end_group(pgid: int, grace: float, leader_start: str | None) -> None:
             pass
 
 
-def _clear_directory(path: str) -> None:
+def unmount_under(path: str) -> None:
+    """Lazily unmount everything mounted under ``path`` (deepest first): what dockerd leaves in its directories."""
+    try:
+        with open("/proc/self/mountinfo") as mountinfo:
+            points = [line.split()[4] for line in mountinfo if len(line.split()) > 4]
+    except OSError:
+        return
+    for point in sorted((p for p in points if p.startswith(path + "/")), key=len, reverse=True):
+        subprocess.run(["umount", "-l", point], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=30, check=False)
+
+
+def clear_directory(path: str) -> None:
+    """Kill what names ``path`` on its command line, unmount what is mounted under it, delete it."""
     marker = path.encode()
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) == os.getpid():
@@ -138,14 +151,7 @@ def _clear_directory(path: str) -> None:
                     os.kill(int(entry), signal.SIGKILL)
         except OSError:
             continue
-    try:
-        with open("/proc/self/mountinfo") as mountinfo:
-            points = [line.split()[4] for line in mountinfo if len(line.split()) > 4]
-    except OSError:
-        points = []
-    for point in sorted((p for p in points if p.startswith(path + "/")), key=len, reverse=True):
-        subprocess.run(["umount", "-l", point], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, timeout=30, check=False)
+    unmount_under(path)
     shutil.rmtree(path, ignore_errors=True)
 
 
@@ -165,7 +171,7 @@ def guard(lines: IO[str]) -> None:
         if "group" in message:
             _end_group(int(message["group"]), float(message.get("grace", GRACE)), message.get("leader_start"))
         elif "directory" in message:
-            _clear_directory(str(message["directory"]))
+            clear_directory(str(message["directory"]))
         elif "command" in message:
             try:
                 subprocess.run(message["command"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import faulthandler
 import os
+import shutil
 import signal
 import tempfile
 import threading
@@ -69,8 +70,8 @@ def _over_budget(seconds: float, stacks_dir: Path | None) -> None:
            f"so something hangs outside any one test (the xdist scheduler, a worker that does not exit). The stacks "
            f"of every pytest process follow; then the run is stopped.\n")
     # Only workers that registered their dump (its file exists): SIGUSR1's default action would kill anything else.
-    workers = [pid for pid in procfs.children(os.getpid())
-               if stacks_dir is not None and (stacks_dir / f"{pid}.txt").exists()]
+    workers = [] if stacks_dir is None else \
+        [pid for pid in procfs.children(os.getpid()) if (stacks_dir / f"{pid}.txt").exists()]
     for pid in workers:
         try:
             os.kill(pid, signal.SIGUSR1)
@@ -80,10 +81,8 @@ def _over_budget(seconds: float, stacks_dir: Path | None) -> None:
     faulthandler.dump_traceback(file=_stderr, all_threads=True)
     time.sleep(DUMP_WAIT)
     for pid in workers:
-        assert stacks_dir is not None
-        path = stacks_dir / f"{pid}.txt"
         try:
-            text = path.read_text(errors="replace")
+            text = (stacks_dir / f"{pid}.txt").read_text(errors="replace")  # workers is empty without a dir
         except OSError:
             text = "(no stack: it did not answer)\n"
         _write(f"--- child process {pid} ---\n{text}")
@@ -133,9 +132,4 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     os.environ.pop(STACKS_ENV, None)
     stacks_dir = config.stash.get(_dir_key, None)
     if stacks_dir is not None:
-        for path in stacks_dir.glob("*.txt"):
-            path.unlink(missing_ok=True)
-        try:
-            stacks_dir.rmdir()
-        except OSError:
-            pass
+        shutil.rmtree(stacks_dir, ignore_errors=True)

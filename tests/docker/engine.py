@@ -97,16 +97,6 @@ def _ping(sock: Path) -> bool:
         conn.close()
 
 
-def _unmount_under(root: Path) -> None:
-    try:
-        lines = Path("/proc/self/mountinfo").read_text().splitlines()
-    except OSError:
-        return
-    points = [line.split()[4] for line in lines if len(line.split()) > 4]
-    for point in sorted((p for p in points if p.startswith(str(root) + "/")), key=len, reverse=True):
-        subprocess.run(["umount", "-l", point], capture_output=True, check=False)
-
-
 def _stop(process: subprocess.Popen[bytes], root: Path) -> None:
     if process.poll() is None:
         try:
@@ -127,7 +117,7 @@ def _stop(process: subprocess.Popen[bytes], root: Path) -> None:
                 pass
         if leftovers:
             time.sleep(1)
-    _unmount_under(root)
+    guardian.unmount_under(str(root))
 
 
 @contextmanager

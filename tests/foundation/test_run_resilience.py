@@ -102,7 +102,7 @@ def test_a_bad_budget_is_a_usage_error_naming_the_variable(tmp_path: Path, value
 
 
 DYING_WORKER = '''
-import json, os, shutil, sys
+import json, os, shutil
 from pathlib import Path
 
 from nginx_server import free_port, running_nginx
@@ -166,7 +166,7 @@ def test_a_worker_that_dies_without_teardown_leaves_no_server(tmp_path: Path) ->
         from tests import guardian
 
         for directory in [*markers.values(), *map(str, directories)]:
-            guardian._clear_directory(directory)
+            guardian.clear_directory(directory)
     assert left == {}
 
 
