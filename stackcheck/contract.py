@@ -159,6 +159,8 @@ def bounded(lines: list[str], *, limit: int = MAX_ERROR_LINES, width: int = MAX_
 
 
 _received: list[int] = []
+_held = 0  # depth of interrupts_held() blocks
+_deferred: list[int] = []  # signals that arrived inside one
 
 
 def was_interrupted() -> bool:
@@ -179,6 +181,9 @@ def interrupts_as_keyboard_interrupt() -> Iterator[None]:
 
     def handler(signum: int, frame: Any) -> None:
         _received.append(signum)
+        if _held:  # inside interrupts_held(): raised when the block ends
+            _deferred.append(signum)
+            return
         raise Interrupted(signal.Signals(signum).name)
 
     # A signal that lands while Python runs a __del__ or a weakref callback raises there, where an exception cannot
@@ -195,7 +200,7 @@ def interrupts_as_keyboard_interrupt() -> Iterator[None]:
         previous_hook(info)
 
     def redeliver(signum: int, frame: Any) -> None:
-        if _received:
+        if _received and not _held:
             raise Interrupted(signal.Signals(_received[-1]).name)
 
     saved: dict[int, Any] = {}
@@ -215,6 +220,38 @@ def interrupts_as_keyboard_interrupt() -> Iterator[None]:
         for sig, previous in saved.items():
             signal.signal(sig, previous)
 
+
+
+_HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGALRM}
+
+
+@contextlib.contextmanager
+def interrupts_held() -> Iterator[None]:
+    """Steps that must not be cut in half (a rename pair, a CREATE DATABASE and the drop that undoes it) run to
+    their end; an interrupt that arrives meanwhile is raised when the block ends.
+
+    Two layers, because Python runs signal handlers in the main thread but the kernel may deliver a signal to any
+    thread: the calling thread blocks SIGINT, SIGTERM, SIGHUP and SIGALRM (SIGALRM re-delivers an interrupt that
+    landed in a finaliser, see :func:`interrupts_as_keyboard_interrupt`), and the handler installed by
+    :func:`interrupts_as_keyboard_interrupt` defers a signal that another thread took. Outside that context
+    manager Python's default SIGINT handler is not deferred: the mask still holds it for a single-threaded caller.
+    An interrupt deferred while the block raised something else stays recorded (:func:`was_interrupted`). In a
+    thread other than the main one there is nothing to hold: interrupts are raised in the main thread only."""
+    global _held
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_SIGNALS)
+    _held += 1
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # a pending signal's handler runs from here on
+        _held -= 1
+    if not _held and _deferred:
+        signum = _deferred[-1]
+        _deferred.clear()
+        raise Interrupted(signal.Signals(signum).name)
 
 # --------------------------------------------------------------------------------------------------------------------
 # Child processes

@@ -24,6 +24,8 @@ from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from stackcheck.contract import interrupts_held
+
 
 class OutDirError(Exception):
     """``--out`` cannot be used or written (exit code 2); the message names the path and the reason."""
@@ -92,7 +94,6 @@ class Staging:
         """Write ``files`` (relative path → content) into the staging dir, then put it in ``--out``'s place.
         Returns the sorted relative paths. Raises OutDirError (``--out`` untouched) when anything fails."""
         paths = {rel: relative_path(rel) for rel in files}
-        old: Path | None = None
         try:
             for rel in sorted(files):
                 dest = self.dir.joinpath(*paths[rel].parts)
@@ -103,6 +104,23 @@ class Staging:
                     fh.write(data)
                     fh.flush()
                     os.fsync(fh.fileno())
+            # The swap runs to its end: an interrupt between its renames left a `.previous-` directory beside
+            # --out (tests/robustness/test_processes.py, 1 run in ~100), or none at all had it come between the two.
+            with interrupts_held():
+                self._swap()
+        except OSError as exc:
+            raise OutDirError(f"--out {self.target}: could not write ({exc.strerror or exc}); previous content "
+                              "left as it was") from None
+        finally:
+            if self.dir.exists():  # not moved into place: failed or interrupted
+                self.discard()
+        self._finish()
+        return sorted(files)
+
+    def _swap(self) -> None:
+        """Put the staging dir in --out's place and remove the previous content; on failure, --out is restored."""
+        old: Path | None = None
+        try:
             if self.target.exists():
                 old = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.previous-", dir=self.target.parent))
                 os.rename(self.target, old / "content")
@@ -111,22 +129,13 @@ class Staging:
             except OSError:
                 if old is not None:  # put the previous content back
                     os.rename(old / "content", self.target)
-                    shutil.rmtree(old, ignore_errors=True)
-                    old = None
                 raise
-        except OSError as exc:
-            raise OutDirError(f"--out {self.target}: could not write ({exc.strerror or exc}); previous content "
-                              "left as it was") from None
         finally:
             if old is not None:
                 if not self.target.exists():
                     with contextlib.suppress(OSError):
                         os.rename(old / "content", self.target)
                 shutil.rmtree(old, ignore_errors=True)
-            if self.dir.exists():  # not moved into place: failed or interrupted
-                self.discard()
-        self._finish()
-        return sorted(files)
 
     def discard(self) -> None:
         """Drop the staging dir (a no-op after :meth:`commit`) and let the next run in."""

@@ -26,7 +26,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -38,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from components.config.dsn import check_dsn, scrub_dsn
-from stackcheck.contract import interrupts_as_keyboard_interrupt, write_stdout
+from stackcheck.contract import interrupts_as_keyboard_interrupt, interrupts_held, write_stdout
 
 EXIT_EQUAL, EXIT_DIFFERENT, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 DSN_ENV = "WEBSTACK_DRILL_DSN"
@@ -251,7 +250,7 @@ def scratch_database(source_dsn: str, scratch_dsn: str | None, schemas: Sequence
             # An interrupt (Ctrl-C, SIGTERM from a cancelled CI job) waits for the statement to finish: cut short,
             # the client would stop waiting while the server still creates the database, after the drop below
             # looked for it. Only the statement is held: the connection before it leaves nothing to undo.
-            with _signals_held():
+            with interrupts_held():
                 conn.execute(sql.SQL("create database {} template template0").format(sql.Identifier(name)))
         yield make_conninfo(source_dsn, dbname=name)
     finally:
@@ -268,7 +267,7 @@ def _drop_scratch(source_dsn: str, name: str) -> None:
     problem = ""
     for _attempt in range(3):
         try:
-            with _signals_held(), _connect(source_dsn, "--dsn", timeout=5) as conn:
+            with interrupts_held(), _connect(source_dsn, "--dsn", timeout=5) as conn:
                 conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
             problem = ""
             break
@@ -282,19 +281,6 @@ def _drop_scratch(source_dsn: str, name: str) -> None:
               f"drop it by hand: DROP DATABASE {name} WITH (FORCE);", file=sys.stderr)
     if interrupt is not None:
         raise interrupt
-
-
-@contextmanager
-def _signals_held() -> Iterator[None]:
-    """SIGINT, SIGTERM and SIGHUP (and SIGALRM, by which stackcheck.contract re-delivers an interrupt that landed in
-    a finaliser) wait until the block has ended, then interrupt as usual. The mask is the calling thread's: it holds
-    for the CLI, whose only thread receives the signals; a threaded caller of :func:`drill` gets no such guarantee."""
-    held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGALRM}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def drill(dsn: str, schemas: Sequence[str], scratch_dsn: str | None = None,
